@@ -1,0 +1,113 @@
+// profile.ts — a device profile: capability set plus cost model, as a validated shape.
+// Shipped profiles live in device/profiles/*.ts; users add their own as YAML/JSON files
+// (loaded by sim/scenario and validated against `profileSchema`). Every cost names its source
+// in the shipped profile that sets it, or says "unsourced".
+
+import { z } from 'zod';
+
+const ns = z.number().int().nonnegative();
+
+/** What the device can do (drives which backend features it offers and which rules apply). */
+export const capabilitiesSchema = z
+  .object({
+    /** Number of virtqueue groups the device exposes (vdpa_config_ops.ngroups). */
+    ngroups: z.number().int().min(1).max(64),
+    /** Number of address spaces (vdpa_config_ops.nas). */
+    nas: z.number().int().min(1).max(64),
+    /** Group of the data virtqueues' buffers. */
+    dataGroup: z.number().int().nonnegative(),
+    /** Group of the control virtqueue. */
+    cvqGroup: z.number().int().nonnegative(),
+    /** Dedicated descriptor group of the data virtqueues (get_vq_desc_group), if any. */
+    dataDescGroup: z.number().int().nonnegative().nullable(),
+    /** Mappings survive reset (offers VHOST_BACKEND_F_IOTLB_PERSIST). */
+    iotlbPersist: z.boolean(),
+    /** Implements .reset_map (on-chip IOMMU returning to its initial map). */
+    resetMap: z.boolean(),
+    /** Starts with, and returns to, a 1:1 identity map (on-chip IOMMU such as mlx5). */
+    identityMapAtInit: z.boolean(),
+    /** How the device takes mappings: whole-map rebuilds or incremental ranges. */
+    mapModel: z.enum(['setMap', 'dmaMap']),
+    suspend: z.boolean(),
+    resume: z.boolean(),
+    /** Max IOTLB entries per ASID (vdpa_sim: 2048); null = unlimited. */
+    maxIotlbEntries: z.number().int().positive().nullable(),
+    maxQueuePairs: z.number().int().min(1).max(256),
+    maxQueueSize: z.number().int().min(2).max(32768),
+    ringLayouts: z.array(z.enum(['split', 'packed'])).min(1),
+    inOrder: z.boolean(),
+    partialOrder: z.boolean(),
+  })
+  .strict();
+export type Capabilities = z.infer<typeof capabilitiesSchema>;
+
+/** Cost parameters in integer nanoseconds (or counts). */
+export const costsSchema = z
+  .object({
+    /** Fixed cost of any vhost-vdpa ioctl (syscall + driver entry). */
+    ioctlNs: ns,
+    /** Suspend, per virtqueue (serial unless suspendParallelism > 1). */
+    suspendPerVqNs: ns,
+    resumePerVqNs: ns,
+    /** How many vqs the firmware suspends/resumes in parallel (1 = serial). */
+    suspendParallelism: z.number().int().min(1),
+    /** Device reset (status 0) fixed cost. */
+    resetNs: ns,
+    /** Hardware virtqueue creation at DRIVER_OK, per vq. */
+    vqCreateNs: ns,
+    /** Configuring features and vq parameters (SET_FEATURES … before DRIVER_OK), fixed. */
+    configureNs: ns,
+    /** setMap devices: fixed cost of one whole-map rebuild. */
+    setMapBaseNs: ns,
+    /** setMap devices: creating one direct MKEY (per chunk of at most mkeyChunkBytes). */
+    mkeyCreateNs: ns,
+    /** Bytes covered by one direct MKEY at most (mlx5: 1 GiB). */
+    mkeyChunkBytes: z.number().int().positive(),
+    /** Creating the indirect MKEY over the direct ones. */
+    indirectMkeyNs: ns,
+    /** Destroying one MKEY (deferred: off the critical path unless the queue is full). */
+    mkeyDestroyNs: ns,
+    /** Firmware commands in flight at once (MKEY creation parallelism). */
+    firmwareConcurrency: z.number().int().min(1),
+    /** setMap devices: per 4 KiB page cost of walking the IOTLB into the new map. */
+    setMapPerPageNs: z.number().nonnegative(),
+    /** dmaMap devices: per range mapped or unmapped. */
+    dmaMapPerRangeNs: ns,
+    /** dmaMap devices: per 4 KiB page mapped (IOMMU page-table updates). */
+    dmaMapPerPageNs: z.number().nonnegative(),
+    /** Pinning guest memory: per 512-page (2 MiB) chunk pinned by vhost-vdpa. */
+    pinPerChunkNs: ns,
+    /** Unpinning, per 512-page chunk. */
+    unpinPerChunkNs: ns,
+    /** One CVQ command processed by the device. */
+    cvqCommandNs: ns,
+    /** Enabling one vring (SET_VRING_ENABLE). */
+    vringEnableNs: ns,
+  })
+  .strict();
+export type Costs = z.infer<typeof costsSchema>;
+
+/** A whole profile. */
+export const profileSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, _ . -'),
+    description: z.string(),
+    /** Name of a shipped or already-loaded profile this one starts from. */
+    extends: z.string().optional(),
+    capabilities: capabilitiesSchema,
+    costs: costsSchema,
+  })
+  .strict();
+export type Profile = z.infer<typeof profileSchema>;
+
+/** A profile file: like a profile, but when it `extends` another, any part may be partial. */
+export const profileFileSchema = z
+  .object({
+    name: profileSchema.shape.name,
+    description: z.string().optional(),
+    extends: z.string().optional(),
+    capabilities: capabilitiesSchema.partial().optional(),
+    costs: costsSchema.partial().optional(),
+  })
+  .strict();
+export type ProfileFile = z.infer<typeof profileFileSchema>;

@@ -1,0 +1,123 @@
+// result.ts — the versioned result document written by `svqsim run` (and read by compare,
+// gate, report, merge). Bump RESULT_VERSION on any incompatible change.
+
+export const RESULT_VERSION = 1;
+
+/** Message and work counts for one phase (or a whole run). */
+export interface Counts {
+  update: number;
+  invalidate: number;
+  /** BATCH_BEGIN/BATCH_END pairs completed. */
+  batches: number;
+  setMapRebuilds: number;
+  mkeysCreated: number;
+  mkeysDestroyed: number;
+  pagesPinned: number;
+  pagesUnpinned: number;
+  faults: number;
+  /** Every ioctl / IOTLB message by type name. */
+  ioctls: Record<string, number>;
+}
+
+/** One phase of a downtime window. */
+export interface PhaseSpan {
+  name: string;
+  device?: string;
+  startNs: number;
+  durNs: number;
+}
+
+/** One downtime window (#1 the SVQ switch, #2 the switchover). */
+export interface Downtime {
+  /** From the first SUSPEND (or VM stop) to the data plane forwarding again, in ns. */
+  totalNs: number;
+  startNs: number;
+  phases: PhaseSpan[];
+  /** Longest gap of the probe flow inside this window, when a probe runs. */
+  observedNs?: number;
+  counts: Counts;
+}
+
+/** Pre-copy and migration totals. */
+export interface MigrationTotals {
+  iterations: number;
+  bytesSent: number;
+  precopyNs: number;
+  totalNs: number;
+  converged: boolean;
+}
+
+/** One simulated migration. */
+export interface RunRecord {
+  scenario: string;
+  variant: string;
+  /** The sweep values that define the variant. */
+  params: Record<string, unknown>;
+  replication: number;
+  /** The seed of the replication stream (scenario seed + replication index by jump-ahead). */
+  seed: number;
+  downtime1: Downtime;
+  downtime2: Downtime;
+  /** Longest gap of the probe flow over the whole migration. */
+  observedNs?: number;
+  migration: MigrationTotals;
+  /** Counts for the whole run by phase name (e.g. "downtime1", "precopy", "downtime2", "init"). */
+  countsByPhase: Record<string, Counts>;
+  invariants: { checked: number; violations: string[] };
+}
+
+/** Summary statistics of one metric over a variant's runs (values in ns). */
+export interface Stats {
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  stdev: number;
+  /** 95% confidence interval of the mean. */
+  ci95: [number, number];
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+}
+
+/** Aggregate of one variant. */
+export interface VariantAggregate {
+  scenario: string;
+  variant: string;
+  params: Record<string, unknown>;
+  runs: number;
+  metrics: Record<string, Stats>;
+  /** Base64 compressed HDR histograms (hdr-histogram-js encodeIntoCompressedBase64), by metric. */
+  histograms: Record<string, string>;
+  /** Mean counts per run, by phase. */
+  meanCounts: Record<string, Counts>;
+}
+
+export interface ResultDocument {
+  resultVersion: typeof RESULT_VERSION;
+  tool: { name: 'svqsim'; version: string };
+  scenarios: { file: string; name: string; hash: string; seed: number }[];
+  /** Set when only part of the runs were executed (--shard) */
+  shard?: { index: number; count: number };
+  /** True when the run was interrupted and these are the runs finished before. */
+  partial?: boolean;
+  runs: RunRecord[];
+  /** Keyed by "<scenario>/<variant>". */
+  aggregates: Record<string, VariantAggregate>;
+}
+
+export function emptyCounts(): Counts {
+  return {
+    update: 0,
+    invalidate: 0,
+    batches: 0,
+    setMapRebuilds: 0,
+    mkeysCreated: 0,
+    mkeysDestroyed: 0,
+    pagesPinned: 0,
+    pagesUnpinned: 0,
+    faults: 0,
+    ioctls: {},
+  };
+}

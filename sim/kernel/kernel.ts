@@ -1,0 +1,125 @@
+// kernel.ts — the simulation kernel: an integer-nanosecond clock and a binary-heap event queue.
+// The tiny core everything else runs on (SimPy-like): schedule callbacks, run them in
+// (time, priority, sequence) order, and host generator processes (process.ts).
+
+import { EventQueue, QueuedEvent } from './eventQueue.js';
+import { SimulationError } from './errors.js';
+import { Process, type Proc } from './process.js';
+
+/** Callback run when an event fires; receives the argument given at scheduling time. */
+export type EventFn = (arg: unknown) => void;
+
+function checkTime(what: string, t: number): void {
+  if (!Number.isSafeInteger(t)) {
+    throw new SimulationError(`${what} must be an integer number of nanoseconds, got ${t}`);
+  }
+}
+
+export class Kernel {
+  /** Current simulated time, integer ns; never decreases. */
+  private clock = 0;
+  /** Pending events. */
+  private readonly queue = new EventQueue();
+  /** Next insertion sequence number (tie-breaker). */
+  private nextSeq = 0;
+  /** Events fired so far (cancelled ones excluded). */
+  private fired = 0;
+  /** Set by stop(); makes run() return after the current event. */
+  private stopped = false;
+
+  /** Current simulated time in integer nanoseconds. */
+  get now(): number {
+    return this.clock;
+  }
+
+  /** Number of events fired so far. */
+  get processed(): number {
+    return this.fired;
+  }
+
+  /** Number of queued entries (cancelled entries may still be counted until they surface). */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  /** Schedules fn(arg) at absolute time `time` (>= now). Lower priority fires first on ties. */
+  at(time: number, fn: EventFn, arg?: unknown, priority = 0): QueuedEvent {
+    checkTime('event time', time);
+    if (time < this.clock) {
+      throw new SimulationError(`cannot schedule at t=${time} ns: the clock is already at ${this.clock} ns`);
+    }
+    const ev = new QueuedEvent(time, priority, this.nextSeq++, fn, arg);
+    this.queue.push(ev);
+    return ev;
+  }
+
+  /** Schedules fn(arg) after `delay` ns (a non-negative integer). */
+  after(delay: number, fn: EventFn, arg?: unknown, priority = 0): QueuedEvent {
+    if (delay < 0) throw new SimulationError(`negative delay ${delay} ns`);
+    checkTime('delay', delay);
+    const ev = new QueuedEvent(this.clock + delay, priority, this.nextSeq++, fn, arg);
+    this.queue.push(ev);
+    return ev;
+  }
+
+  /** Cancels a pending event; returns false if it already fired or was cancelled. */
+  cancel(ev: QueuedEvent): boolean {
+    if (ev.fn === null) return false;
+    ev.fn = null;
+    ev.arg = undefined;
+    return true;
+  }
+
+  /** Starts a generator process now; see process.ts for what it may yield. */
+  spawn<T>(body: Proc<T>, name = 'process'): Process<T> {
+    return new Process(this, body, name);
+  }
+
+  /** Fires the next pending event; returns false when the queue is empty. */
+  step(): boolean {
+    const queue = this.queue;
+    for (;;) {
+      const ev = queue.pop();
+      if (ev === undefined) return false;
+      const fn = ev.fn;
+      if (fn === null) continue;
+      if (ev.time < this.clock) {
+        throw new SimulationError(`clock regression: event at ${ev.time} ns while the clock is at ${this.clock} ns`);
+      }
+      this.clock = ev.time;
+      ev.fn = null;
+      this.fired++;
+      fn(ev.arg);
+      return true;
+    }
+  }
+
+  /**
+   * Runs events until the queue is empty, stop() is called, or the next event lies beyond `until`
+   * (then the clock is advanced to `until`). Returns the time reached.
+   */
+  run(until = Number.POSITIVE_INFINITY): number {
+    if (until !== Number.POSITIVE_INFINITY) checkTime('run limit', until);
+    this.stopped = false;
+    const queue = this.queue;
+    while (!this.stopped) {
+      const head = queue.peek();
+      if (head === undefined) break;
+      if (head.fn === null) {
+        queue.pop();
+        continue;
+      }
+      if (head.time > until) {
+        this.clock = until;
+        break;
+      }
+      this.step();
+    }
+    return this.clock;
+  }
+
+  /** Makes the current run() return once the event being fired completes. */
+  stop(): void {
+    this.stopped = true;
+  }
+}

@@ -1,0 +1,95 @@
+// resource.ts — a counted resource with a FIFO wait queue, for serialized work
+// (e.g. a device's firmware command queue with a concurrency limit).
+
+import type { Kernel } from './kernel.js';
+import { SimulationError } from './errors.js';
+import type { Proc, Waitable } from './process.js';
+
+export class Resource {
+  /** The kernel used to deliver grants. */
+  private readonly kernel: Kernel;
+  /** How many holders may hold the resource at once. */
+  readonly capacity: number;
+  /** Current holders. */
+  private holders = 0;
+  /** Processes waiting for a slot, first come first served. */
+  private readonly waiting: ((v: void) => void)[] = [];
+  /** Head index into `waiting` (avoids shift()). */
+  private head = 0;
+  /** Integral of holders over time, for utilisation. */
+  private busyIntegral = 0;
+  /** Time of the last change of `holders`. */
+  private lastChange = 0;
+  /** Largest queue length seen. */
+  maxQueue = 0;
+
+  constructor(kernel: Kernel, capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new SimulationError(`resource capacity must be a positive integer, got ${capacity}`);
+    }
+    this.kernel = kernel;
+    this.capacity = capacity;
+  }
+
+  get inUse(): number {
+    return this.holders;
+  }
+
+  get queued(): number {
+    return this.waiting.length - this.head;
+  }
+
+  /** Mean number of holders between t=0 and now. */
+  utilisation(): number {
+    const now = this.kernel.now;
+    const integral = this.busyIntegral + this.holders * (now - this.lastChange);
+    return now === 0 ? 0 : integral / now / this.capacity;
+  }
+
+  private account(delta: number): void {
+    const now = this.kernel.now;
+    this.busyIntegral += this.holders * (now - this.lastChange);
+    this.lastChange = now;
+    this.holders += delta;
+  }
+
+  /** A Waitable that settles when the caller holds one slot. */
+  acquire(): Waitable<void> {
+    return {
+      onSettled: (resume) => {
+        if (this.holders < this.capacity) {
+          this.account(1);
+          this.kernel.after(0, resume as (arg: unknown) => void, undefined);
+        } else {
+          this.waiting.push(resume);
+          this.maxQueue = Math.max(this.maxQueue, this.queued);
+        }
+      },
+    };
+  }
+
+  /** Gives a slot back; the longest waiter, if any, gets it. */
+  release(): void {
+    if (this.holders === 0) throw new SimulationError('resource released more often than acquired');
+    if (this.head < this.waiting.length) {
+      const next = this.waiting[this.head++];
+      if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+        this.waiting.splice(0, this.head);
+        this.head = 0;
+      }
+      this.kernel.after(0, next as (arg: unknown) => void, undefined);
+    } else {
+      this.account(-1);
+    }
+  }
+
+  /** Runs `body` while holding one slot. */
+  *use<T>(body: Proc<T>): Proc<T> {
+    yield this.acquire();
+    try {
+      return yield* body;
+    } finally {
+      this.release();
+    }
+  }
+}

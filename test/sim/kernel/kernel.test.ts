@@ -1,0 +1,217 @@
+// kernel.test.ts — ordering, ties, cancellation, time rules and processes of the kernel.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Kernel, Resource, Signal, SimulationError, allOf, wait, type Proc } from '../../../sim/kernel/index.js';
+
+describe('Kernel event ordering', () => {
+  it('fires events in time order regardless of insertion order', () => {
+    const k = new Kernel();
+    const seen: number[] = [];
+    for (const t of [50, 10, 30, 20, 40]) k.at(t, () => seen.push(k.now));
+    k.run();
+    expect(seen).toEqual([10, 20, 30, 40, 50]);
+  });
+
+  it('breaks equal-time ties by priority, then by insertion sequence', () => {
+    const k = new Kernel();
+    const seen: string[] = [];
+    k.at(5, () => seen.push('a'), undefined, 1);
+    k.at(5, () => seen.push('b'), undefined, 0);
+    k.at(5, () => seen.push('c'), undefined, 1);
+    k.at(5, () => seen.push('d'), undefined, 0);
+    k.run();
+    expect(seen).toEqual(['b', 'd', 'a', 'c']);
+  });
+
+  it('matches a sort by (time, priority, seq) for arbitrary schedules', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ t: fc.integer({ min: 0, max: 20 }), p: fc.integer({ min: -2, max: 2 }) }), { maxLength: 200 }),
+        (items) => {
+          const k = new Kernel();
+          const seen: number[] = [];
+          items.forEach((it, i) => k.at(it.t, () => seen.push(i), undefined, it.p));
+          k.run();
+          const expected = items
+            .map((it, i) => ({ ...it, i }))
+            .sort((a, b) => a.t - b.t || a.p - b.p || a.i - b.i)
+            .map((x) => x.i);
+          expect(seen).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('skips cancelled events and reports whether cancel did anything', () => {
+    const k = new Kernel();
+    const seen: number[] = [];
+    const a = k.at(1, () => seen.push(1));
+    k.at(2, () => seen.push(2));
+    expect(k.cancel(a)).toBe(true);
+    expect(k.cancel(a)).toBe(false);
+    k.run();
+    expect(seen).toEqual([2]);
+    expect(k.processed).toBe(1);
+  });
+
+  it('rejects negative delays, fractional times and scheduling in the past', () => {
+    const k = new Kernel();
+    expect(() => k.after(-1, () => {})).toThrow(SimulationError);
+    expect(() => k.after(1.5, () => {})).toThrow(/integer/);
+    k.at(10, () => {
+      expect(() => k.at(5, () => {})).toThrow(/clock is already at 10/);
+    });
+    k.run();
+    expect(k.now).toBe(10);
+  });
+
+  it('run(until) stops before later events and advances the clock to the limit', () => {
+    const k = new Kernel();
+    const seen: number[] = [];
+    k.at(10, () => seen.push(10));
+    k.at(100, () => seen.push(100));
+    expect(k.run(50)).toBe(50);
+    expect(seen).toEqual([10]);
+    k.run();
+    expect(seen).toEqual([10, 100]);
+  });
+
+  it('stop() ends run() after the current event', () => {
+    const k = new Kernel();
+    const seen: number[] = [];
+    k.at(1, () => {
+      seen.push(1);
+      k.stop();
+    });
+    k.at(2, () => seen.push(2));
+    k.run();
+    expect(seen).toEqual([1]);
+    k.run();
+    expect(seen).toEqual([1, 2]);
+  });
+});
+
+describe('processes', () => {
+  it('run top to bottom, sleeping on yielded delays', () => {
+    const k = new Kernel();
+    const log: string[] = [];
+    function* body(): Proc<string> {
+      log.push(`start@${k.now}`);
+      yield 100;
+      log.push(`mid@${k.now}`);
+      yield 50;
+      return `done@${k.now}`;
+    }
+    const p = k.spawn(body());
+    k.run();
+    expect(log).toEqual(['start@0', 'mid@100']);
+    expect(p.done).toBe(true);
+    expect(p.result).toBe('done@150');
+  });
+
+  it('join another process and get its typed value', () => {
+    const k = new Kernel();
+    function* child(): Proc<number> {
+      yield 30;
+      return 7;
+    }
+    let got = -1;
+    let at = -1;
+    k.spawn(
+      (function* (): Proc {
+        const v = yield* wait(k.spawn(child()));
+        got = v;
+        at = k.now;
+      })(),
+    );
+    k.run();
+    expect(got).toBe(7);
+    expect(at).toBe(30);
+  });
+
+  it('wake every waiter of a signal with its value', () => {
+    const k = new Kernel();
+    const sig = new Signal<string>(k);
+    const got: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      k.spawn(
+        (function* (): Proc {
+          got.push(`${i}:${yield* wait(sig)}@${k.now}`);
+        })(),
+      );
+    }
+    k.at(40, () => sig.trigger('go'));
+    k.run();
+    expect(got).toEqual(['0:go@40', '1:go@40', '2:go@40']);
+    expect(() => sig.trigger('again')).toThrow(SimulationError);
+  });
+
+  it('allOf settles when the slowest item settles', () => {
+    const k = new Kernel();
+    function* sleeper(ns: number): Proc<number> {
+      yield ns;
+      return ns;
+    }
+    let res: number[] = [];
+    k.spawn(
+      (function* (): Proc {
+        res = yield* wait(allOf(k, [k.spawn(sleeper(30)), k.spawn(sleeper(10)), k.spawn(sleeper(20))]));
+      })(),
+    );
+    k.run();
+    expect(res).toEqual([30, 10, 20]);
+    expect(k.now).toBe(30);
+  });
+
+  it('rejects a yield that is neither a delay nor a waitable', () => {
+    const k = new Kernel();
+    k.spawn(
+      (function* (): Proc {
+        yield 'nonsense' as unknown as number;
+      })(),
+      'bad',
+    );
+    expect(() => k.run()).toThrow(/process bad yielded nonsense/);
+  });
+});
+
+describe('Resource', () => {
+  it('limits concurrency and serves waiters first come first served', () => {
+    const k = new Kernel();
+    const fw = new Resource(k, 2);
+    const done: string[] = [];
+    function* job(name: string, ns: number): Proc {
+      yield* fw.use(
+        (function* (): Proc {
+          yield ns;
+        })(),
+      );
+      done.push(`${name}@${k.now}`);
+    }
+    for (const [n, d] of [['a', 10], ['b', 10], ['c', 10], ['d', 5]] as const) k.spawn(job(n, d));
+    k.run();
+    // a and b run at once (0-10); c and d start at 10; d ends at 15, c at 20.
+    expect(done).toEqual(['a@10', 'b@10', 'd@15', 'c@20']);
+    expect(fw.maxQueue).toBe(2);
+    expect(fw.inUse).toBe(0);
+  });
+
+  it('reports utilisation and rejects over-release and bad capacity', () => {
+    const k = new Kernel();
+    const r = new Resource(k, 1);
+    k.spawn(
+      (function* (): Proc {
+        yield 10;
+        yield r.acquire();
+        yield 30;
+        r.release();
+        yield 60;
+      })(),
+    );
+    k.run();
+    expect(k.now).toBe(100);
+    expect(r.utilisation()).toBeCloseTo(0.3, 10);
+    expect(() => r.release()).toThrow(SimulationError);
+    expect(() => new Resource(k, 0)).toThrow(/positive integer/);
+  });
+});

@@ -97,7 +97,14 @@ export interface VariantAggregate {
 export interface ResultDocument {
   resultVersion: typeof RESULT_VERSION;
   tool: { name: 'svqsim'; version: string };
-  scenarios: { file: string; name: string; hash: string; seed: number }[];
+  scenarios: {
+    file: string;
+    name: string;
+    hash: string;
+    seed: number;
+    /** The scenario's `gates:` thresholds ("downtime2.p99 < 300ms"), checked by `svqsim gate`. */
+    gates?: string[];
+  }[];
   /** Set when only part of the runs were executed (--shard) */
   shard?: { index: number; count: number };
   /** True when the run was interrupted and these are the runs finished before. */

@@ -1,0 +1,103 @@
+// resultFile.ts — read and check a result JSON file, failing with one clear InputError line.
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InputError } from '../sim/cli/io.js';
+import { jsonSyntaxError } from './jsonPosition.js';
+import { RESULT_VERSION, type ResultDocument } from './result.js';
+
+/** Read the result document at `path` (relative to `cwd`). */
+export function readResultFile(path: string, cwd = '.'): ResultDocument {
+  const full = resolve(cwd, path);
+  let text: string;
+  try {
+    text = readFileSync(full, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(e));
+    throw new InputError(`cannot read result file ${path}: ${why}`);
+  }
+  return parseResultText(text, path);
+}
+
+/** Parse and check result JSON text; `name` is used in error messages. */
+export function parseResultText(text: string, name: string): ResultDocument {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    const found = jsonSyntaxError(text);
+    const pos = found?.offset ?? text.length;
+    const reason = found?.reason ?? (e as Error).message.split('\n')[0];
+    const { line, col } = lineCol(text, pos);
+    throw new InputError(`${name}:${line}:${col}: not valid JSON (${reason})`);
+  }
+  checkDocument(doc, name);
+  return doc;
+}
+
+function lineCol(text: string, pos: number): { line: number; col: number } {
+  let line = 1;
+  let col = 1;
+  for (let i = 0; i < pos && i < text.length; i++) {
+    if (text[i] === '\n') {
+      line++;
+      col = 1;
+    } else col++;
+  }
+  return { line, col };
+}
+
+type Kind = 'object' | 'array' | 'string' | 'number' | 'boolean';
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+function need(obj: Record<string, unknown>, key: string, kind: Kind, where: string, name: string): unknown {
+  const v = obj[key];
+  const path = where ? `${where}.${key}` : key;
+  if (v === undefined) throw new InputError(`${name}: not a svqsim result: member ${path} is missing`);
+  if (kindOf(v) !== kind) throw new InputError(`${name}: member ${path} should be ${kind === 'array' || kind === 'object' ? 'an' : 'a'} ${kind}, found ${kindOf(v)}`);
+  return v;
+}
+
+function checkDocument(doc: unknown, name: string): asserts doc is ResultDocument {
+  if (kindOf(doc) !== 'object') throw new InputError(`${name}: not a svqsim result: expected a JSON object, found ${kindOf(doc)}`);
+  const d = doc as Record<string, unknown>;
+  const version = need(d, 'resultVersion', 'number', '', name);
+  if (version !== RESULT_VERSION) {
+    throw new InputError(`${name}: resultVersion ${String(version)} is not supported (this svqsim reads version ${RESULT_VERSION})`);
+  }
+  const tool = need(d, 'tool', 'object', '', name) as Record<string, unknown>;
+  need(tool, 'version', 'string', 'tool', name);
+  const scenarios = need(d, 'scenarios', 'array', '', name) as unknown[];
+  scenarios.forEach((s, i) => {
+    const where = `scenarios[${i}]`;
+    if (kindOf(s) !== 'object') throw new InputError(`${name}: member ${where} should be an object, found ${kindOf(s)}`);
+    const so = s as Record<string, unknown>;
+    need(so, 'name', 'string', where, name);
+    need(so, 'hash', 'string', where, name);
+    if (so.gates !== undefined) need(so, 'gates', 'array', where, name);
+  });
+  const runs = need(d, 'runs', 'array', '', name) as unknown[];
+  runs.forEach((r, i) => {
+    const where = `runs[${i}]`;
+    if (kindOf(r) !== 'object') throw new InputError(`${name}: member ${where} should be an object, found ${kindOf(r)}`);
+    const ro = r as Record<string, unknown>;
+    need(ro, 'scenario', 'string', where, name);
+    need(ro, 'variant', 'string', where, name);
+    need(ro, 'replication', 'number', where, name);
+    for (const dt of ['downtime1', 'downtime2']) {
+      const w = need(ro, dt, 'object', where, name) as Record<string, unknown>;
+      need(w, 'totalNs', 'number', `${where}.${dt}`, name);
+      need(w, 'phases', 'array', `${where}.${dt}`, name);
+      need(w, 'counts', 'object', `${where}.${dt}`, name);
+    }
+    need(ro, 'migration', 'object', where, name);
+    need(ro, 'countsByPhase', 'object', where, name);
+  });
+  need(d, 'aggregates', 'object', '', name);
+}

@@ -10,6 +10,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],
+      // Generator processes (function* expressions) reach their object through an alias.
+      '@typescript-eslint/no-this-alias': 'off',
     },
   },
 );

@@ -1,0 +1,16 @@
+// iotlbBatch.ts — wraps a sequence of IOTLB messages in BATCH_BEGIN/BATCH_END for one ASID,
+// as QEMU does when VHOST_BACKEND_F_IOTLB_BATCH is negotiated.
+
+import type { Proc } from '../sim/kernel/index.js';
+import type { VhostVdpaFd } from '../device/uapi.js';
+import type { Result } from '../device/errno.js';
+
+/** Runs `body` inside one batch on `asid` when `batch` is true; the batch is closed even on error. */
+export function* iotlbBatch(fd: VhostVdpaFd, asid: number, batch: boolean, body: () => Proc<Result>): Proc<Result> {
+  if (!batch) return yield* body();
+  const b = yield* fd.iotlbMsg({ type: 'batchBegin', asid });
+  if (!b.ok) return b;
+  const r = yield* body();
+  const e = yield* fd.iotlbMsg({ type: 'batchEnd', asid });
+  return r.ok ? e : r;
+}

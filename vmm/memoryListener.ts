@@ -1,0 +1,93 @@
+// memoryListener.ts — QEMU's vhost-vdpa memory listener: maps every guest RAM section into the
+// device's ASID 0 when registered and unmaps them when unregistered, one IOTLB batch per
+// memory transaction (vhost_vdpa_listener_begin/commit) when IOTLB_BATCH is negotiated.
+
+import type { Proc } from '../sim/kernel/index.js';
+import { Access, type VhostVdpaFd } from '../device/uapi.js';
+import type { Result } from '../device/errno.js';
+import { iotlbBatch } from './iotlbBatch.js';
+
+/** One RAM section the listener maps (what vhost_vdpa_listener_region_add receives). */
+export interface ListenerSection {
+  name: string;
+  gpa: number;
+  size: number;
+  hva: number;
+  readonly: boolean;
+}
+
+/** Where a section lands in IOVA space: the GPA itself (passthrough) or an allocated IOVA (SVQ). */
+export interface SectionIovaPolicy {
+  /** Returns the IOVA for a section, or an error when the IOVA space is exhausted. */
+  map(section: ListenerSection): Result<number>;
+  /** Gives the section's IOVA back. */
+  unmap(section: ListenerSection, iova: number): void;
+}
+
+/** IOVA = GPA, as in passthrough mode or when the descriptor group isolates the shadow vrings. */
+export const identityIova: SectionIovaPolicy = {
+  map: (s) => ({ ok: true, value: s.gpa }),
+  unmap: () => {},
+};
+
+export class MemoryListener {
+  /** The device this listener maps into. */
+  private readonly fd: VhostVdpaFd;
+  /** True between register and unregister. */
+  registered = false;
+  /** Mapped sections and their IOVAs, in registration order. */
+  private mapped: { section: ListenerSection; iova: number; policy: SectionIovaPolicy }[] = [];
+
+  constructor(fd: VhostVdpaFd) {
+    this.fd = fd;
+  }
+
+  /** IOVA at which a GPA is mapped, or undefined. */
+  iovaOf(gpa: number): number | undefined {
+    for (const m of this.mapped) {
+      if (gpa >= m.section.gpa && gpa < m.section.gpa + m.section.size) return m.iova + (gpa - m.section.gpa);
+    }
+    return undefined;
+  }
+
+  /** memory_listener_register: one UPDATE per section in ASID `asid`, batched when `batch`. */
+  *register(sections: readonly ListenerSection[], policy: SectionIovaPolicy, asid: number, batch: boolean): Proc<Result> {
+    if (this.registered) return { ok: true, value: undefined };
+    const fd = this.fd;
+    const mapped = this.mapped;
+    const r = yield* iotlbBatch(fd, asid, batch, function* (): Proc<Result> {
+      for (const section of sections) {
+        const iova = policy.map(section);
+        if (!iova.ok) return iova;
+        const perm = section.readonly ? Access.RO : Access.RW;
+        const u = yield* fd.iotlbMsg({ type: 'update', asid, iova: iova.value, size: section.size, uaddr: section.hva, perm });
+        if (!u.ok) {
+          policy.unmap(section, iova.value);
+          return u;
+        }
+        mapped.push({ section, iova: iova.value, policy });
+      }
+      return { ok: true, value: undefined };
+    });
+    this.registered = r.ok;
+    return r;
+  }
+
+  /** memory_listener_unregister: one INVALIDATE per mapped section, batched when `batch`. */
+  *unregister(asid: number, batch: boolean): Proc<Result> {
+    if (!this.registered) return { ok: true, value: undefined };
+    const fd = this.fd;
+    const mapped = this.mapped;
+    const r = yield* iotlbBatch(fd, asid, batch, function* (): Proc<Result> {
+      for (const m of mapped) {
+        const u = yield* fd.iotlbMsg({ type: 'invalidate', asid, iova: m.iova, size: m.section.size });
+        if (!u.ok) return u;
+        m.policy.unmap(m.section, m.iova);
+      }
+      return { ok: true, value: undefined };
+    });
+    this.mapped = [];
+    this.registered = false;
+    return r;
+  }
+}

@@ -1,0 +1,451 @@
+// vhostVdpaNet.ts — QEMU's vhost-vdpa net client for one device (net/vhost-vdpa.c with
+// hw/virtio/vhost-vdpa.c): init (feature and group discovery), device start in passthrough or
+// SVQ mode, device stop, and the CVQ state replay. Talks to the device only through VhostVdpaFd.
+
+import type { Kernel, Proc } from '../sim/kernel/index.js';
+import type { EventBus } from '../sim/events.js';
+import { backendBit, Status, type BackendFeatureName, type VhostVdpaFd, type VringBase } from '../device/uapi.js';
+import { err, type Result } from '../device/errno.js';
+import { MemoryListener, identityIova, type ListenerSection, type SectionIovaPolicy } from './memoryListener.js';
+import { ShadowVirtqueue, type SvqAreaSizes } from './shadowVirtqueue.js';
+import type { IovaAllocator } from './iovaAllocator.js';
+import type { QemuHeap } from './qemuHeap.js';
+import type { NetCtrlState, CtrlCommand } from './cvqState.js';
+import { iotlbBatch } from './iotlbBatch.js';
+import { Access } from '../device/uapi.js';
+
+/** VMM strategies that change the mechanism (scenario `migration.strategies`). */
+export interface NetStrategies {
+  /** Move only the data vqs' descriptor group to ASID 1 for SVQ (needs DESC_ASID). */
+  descGroup: boolean;
+  /** Negotiate IOTLB_PERSIST and keep the listener registered across resets. */
+  iotlbPersist: boolean;
+  /** Register the memory listener at init (destination: pin during pre-copy). */
+  earlyMap: boolean;
+  /** Batch the per-vq shadow vring and CVQ buffer UPDATE/INVALIDATEs. */
+  batchMaps: boolean;
+}
+
+/** Sends the replayed CVQ commands through the shadow CVQ: all queued, one poll. */
+export interface CvqChannel {
+  sendAll(commands: readonly CtrlCommand[]): Proc<Result<number[]>>;
+}
+
+export interface NetClientConfig {
+  name: string;
+  queuePairs: number;
+  /** Ring size of every vq (SET_VRING_NUM). */
+  queueSize: number;
+  /** Virtio features the VMM asks for (already filtered by what the guest acked). */
+  features: bigint;
+  strategies: NetStrategies;
+  /** Shadow vring area sizes for this device's ring layout and queue size. */
+  svqSizes: SvqAreaSizes;
+  /** CVQ buffer size (one page each for the command and the status, as QEMU allocates). */
+  cvqBufferBytes: number;
+}
+
+/** The phases a device start/stop reports (names shared with the result document). */
+export type DevPhase = 'suspend' | 'vringState' | 'reset' | 'unmap' | 'map' | 'vqSetup' | 'driverOk' | 'cvqReplay' | 'enable';
+
+const WANTED_BACKEND: BackendFeatureName[] = ['IOTLB_MSG_V2', 'IOTLB_BATCH', 'IOTLB_ASID', 'SUSPEND', 'ENABLE_AFTER_DRIVER_OK'];
+
+/** QEMU's ASID for shadowed, QEMU-owned memory (CVQ buffers, and shadow vrings with a descriptor group). */
+export const VHOST_VDPA_NET_CVQ_ASID = 1;
+const GUEST_PA_ASID = 0;
+
+export class VhostVdpaNet {
+  /** Simulation kernel (for time stamps of phase events). */
+  private readonly kernel: Kernel;
+  /** Event stream for phase events. */
+  private readonly bus: EventBus;
+  /** The device's vhost-vdpa file descriptor. */
+  readonly fd: VhostVdpaFd;
+  /** Static configuration. */
+  readonly cfg: NetClientConfig;
+  /** Guest RAM sections the listener maps. */
+  private readonly sections: readonly ListenerSection[];
+  /** IOVA allocator shared by the listener (SVQ mode) and the shadow vrings. */
+  private readonly iova: IovaAllocator;
+  /** The memory listener of this device. */
+  readonly listener: MemoryListener;
+  /** Backend features acked by both sides. */
+  backendFeatures = 0;
+  /** Virtqueue count (2 per queue pair + CVQ). */
+  vqCount = 0;
+  /** Group of the data vqs, of the CVQ, and the data vqs' descriptor group (if DESC_ASID). */
+  groups = { data: 0, cvq: 0, dataDesc: null as number | null };
+  /** One SVQ per vq (data vqs used only in SVQ mode; the CVQ is always shadowed). */
+  private readonly svqs: ShadowVirtqueue[] = [];
+  /** CVQ buffer host addresses and their IOVAs while mapped. */
+  private cvqBufs: { hva: number; iova: number }[] = [];
+  /** Whether the data vqs are shadowed in the current start. */
+  svqMode = false;
+  /** Saved vring bases from the last stop (passed to the next start and migrated). */
+  vringBases: VringBase[] = [];
+  /** Whether the device is started. */
+  started = false;
+  /** How the listener picks IOVAs for RAM in the current registration. */
+  private listenerPolicy: SectionIovaPolicy = identityIova;
+  /** Device-side CVQ channel (set by the data plane wiring). */
+  cvqChannel: CvqChannel | null = null;
+
+  constructor(kernel: Kernel, bus: EventBus, fd: VhostVdpaFd, cfg: NetClientConfig, sections: readonly ListenerSection[], iova: IovaAllocator, heap: QemuHeap) {
+    this.kernel = kernel;
+    this.bus = bus;
+    this.fd = fd;
+    this.cfg = cfg;
+    this.sections = sections;
+    this.iova = iova;
+    this.listener = new MemoryListener(fd);
+    const nvq = 2 * cfg.queuePairs + 1;
+    for (let i = 0; i < nvq; i++) this.svqs.push(new ShadowVirtqueue(i, cfg.svqSizes, heap));
+    for (let i = 0; i < 2; i++) this.cvqBufs.push({ hva: heap.alloc(cfg.cvqBufferBytes), iova: -1 });
+  }
+
+  get cvqIndex(): number {
+    return 2 * this.cfg.queuePairs;
+  }
+
+  private has(name: BackendFeatureName): boolean {
+    return (this.backendFeatures & backendBit(name)) !== 0;
+  }
+
+  /** Whether the maps survive a reset (IOTLB_PERSIST negotiated). */
+  get persistent(): boolean {
+    return this.has('IOTLB_PERSIST');
+  }
+
+  private phase(name: string, edge: 'begin' | 'end'): void {
+    this.bus.emit({ kind: 'phase', t: this.kernel.now, edge, name, device: this.cfg.name });
+  }
+
+  /** Runs `body` as a named phase of this device. */
+  *inPhase<T>(name: DevPhase, body: Proc<T>): Proc<T> {
+    this.phase(name, 'begin');
+    try {
+      return yield* body;
+    } finally {
+      this.phase(name, 'end');
+    }
+  }
+
+  /** vhost_vdpa_init + vhost_vdpa_net_init: backend features, vq/group/AS discovery. */
+  *init(): Proc<Result> {
+    const fd = this.fd;
+    const offered = yield* fd.getBackendFeatures();
+    if (!offered.ok) return offered;
+    const s = this.cfg.strategies;
+    const wanted = [...WANTED_BACKEND];
+    if (s.descGroup) wanted.push('DESC_ASID');
+    if (s.iotlbPersist || s.earlyMap) wanted.push('IOTLB_PERSIST');
+    let mask = 0;
+    for (const w of wanted) mask |= backendBit(w);
+    // A strategy the device does not offer is an error here: validation should have caught it.
+    for (const w of wanted) {
+      if (w !== 'ENABLE_AFTER_DRIVER_OK' && (offered.value & backendBit(w)) === 0 && (w === 'DESC_ASID' || w === 'IOTLB_PERSIST')) {
+        return err('EOPNOTSUPP', `${this.cfg.name}: device does not offer backend feature ${w}`);
+      }
+    }
+    const set = yield* fd.setBackendFeatures(offered.value & mask);
+    if (!set.ok) return set;
+    this.backendFeatures = offered.value & mask;
+    const vqs = yield* fd.getVqsCount();
+    if (!vqs.ok) return vqs;
+    this.vqCount = vqs.value;
+    const g = yield* fd.getVringGroup(0);
+    if (!g.ok) return g;
+    const c = yield* fd.getVringGroup(this.cvqIndex);
+    if (!c.ok) return c;
+    this.groups = { data: g.value, cvq: c.value, dataDesc: null };
+    if (this.has('DESC_ASID')) {
+      const d = yield* fd.getVringDescGroup(0);
+      if (!d.ok) return d;
+      this.groups.dataDesc = d.value;
+    }
+    if (s.earlyMap) {
+      // Register the listener now (passthrough IOVAs): pinning overlaps pre-copy.
+      const r = yield* this.inPhase('map', this.listener.register(this.sections, identityIova, GUEST_PA_ASID, this.has('IOTLB_BATCH')));
+      if (!r.ok) return r;
+      this.listenerPolicy = identityIova;
+    }
+    return { ok: true, value: undefined };
+  }
+
+  /** Where guest RAM must sit in IOVA space for a start in this mode. */
+  private ramPolicy(svq: boolean): SectionIovaPolicy {
+    // Passthrough, or SVQ with the descriptor group: buffers are guest addresses, IOVA = GPA.
+    if (!svq || this.useDescGroup) return identityIova;
+    const iova = this.iova;
+    return {
+      map: (s) => iova.alloc(s.size, s.hva),
+      unmap: (_s, at) => iova.free(at),
+    };
+  }
+
+  private get useDescGroup(): boolean {
+    return this.cfg.strategies.descGroup && this.groups.dataDesc !== null;
+  }
+
+  /**
+   * vhost_net_start for this device: CVQ isolation and buffers, features, vq setup (shadow vrings
+   * mapped when `svq`), listener registration, DRIVER_OK, CVQ replay, vring enable.
+   * `bases` are the vring bases to resume from (migrated or saved at the previous stop).
+   */
+  *start(svq: boolean, bases: readonly VringBase[], ctrl: NetCtrlState): Proc<Result> {
+    const batch = this.has('IOTLB_BATCH');
+    const batchSmall = batch && this.cfg.strategies.batchMaps;
+    this.svqMode = svq;
+    let r: Result = yield* this.inPhase('vqSetup', this.setupQueues(svq, bases, batchSmall));
+    if (!r.ok) return r;
+
+    // Guest RAM: the listener stays registered across a reset only when maps persist and
+    // it already sits at the IOVAs this mode needs.
+    const policy = this.ramPolicy(svq);
+    if (this.listener.registered && (!this.persistent || policy !== this.listenerPolicy)) {
+      r = yield* this.inPhase('unmap', this.listener.unregister(GUEST_PA_ASID, batch));
+      if (!r.ok) return r;
+    }
+    if (!this.listener.registered) {
+      r = yield* this.inPhase('map', this.listener.register(this.sections, policy, GUEST_PA_ASID, batch));
+      if (!r.ok) return r;
+      this.listenerPolicy = policy;
+    }
+
+    r = yield* this.inPhase('driverOk', this.addStatus(Status.DRIVER_OK));
+    if (!r.ok) return r;
+
+    r = yield* this.inPhase('cvqReplay', this.replay(ctrl));
+    if (!r.ok) return r;
+
+    r = yield* this.inPhase('enable', this.enableVrings());
+    if (!r.ok) return r;
+    this.started = true;
+    return r;
+  }
+
+  private *addStatus(bits: number): Proc<Result> {
+    const cur = yield* this.fd.getStatus();
+    if (!cur.ok) return cur;
+    return yield* this.fd.setStatus(cur.value | bits);
+  }
+
+  /** The ASID of the CVQ and of its buffers. */
+  private get cvqAsid(): number {
+    return this.has('IOTLB_ASID') ? VHOST_VDPA_NET_CVQ_ASID : GUEST_PA_ASID;
+  }
+
+  /** The ASID a shadowed vq's rings are mapped in. */
+  private svqAsid(vq: number): number {
+    if (vq === this.cvqIndex) return this.cvqAsid;
+    return this.useDescGroup ? VHOST_VDPA_NET_CVQ_ASID : GUEST_PA_ASID;
+  }
+
+  /**
+   * Maps the CVQ buffers and the shadow vrings of `vqs`. Upstream sends each UPDATE on its own
+   * (one set_map rebuild each); with map batching, one batch per ASID covers them all.
+   */
+  private *mapQemuMemory(vqs: readonly number[], withCvqBuffers: boolean, batchSmall: boolean): Proc<Result> {
+    const fd = this.fd;
+    const self = this;
+    const asids = new Set<number>(vqs.map((vq) => this.svqAsid(vq)));
+    if (withCvqBuffers) asids.add(this.cvqAsid);
+    for (const asid of [...asids].sort((a, b) => a - b)) {
+      const r = yield* iotlbBatch(fd, asid, batchSmall, function* (): Proc<Result> {
+        if (withCvqBuffers && asid === self.cvqAsid) {
+          const b = yield* self.mapCvqBuffers(asid);
+          if (!b.ok) return b;
+        }
+        for (const vq of vqs) {
+          if (self.svqAsid(vq) !== asid) continue;
+          const m = yield* self.svqs[vq].map(fd, self.iova, asid, false);
+          if (!m.ok) return m;
+        }
+        return { ok: true, value: undefined };
+      });
+      if (!r.ok) return r;
+    }
+    return { ok: true, value: undefined };
+  }
+
+  /** CVQ group to its ASID, CVQ buffers, features, and per-vq ring state. */
+  private *setupQueues(svq: boolean, bases: readonly VringBase[], batchSmall: boolean): Proc<Result> {
+    const fd = this.fd;
+    let r: Result;
+    const nvq = 2 * this.cfg.queuePairs + 1;
+    const shadowed: number[] = [];
+    for (let vq = 0; vq < nvq; vq++) if (vq === this.cvqIndex || svq) shadowed.push(vq);
+    // vhost_vdpa_net_cvq_start: isolate the CVQ in its own ASID and map its buffers there.
+    if (this.has('IOTLB_ASID')) {
+      r = yield* fd.setGroupAsid(this.groups.cvq, VHOST_VDPA_NET_CVQ_ASID);
+      if (!r.ok) return r;
+    }
+    if (batchSmall) {
+      // Everything QEMU owns is mapped up front, one batch per ASID.
+      r = yield* this.mapQemuMemory(shadowed, true, true);
+    } else {
+      r = yield* this.mapQemuMemory([], true, false);
+    }
+    if (!r.ok) return r;
+    if (svq && this.useDescGroup) {
+      r = yield* fd.setGroupAsid(this.groups.dataDesc as number, VHOST_VDPA_NET_CVQ_ASID);
+      if (!r.ok) return r;
+    }
+    // vhost_dev_set_features + FEATURES_OK.
+    r = yield* fd.setStatus(Status.ACKNOWLEDGE | Status.DRIVER);
+    if (!r.ok) return r;
+    r = yield* fd.setFeatures(this.cfg.features);
+    if (!r.ok) return r;
+    r = yield* this.addStatus(Status.FEATURES_OK);
+    if (!r.ok) return r;
+    // Per vq: num, base, kick, call, shadow vring maps (SVQ, unbatched upstream), address.
+    for (let vq = 0; vq < nvq; vq++) {
+      r = yield* fd.setVringNum(vq, this.cfg.queueSize);
+      if (!r.ok) return r;
+      r = yield* fd.setVringBase(vq, bases[vq] ?? { lastAvailIdx: 0 });
+      if (!r.ok) return r;
+      r = yield* fd.setVringKick(vq, 100 + vq);
+      if (!r.ok) return r;
+      r = yield* fd.setVringCall(vq, 200 + vq);
+      if (!r.ok) return r;
+      if (shadowed.includes(vq)) {
+        if (!batchSmall) {
+          r = yield* this.svqs[vq].map(fd, this.iova, this.svqAsid(vq), false);
+          if (!r.ok) return r;
+        }
+        r = yield* fd.setVringAddr(vq, this.svqs[vq].vringAddr());
+      } else {
+        r = yield* fd.setVringAddr(vq, this.guestVringAddr(vq));
+      }
+      if (!r.ok) return r;
+    }
+    return r;
+  }
+
+  /** Guest-physical addresses of the guest's own vring for `vq` (passthrough mode). */
+  guestVringAddr(vq: number): { desc: number; avail: number; used: number } {
+    // The guest driver allocates its rings in low RAM; one 64 KiB slot per vq from 1 MiB.
+    const base = 0x100000 + vq * 0x10000;
+    return { desc: base, avail: base + this.cfg.svqSizes.descBytes, used: base + 0x8000 };
+  }
+
+  /** Maps the CVQ command buffer (read-only) and status buffer (writable) in `asid`. */
+  private *mapCvqBuffers(asid: number): Proc<Result> {
+    const size = this.cfg.cvqBufferBytes;
+    for (let i = 0; i < this.cvqBufs.length; i++) {
+      const b = this.cvqBufs[i];
+      const a = this.iova.alloc(size, b.hva);
+      if (!a.ok) return a;
+      b.iova = a.value;
+      const u = yield* this.fd.iotlbMsg({ type: 'update', asid, iova: a.value, size, uaddr: b.hva, perm: i === 0 ? Access.RO : Access.RW });
+      if (!u.ok) return u;
+    }
+    return { ok: true, value: undefined };
+  }
+
+  /** Unmaps the CVQ buffers. */
+  private *unmapCvqBuffers(asid: number): Proc<Result> {
+    const size = this.cfg.cvqBufferBytes;
+    for (const b of this.cvqBufs) {
+      if (b.iova < 0) continue;
+      const u = yield* this.fd.iotlbMsg({ type: 'invalidate', asid, iova: b.iova, size });
+      if (!u.ok) return u;
+      this.iova.free(b.iova);
+      b.iova = -1;
+    }
+    return { ok: true, value: undefined };
+  }
+
+  /** Unmaps every shadow vring and the CVQ buffers: one batch per ASID with map batching. */
+  private *unmapQemuMemory(batchSmall: boolean): Proc<Result> {
+    const fd = this.fd;
+    const self = this;
+    const asids = new Set<number>([this.cvqAsid]);
+    for (const s of this.svqs) if (s.mappedAsid !== null) asids.add(s.mappedAsid);
+    if (!batchSmall) {
+      // Upstream order: shadow vrings (one INVALIDATE per area), then the CVQ buffers.
+      for (const s of this.svqs) {
+        const r = yield* s.unmap(fd, this.iova, false);
+        if (!r.ok) return r;
+      }
+      return yield* this.unmapCvqBuffers(this.cvqAsid);
+    }
+    for (const asid of [...asids].sort((a, b) => a - b)) {
+      const r = yield* iotlbBatch(fd, asid, true, function* (): Proc<Result> {
+        for (const s of self.svqs) {
+          if (s.mappedAsid !== asid) continue;
+          const x = yield* s.unmap(fd, self.iova, false);
+          if (!x.ok) return x;
+        }
+        return asid === self.cvqAsid ? yield* self.unmapCvqBuffers(asid) : { ok: true, value: undefined };
+      });
+      if (!r.ok) return r;
+    }
+    return { ok: true, value: undefined };
+  }
+
+  /** vhost_vdpa_net_load: every command queued at once, one poll. */
+  private *replay(ctrl: NetCtrlState): Proc<Result> {
+    const commands = ctrl.loadCommands();
+    this.bus.emit({ kind: 'note', t: this.kernel.now, device: this.cfg.name, text: `CVQ replay: ${commands.length} commands` });
+    if (this.cvqChannel === null) return err('EIO', `${this.cfg.name}: no CVQ channel to replay the device state`);
+    const acks = yield* this.cvqChannel.sendAll(commands);
+    if (!acks.ok) return acks;
+    const bad = acks.value.findIndex((a) => a !== 0);
+    if (bad >= 0) return err('EIO', `${this.cfg.name}: device refused CVQ command ${bad} of the replay`);
+    return { ok: true, value: undefined };
+  }
+
+  /** SET_VRING_ENABLE: the CVQ first, then every data vq. */
+  private *enableVrings(): Proc<Result> {
+    let r = yield* this.fd.setVringEnable(this.cvqIndex, true);
+    if (!r.ok) return r;
+    for (let vq = 0; vq < 2 * this.cfg.queuePairs; vq++) {
+      r = yield* this.fd.setVringEnable(vq, true);
+      if (!r.ok) return r;
+    }
+    return r;
+  }
+
+  /**
+   * vhost_net_stop for this device: SUSPEND, GET_VRING_BASE per vq, reset, then (unless maps
+   * persist) listener unregister, shadow vring and CVQ buffer unmaps.
+   */
+  *stop(): Proc<Result> {
+    const fd = this.fd;
+    const batch = this.has('IOTLB_BATCH');
+    const batchSmall = batch && this.cfg.strategies.batchMaps;
+    let r: Result = yield* this.inPhase('suspend', fd.suspend());
+    if (!r.ok) return r;
+    const nvq = 2 * this.cfg.queuePairs + 1;
+    const bases: VringBase[] = [];
+    r = yield* this.inPhase(
+      'vringState',
+      (function* (): Proc<Result> {
+        for (let vq = 0; vq < nvq; vq++) {
+          const b = yield* fd.getVringBase(vq);
+          if (!b.ok) return b;
+          bases.push(b.value);
+        }
+        return { ok: true, value: undefined };
+      })(),
+    );
+    if (!r.ok) return r;
+    this.vringBases = bases;
+    r = yield* this.inPhase('reset', fd.setStatus(0));
+    if (!r.ok) return r;
+    const self = this;
+    r = yield* this.inPhase(
+      'unmap',
+      (function* (): Proc<Result> {
+        if (!self.persistent) {
+          const x = yield* self.listener.unregister(GUEST_PA_ASID, batch);
+          if (!x.ok) return x;
+        }
+        return yield* self.unmapQemuMemory(batchSmall);
+      })(),
+    );
+    this.started = false;
+    return r;
+  }
+}

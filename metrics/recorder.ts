@@ -1,0 +1,144 @@
+// recorder.ts — turns one run's event stream into the per-run parts of a RunRecord: counts by
+// top-level phase (per device where a device runs its own phase), the two downtime windows
+// with their phase breakdown, and the probe flow's longest gaps.
+
+import type { Observable, Subscription } from 'rxjs';
+import type { ModelEvent } from '../sim/events.js';
+import { emptyCounts, type Counts, type Downtime, type PhaseSpan } from './result.js';
+
+/** Phases that partition a run for counting; nested phases count towards these. */
+export const TOP_LEVEL_PHASES = ['boot', 'destInit', 'downtime1', 'precopy', 'downtime2'] as const;
+const TOP = new Set<string>(TOP_LEVEL_PHASES);
+
+/** An open phase. */
+interface Open {
+  name: string;
+  device?: string;
+  start: number;
+}
+
+export class RunRecorder {
+  /** Counts by top-level phase name ("other" outside any). */
+  readonly countsByPhase: Record<string, Counts> = {};
+  /** Global top-level phase currently open (device-less phase events). */
+  private globalPhase: string | null = null;
+  /** Device-scoped top-level phase per device. */
+  private readonly devicePhase = new Map<string, string>();
+  /** Open nested phases by key "device|name". */
+  private readonly open = new Map<string, Open>();
+  /** Closed phases with their spans (absolute start). */
+  private readonly spans: PhaseSpan[] = [];
+  /** Downtime windows by name: [start, end]. */
+  private readonly windows = new Map<string, [number, number]>();
+  /** Times of delivered probes. */
+  private readonly probes: number[] = [];
+  /** Outstanding IOTLB batches per device (BATCH_BEGIN seen, BATCH_END not yet). */
+  private readonly subscription: Subscription;
+
+  constructor(stream: Observable<ModelEvent>) {
+    this.subscription = stream.subscribe((ev) => this.on(ev));
+  }
+
+  stop(): void {
+    this.subscription.unsubscribe();
+  }
+
+  private bucket(device: string | undefined): Counts {
+    const name = (device !== undefined ? this.devicePhase.get(device) : undefined) ?? this.globalPhase ?? 'other';
+    let c = this.countsByPhase[name];
+    if (c === undefined) {
+      c = emptyCounts();
+      this.countsByPhase[name] = c;
+    }
+    return c;
+  }
+
+  private on(ev: ModelEvent): void {
+    switch (ev.kind) {
+      case 'phase': {
+        const key = `${ev.device ?? ''}|${ev.name}`;
+        if (TOP.has(ev.name)) {
+          if (ev.device !== undefined) {
+            if (ev.edge === 'begin') this.devicePhase.set(ev.device, ev.name);
+            else this.devicePhase.delete(ev.device);
+          } else {
+            this.globalPhase = ev.edge === 'begin' ? ev.name : null;
+          }
+        }
+        if (ev.edge === 'begin') {
+          this.open.set(key, { name: ev.name, device: ev.device, start: ev.t });
+        } else {
+          const o = this.open.get(key);
+          if (o === undefined) throw new Error(`phase ${ev.name} ended at ${ev.t} ns without a begin`);
+          this.open.delete(key);
+          if (ev.name === 'downtime1' || ev.name === 'downtime2') this.windows.set(ev.name, [o.start, ev.t]);
+          const span: PhaseSpan = { name: o.name, startNs: o.start, durNs: ev.t - o.start };
+          if (o.device !== undefined) span.device = o.device;
+          this.spans.push(span);
+        }
+        return;
+      }
+      case 'msg': {
+        const c = this.bucket(ev.device);
+        c.ioctls[ev.type] = (c.ioctls[ev.type] ?? 0) + 1;
+        if (ev.errno !== undefined) return;
+        if (ev.type === 'IOTLB_UPDATE') c.update++;
+        else if (ev.type === 'IOTLB_INVALIDATE') c.invalidate++;
+        else if (ev.type === 'IOTLB_BATCH_END') c.batches++;
+        return;
+      }
+      case 'mapWork': {
+        const c = this.bucket(ev.device);
+        if (ev.what === 'setMapRebuild') c.setMapRebuilds++;
+        c.mkeysCreated += ev.mkeysCreated ?? 0;
+        c.mkeysDestroyed += ev.mkeysDestroyed ?? 0;
+        return;
+      }
+      case 'pin': {
+        const c = this.bucket(ev.device);
+        if (ev.pages >= 0) c.pagesPinned += ev.pages;
+        else c.pagesUnpinned -= ev.pages;
+        return;
+      }
+      case 'fault':
+        this.bucket(ev.device).faults++;
+        return;
+      case 'probe':
+        if (ev.delivered) this.probes.push(ev.t);
+        return;
+      case 'note':
+        return;
+    }
+  }
+
+  /** Longest interval between delivered probes that overlaps [from, to]. */
+  longestProbeGap(from = -Infinity, to = Infinity): number | undefined {
+    const p = this.probes;
+    if (p.length < 2) return undefined;
+    let best = 0;
+    for (let i = 1; i < p.length; i++) {
+      if (p[i] >= from && p[i - 1] <= to) best = Math.max(best, p[i] - p[i - 1]);
+    }
+    return best;
+  }
+
+  /** The downtime window `name` with its nested phases (start offsets relative to the window). */
+  downtime(name: 'downtime1' | 'downtime2'): Downtime {
+    const w = this.windows.get(name);
+    if (w === undefined) throw new Error(`the run ended without a complete ${name} window`);
+    const [start, end] = w;
+    const phases = this.spans
+      .filter((s) => s.name !== name && s.startNs >= start && s.startNs + s.durNs <= end && !TOP.has(s.name))
+      .map((s) => ({ ...s, startNs: s.startNs - start }))
+      .sort((a, b) => a.startNs - b.startNs || (a.device ?? '').localeCompare(b.device ?? '') || a.name.localeCompare(b.name));
+    const out: Downtime = { totalNs: end - start, startNs: start, phases, counts: this.countsByPhase[name] ?? emptyCounts() };
+    const gap = this.longestProbeGap(start, end);
+    if (gap !== undefined) out.observedNs = gap;
+    return out;
+  }
+
+  /** Every closed phase (absolute times), for traces. */
+  allSpans(): readonly PhaseSpan[] {
+    return this.spans;
+  }
+}

@@ -1,0 +1,150 @@
+// gate.test.ts — gate checks, exit codes, closing line, --warn-only and every writer.
+
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { registerGateCommand } from '../../sim/cli/commands/gate.js';
+import { evaluateGate } from '../../metrics/gate.js';
+import { aggregate } from '../../metrics/aggregate.js';
+import { makeDocument } from '../fixtures/results/makeFixture.js';
+import { runCommand } from './cliHarness.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'results');
+const gate = (args: string[], env: Record<string, string> = {}) => runCommand(registerGateCommand, ['gate', ...args], fixtures, env);
+const lastLine = (s: string) => s.trimEnd().split('\n').at(-1);
+
+describe('evaluateGate', () => {
+  const doc = makeDocument({});
+  it('passes and fails thresholds per variant', () => {
+    const r = evaluateGate([{ name: 'r.json', doc }], { thresholds: ['downtime2.p99 < 300ms'] });
+    expect(r.checks.map((c) => [c.variant, c.status])).toEqual([
+      ['switch-128g/baseline', 'fail'],
+      ['switch-128g/desc-persist', 'fail'],
+    ]);
+    const r2 = evaluateGate([{ name: 'r.json', doc }], { thresholds: ['downtime2.p50 < 300ms', 'update.mean <= 30'] });
+    expect(r2.checks.filter((c) => c.variant.endsWith('desc-persist')).map((c) => c.status)).toEqual(['pass', 'pass']);
+    expect(r2.closingLine).toBe('3 passed, 1 failed');
+  });
+
+  it('fails every check of a variant with too few replications', () => {
+    const small = makeDocument({ to: 3 });
+    const r = evaluateGate([{ name: 's', doc: small }], { thresholds: ['downtime2.p50 < 1h'], minReplications: 5 });
+    expect(r.failed).toBe(4);
+    expect(r.checks[1].message).toMatch(/inconclusive: only 3 replications/);
+  });
+
+  it('flags a significant regression against the baseline but not noise', () => {
+    const base = makeDocument({ seed: 7 });
+    const same = evaluateGate([{ name: 'cur', doc: makeDocument({ seed: 8 }) }], { baseline: { name: 'base', doc: base } });
+    expect(same.failed).toBe(0);
+    // Slow every downtime2 of the current result by 20%.
+    const slow = makeDocument({ seed: 8 });
+    for (const run of slow.runs) run.downtime2.totalNs = Math.round(run.downtime2.totalNs * 1.2);
+    slow.aggregates = aggregate(slow.runs);
+    const r = evaluateGate([{ name: 'cur', doc: slow }], { baseline: { name: 'base', doc: base }, maxRegression: 0.05 });
+    const dt2 = r.checks.filter((c) => c.check.startsWith('downtime2'));
+    expect(dt2.map((c) => c.status)).toEqual(['fail', 'fail']);
+    expect(dt2[0].message).toMatch(/Mann–Whitney p = /);
+    // A large allowed regression lets it pass.
+    expect(evaluateGate([{ name: 'cur', doc: slow }], { baseline: { name: 'base', doc: base }, maxRegression: 0.5 }).failed).toBe(0);
+  });
+
+  it('skips metrics the variant lacks', () => {
+    const d = makeDocument({ to: 4 });
+    for (const run of d.runs) delete run.observedNs;
+    d.aggregates = aggregate(d.runs);
+    const r = evaluateGate([{ name: 'x', doc: d }], { thresholds: ['observed.p99 < 1s'] });
+    expect(r.closingLine).toBe('0 passed, 0 failed, 2 skipped');
+  });
+});
+
+describe('svqsim gate', () => {
+  const out = mkdtempSync(join(tmpdir(), 'svqsim-gate-'));
+
+  it('exits 0 when every check holds, with the closing line last', async () => {
+    const r = await gate(['two-variants.json', '--threshold', 'downtime2.p99<40s', '--threshold', 'downtime1.max < 1m']);
+    expect(r.code).toBe(0);
+    // 2 command-line thresholds and the scenario's 2 gates, for 2 variants.
+    expect(lastLine(r.stdout)).toBe('8 passed, 0 failed');
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('PASS'))).toHaveLength(8);
+  });
+
+  it('exits 3 when a check fails, and 0 with --warn-only', async () => {
+    const r = await gate(['two-variants.json', '-t', 'downtime2.p99 < 300ms']);
+    expect(r.code).toBe(3);
+    expect(lastLine(r.stdout)).toBe('4 passed, 2 failed');
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('FAIL'))).toHaveLength(2);
+    const w = await gate(['two-variants.json', '-t', 'downtime2.p99 < 300ms', '--warn-only']);
+    expect(w.code).toBe(0);
+    expect(lastLine(w.stdout)).toBe('4 passed, 0 failed, 2 warned');
+  });
+
+  it('exits 2 on bad input', async () => {
+    expect((await gate(['two-variants.json', '-t', 'downtime2.p99 <'])).code).toBe(2);
+    const typo = await gate(['two-variants.json', '-t', 'downtim2.p99 < 3s']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/did you mean "downtime2"/);
+    expect((await gate(['missing.json', '-t', 'downtime2.p99 < 3s'])).code).toBe(2);
+    expect((await gate(['two-variants.json', '-t', 'downtime2.p99 < 3s', '--alpha', '2'])).code).toBe(2);
+    expect((await gate(['previous.json'])).stderr).toMatch(/nothing to check/);
+  });
+
+  it('uses the scenario gates carried by the result', async () => {
+    const r = await gate(['two-variants.json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('downtime1.p99 < 15s');
+    expect(lastLine(r.stdout)).toBe('4 passed, 0 failed');
+  });
+
+  it('compares with a baseline file', async () => {
+    const r = await gate(['two-variants.json', '--baseline', 'previous.json', '--max-regression', '5%', '--min-replications', '10']);
+    expect(r.stdout).toContain('downtime2.p99 vs baseline (<= +5.0%)');
+    expect(r.stdout).toMatch(/replications >= 10/);
+    expect([0, 3]).toContain(r.code);
+    expect(lastLine(r.stdout)).toMatch(/^\d+ passed, \d+ failed$/);
+  });
+
+  it('writes JUnit XML that a standard parser reads', async () => {
+    const file = join(out, 'gate.xml');
+    const r = await gate(['two-variants.json', 'shard-1of2.json', '-t', 'downtime2.p99 < 300ms', '--junit', file]);
+    expect(r.code).toBe(3);
+    const xml = readFileSync(file, 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const parsed = new XMLParser({ ignoreAttributes: false, isArray: (n) => ['testsuite', 'testcase'].includes(n) }).parse(xml);
+    const suites = parsed.testsuites.testsuite;
+    expect(suites.map((s: Record<string, string>) => s['@_name'])).toEqual(['two-variants.json: switch-128g', 'shard-1of2.json: switch-128g']);
+    const cases = suites[0].testcase;
+    expect(cases).toHaveLength(6);
+    const allFailures = suites.flatMap((s: { testcase: Record<string, unknown>[] }) => s.testcase).filter((c: Record<string, unknown>) => c.failure);
+    const failed = cases.filter((c: Record<string, unknown>) => c.failure);
+    expect(failed).toHaveLength(2);
+    expect(failed[0].failure['@_message']).toMatch(/downtime2\.p99 = .* limit < 300 ms/);
+    expect(parsed.testsuites['@_failures']).toBe(String(allFailures.length));
+    expect(lastLine(r.stdout)).toBe(`${12 - allFailures.length} passed, ${allFailures.length} failed`);
+  });
+
+  it('writes Markdown, annotations and benchmark JSON', async () => {
+    const md = join(out, 'summary.md');
+    writeFileSync(md, '# earlier step\n');
+    const bench = join(out, 'bench.json');
+    const r = await gate(['two-variants.json', '-t', 'downtime2.p99 < 300ms', '--markdown', md, '--github-annotations', '--benchmark-json', bench], {
+      GITHUB_STEP_SUMMARY: md,
+    });
+    const mdText = readFileSync(md, 'utf8');
+    expect(mdText.startsWith('# earlier step\n## svqsim gate')).toBe(true);
+    expect(mdText).toMatch(/\| ❌ fail \| switch-128g\/baseline \| `downtime2.p99 < 300ms` \|/);
+    const ann = r.stdout.split('\n').filter((l) => l.startsWith('::'));
+    expect(ann).toHaveLength(2);
+    expect(ann[0]).toMatch(/^::error title=svqsim gate switch-128g\/baseline downtime2\.p99 < 300ms::downtime2\.p99 = /);
+    const entries = JSON.parse(readFileSync(bench, 'utf8'));
+    expect(Array.isArray(entries)).toBe(true);
+    for (const e of entries) {
+      expect(typeof e.name).toBe('string');
+      expect(typeof e.unit).toBe('string');
+      expect(typeof e.value).toBe('number');
+    }
+    expect(entries.find((e: { name: string }) => e.name === 'switch-128g/desc-persist downtime2 p99')).toMatchObject({ unit: 'ms' });
+  });
+});

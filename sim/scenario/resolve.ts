@@ -1,0 +1,104 @@
+// resolve.ts — from a parsed scenario document to a resolved Scenario, in stages: schema,
+// variant/sweep definitions, device profiles (with overrides), capability rules. Problems of the
+// first failing stage are returned; problems inside profile files are thrown as InputError.
+
+import type { Profile } from '../../device/profile.js';
+import { checkExpansion, checkScenario } from './checks.js';
+import { problemsFromZod, type Problem } from './problem.js';
+import { applyOverrides, type ProfileLoader } from './profileLoader.js';
+import type { ResolvedDevice, Scenario } from './scenario.js';
+import { scenarioSchema, type ScenarioInput } from './schema.js';
+import { parseThreshold, type Threshold } from './threshold.js';
+
+/** Where profile references resolve from. */
+export interface ResolveContext {
+  /** Directory of the scenario file (profile paths are relative to it). */
+  dir: string;
+  /** Loader (and cache) of profile files. */
+  profiles: ProfileLoader;
+}
+
+export type ResolveResult =
+  | { ok: true; input: ScenarioInput; scenario: Scenario }
+  | { ok: false; problems: Problem[] };
+
+const PAGE = 4096;
+
+/** Validate and resolve a scenario document. */
+export function resolveScenario(raw: unknown, ctx: ResolveContext): ResolveResult {
+  const parsed = scenarioSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, problems: problemsFromZod(parsed.error, raw, scenarioSchema) };
+  const input = parsed.data;
+
+  const expansion = checkExpansion(input);
+  if (expansion.length > 0) return { ok: false, problems: expansion };
+
+  const profiles: Profile[] = [];
+  const problems: Problem[] = [];
+  input.devices.forEach((d, i) => {
+    const r = ctx.profiles.resolve(d.profile, ctx.dir);
+    if (!r.ok) {
+      problems.push({ path: ['devices', i, 'profile'], message: r.message });
+      return;
+    }
+    const o = applyOverrides(r.profile, { capabilities: d.capabilities, costs: d.costs });
+    if (!o.ok) {
+      for (const p of o.problems) problems.push({ ...p, path: ['devices', i, ...p.path] });
+      return;
+    }
+    profiles.push(o.profile);
+  });
+  if (problems.length > 0) return { ok: false, problems };
+
+  const rules = checkScenario(input, profiles);
+  if (rules.length > 0) return { ok: false, problems: rules };
+  return { ok: true, input, scenario: toScenario(input, profiles) };
+}
+
+function toScenario(input: ScenarioInput, profiles: readonly Profile[]): Scenario {
+  const devices: ResolvedDevice[] = input.devices.map((d, i) => ({
+    name: d.name,
+    profileRef: d.profile,
+    profile: profiles[i],
+    overrides: {
+      ...(d.capabilities === undefined ? {} : { capabilities: d.capabilities }),
+      ...(d.costs === undefined ? {} : { costs: d.costs }),
+    },
+    queuePairs: d.queuePairs,
+    queueSize: d.queueSize,
+    ring: d.ring,
+    inOrder: d.inOrder,
+    partialOrder: d.partialOrder,
+  }));
+  const w = input.workload;
+  const m = input.migration;
+  return {
+    name: input.name,
+    description: input.description ?? '',
+    seed: input.seed,
+    replications: input.replications,
+    warmup: input.warmup,
+    vm: { memory: input.vm.memory, layout: input.vm.layout },
+    devices,
+    workload: {
+      dirtyRate: w.dirtyRate,
+      hotSet: w.hotSet ?? Math.floor(input.vm.memory / 10 / PAGE) * PAGE,
+      traffic: w.traffic === undefined ? null : { ...w.traffic },
+      probe: w.probe === undefined ? null : { ...w.probe },
+    },
+    migration: {
+      bandwidth: m.bandwidth,
+      downtimeLimit: m.downtimeLimit,
+      maxIterations: m.maxIterations,
+      startAt: m.startAt,
+      transport: 'vhost-vdpa',
+      strategies: {
+        descGroup: m.strategies.descGroup,
+        iotlbPersist: m.strategies.iotlbPersist,
+        earlyMap: m.strategies.earlyMap,
+        batchMaps: m.strategies.batchMaps,
+      },
+    },
+    gates: input.gates.map((g) => parseThreshold(g) as Threshold),
+  };
+}

@@ -1,0 +1,76 @@
+// scenario.ts — the resolved scenario the run engine consumes: validated, defaults filled,
+// units converted (sizes in bytes, durations in integer ns, rates in bytes/s or packets/s),
+// and every device carrying its full resolved Profile.
+
+import type { Profile } from '../../device/profile.js';
+import type { ProfileOverrides } from './profileLoader.js';
+import type { Threshold } from './threshold.js';
+
+export interface ResolvedDevice {
+  /** Device name, unique in the scenario. */
+  name: string;
+  /** The `profile` value as written (shipped name or file path). */
+  profileRef: string;
+  /** The profile after its extends chain and the device's overrides. */
+  profile: Profile;
+  /** Overrides the scenario applied to the profile (empty when none). */
+  overrides: ProfileOverrides;
+  /** Queue pairs in use. */
+  queuePairs: number;
+  /** Virtqueue size (power of two). */
+  queueSize: number;
+  /** Ring layout. */
+  ring: 'split' | 'packed';
+  /** VIRTIO_F_IN_ORDER negotiated. */
+  inOrder: boolean;
+  /** PARTIAL_ORDER negotiated. */
+  partialOrder: boolean;
+}
+
+export interface Scenario {
+  /** Scenario identifier. */
+  name: string;
+  /** Free text, empty when absent. */
+  description: string;
+  /** Base seed (32-bit unsigned). */
+  seed: number;
+  /** Recorded replications per variant. */
+  replications: number;
+  /** Discarded warm-up replications per variant, run before the recorded ones. */
+  warmup: number;
+  vm: {
+    /** Guest RAM, bytes. */
+    memory: number;
+    /** RAM layout. */
+    layout: 'q35' | 'flat';
+  };
+  devices: ResolvedDevice[];
+  workload: {
+    /** Guest CPU write rate, bytes/s. */
+    dirtyRate: number;
+    /** Bytes the guest keeps rewriting (default 10% of memory, rounded down to 4 KiB). */
+    hotSet: number;
+    /** Data-plane traffic, or null for none. */
+    traffic: { packetsPerSecond: number; packetSize: number; rxFraction: number } | null;
+    /** Probe flow, or null for none. */
+    probe: { interval: number } | null;
+  };
+  migration: {
+    /** Bytes/s. */
+    bandwidth: number;
+    /** ns. */
+    downtimeLimit: number;
+    maxIterations: number;
+    /** ns of simulated time. */
+    startAt: number;
+    transport: 'vhost-vdpa';
+    strategies: {
+      descGroup: boolean;
+      iotlbPersist: boolean;
+      earlyMap: boolean;
+      batchMaps: boolean;
+    };
+  };
+  /** Parsed gate thresholds. */
+  gates: Threshold[];
+}

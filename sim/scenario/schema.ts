@@ -1,0 +1,198 @@
+// schema.ts — the zod schema of a scenario file (structure, units, field-local rules).
+// Rules that need a device profile or span several fields live in checks.ts; the resolved
+// scenario (profiles attached, defaults filled) is typed in scenario.ts.
+
+import { z } from 'zod';
+import { capabilitiesSchema, costsSchema } from '../../device/profile.js';
+import { parseThreshold } from './threshold.js';
+import { describeFound, DURATION, PACKET_RATE, RATE, SIZE, unitField } from './units.js';
+
+const MiB = 1024 * 1024;
+
+/** Lower-case identifier used for scenario, device and variant names. */
+export const identifierSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'an identifier of lower-case letters, digits, ".", "_", "-"');
+
+function isPowerOfTwo(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}
+
+/** Input of an object whose fields all have defaults: parsed as `{}` when the key is absent. */
+const absent = {} as never;
+
+const notSupportedYet = (what: string) => `${what} is not supported yet`;
+
+export const deviceSchema = z
+  .object({
+    /** Device name, unique in the scenario. */
+    name: identifierSchema,
+    /** A shipped profile name or a path to a profile file (relative to the scenario file). */
+    profile: z.string().min(1),
+    /** Queue pairs in use (1..capabilities.maxQueuePairs). */
+    queuePairs: z.number().int().min(1).default(1),
+    /** Virtqueue size: a power of two up to capabilities.maxQueueSize. */
+    queueSize: z
+      .number()
+      .int()
+      .superRefine((v, ctx) => {
+        if (!isPowerOfTwo(v)) ctx.addIssue({ code: 'custom', message: `expected a power of two, found ${v}` });
+      })
+      .default(256),
+    /** Ring layout; must be one of the profile's ringLayouts. */
+    ring: z.enum(['split', 'packed']).default('split'),
+    /** Negotiate VIRTIO_F_IN_ORDER (needs capabilities.inOrder). */
+    inOrder: z.boolean().default(false),
+    /** Negotiate the proposed PARTIAL_ORDER (needs capabilities.partialOrder; excludes inOrder). */
+    partialOrder: z.boolean().default(false),
+    /** Partial override of the profile's capabilities. */
+    capabilities: capabilitiesSchema.partial().optional(),
+    /** Partial override of the profile's costs. */
+    costs: costsSchema.partial().optional(),
+  })
+  .strict();
+
+export const vmSchema = z
+  .object({
+    /** Guest RAM size in bytes. */
+    memory: unitField(SIZE, { min: { value: 64 * MiB, text: '64MiB' } }),
+    /** q35: RAM at [0, 2G) and [4G, ...); flat: one region at 0. */
+    layout: z.enum(['q35', 'flat']).default('q35'),
+  })
+  .strict();
+
+export const trafficSchema = z
+  .object({
+    /** Packets per second per queue pair. */
+    packetsPerSecond: unitField(PACKET_RATE),
+    /** Packet size in bytes. */
+    packetSize: unitField(SIZE, {
+      min: { value: 64, text: '64B' },
+      max: { value: 65535, text: '65535B' },
+      default: 1500,
+    }),
+    /** Fraction of packets received (the rest are transmitted). */
+    rxFraction: z.number().min(0).max(1).default(0.5),
+  })
+  .strict();
+
+export const probeSchema = z
+  .object({
+    /** Interval between probe packets (ns). */
+    interval: unitField(DURATION, { min: { value: 1, text: '1ns' }, default: '1ms' }),
+  })
+  .strict();
+
+export const workloadSchema = z
+  .object({
+    /** Guest CPU write rate, bytes per second (upper bound of distinct pages dirtied per second). */
+    dirtyRate: unitField(RATE, { default: 0 }),
+    /** Bytes the guest keeps rewriting; default 10% of memory. */
+    hotSet: unitField(SIZE).optional(),
+    /** Data-plane traffic, if any. */
+    traffic: trafficSchema.optional(),
+    /** Ping-like flow measuring observed downtime, if any. */
+    probe: probeSchema.optional(),
+  })
+  .strict();
+
+export const strategiesSchema = z
+  .object({
+    /** Move only the data vqs' descriptor group to the SVQ address space (DESC_ASID). */
+    descGroup: z.boolean().default(false),
+    /** Keep maps across reset (IOTLB_PERSIST) and skip listener unregister/register. */
+    iotlbPersist: z.boolean().default(false),
+    /** Map (pin) guest memory at destination init, overlapping pre-copy. */
+    earlyMap: z.boolean().default(false),
+    /** Wrap shadow-vring and CVQ UPDATEs in IOTLB batches. */
+    batchMaps: z.boolean().default(false),
+    /** Page faults instead of pinning (a later stage of the simulator). */
+    pageFaults: z
+      .boolean()
+      .default(false)
+      .superRefine((v, ctx) => {
+        if (v) ctx.addIssue({ code: 'custom', message: notSupportedYet('pageFaults: true') });
+      }),
+  })
+  .strict();
+
+export const TRANSPORTS = ['vhost-vdpa', 'admin-vq'] as const;
+
+export const migrationSchema = z
+  .object({
+    /** Migration stream bandwidth, bytes per second. */
+    bandwidth: unitField(RATE, { min: { value: 1, text: '1B/s' } }),
+    /** Switchover when the estimated remaining time is under this (ns); QEMU's default is 300ms. */
+    downtimeLimit: unitField(DURATION, { default: '300ms' }),
+    /** Pre-copy iteration cap. */
+    maxIterations: z.number().int().min(1).default(30),
+    /** Simulated time at which migration starts (ns). */
+    startAt: unitField(DURATION, { default: '100ms' }),
+    /** How the VMM drives the device; only vhost-vdpa is modelled. */
+    transport: z
+      .enum(TRANSPORTS)
+      .default('vhost-vdpa')
+      .superRefine((v, ctx) => {
+        if (v !== 'vhost-vdpa') ctx.addIssue({ code: 'custom', message: notSupportedYet(`transport "${v}"`) });
+      }),
+    /** VMM strategies. */
+    strategies: strategiesSchema.prefault(absent),
+  })
+  .strict();
+
+export const variantSchema = z
+  .object({
+    /** Variant name (part of run ids). */
+    name: identifierSchema,
+    /** Dotted field paths and the values they take in this variant. */
+    set: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export const sweepSchema = z
+  .object({
+    /** cartesian: every combination; zip: the i-th values of every parameter together. */
+    mode: z.enum(['cartesian', 'zip']).default('cartesian'),
+    /** Dotted field paths and the values they sweep over. */
+    params: z
+      .record(z.string(), z.array(z.unknown()).min(1))
+      .superRefine((v, ctx) => {
+        if (Object.keys(v).length === 0) {
+          ctx.addIssue({ code: 'custom', message: 'expected at least one parameter, found none' });
+        }
+      }),
+  })
+  .strict();
+
+export const gateSchema = z.string().superRefine((text, ctx) => {
+  const t = parseThreshold(text);
+  if (typeof t === 'string') ctx.addIssue({ code: 'custom', message: t });
+});
+
+export const scenarioSchema = z
+  .object({
+    /** Scenario identifier. */
+    name: identifierSchema,
+    description: z.string().optional(),
+    /** Base seed (32-bit unsigned); replication streams derive from it. */
+    seed: z.number().int().min(0).max(0xffff_ffff).default(1),
+    /** Recorded replications per variant. */
+    replications: z.number().int().min(1).default(1),
+    /** Replications run and discarded before the recorded ones. */
+    warmup: z.number().int().min(0).default(0),
+    vm: vmSchema,
+    devices: z.array(deviceSchema).min(1),
+    workload: workloadSchema.prefault(absent),
+    migration: migrationSchema,
+    variants: z.array(variantSchema).min(1).optional(),
+    sweep: sweepSchema.optional(),
+    /** Thresholds checked by `svqsim gate`: "<metric>.<stat> <op> <value>". */
+    gates: z.array(gateSchema).default([]),
+  })
+  .strict();
+
+/** A scenario as validated by the schema, before profiles are resolved. */
+export type ScenarioInput = z.output<typeof scenarioSchema>;
+export type DeviceInput = z.output<typeof deviceSchema>;
+
+export { describeFound };

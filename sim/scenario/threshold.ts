@@ -1,0 +1,77 @@
+// threshold.ts — gate thresholds such as "downtime2.p99 < 300ms": syntax and parsing.
+// Scenario validation checks the syntax only; gate evaluation (metrics/) reuses parseThreshold.
+
+import { didYouMean } from './didYouMean.js';
+import { parseDuration } from './units.js';
+
+/** Metrics a threshold may name, and whether their values are times (ns) or counts. */
+export const THRESHOLD_METRICS = {
+  downtime1: 'time',
+  downtime2: 'time',
+  observed: 'time',
+  update: 'count',
+  invalidate: 'count',
+  batches: 'count',
+  setMapRebuilds: 'count',
+  pagesPinned: 'count',
+} as const;
+export type ThresholdMetric = keyof typeof THRESHOLD_METRICS;
+
+/** Statistics of a metric's distribution over replications. */
+export const THRESHOLD_STATS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'min', 'mean', 'count'] as const;
+export type ThresholdStat = (typeof THRESHOLD_STATS)[number];
+
+/** Comparison operators. */
+export const THRESHOLD_OPS = ['<', '<=', '>', '>=', '=='] as const;
+export type ThresholdOp = (typeof THRESHOLD_OPS)[number];
+
+/** A parsed threshold: `<metric>.<stat> <op> <value>`; time values are in ns. */
+export interface Threshold {
+  metric: ThresholdMetric;
+  stat: ThresholdStat;
+  op: ThresholdOp;
+  /** Nanoseconds for time metrics (except stat `count`), a plain number otherwise. */
+  value: number;
+  /** Whether `value` is a time in ns or a count. */
+  kind: 'time' | 'count';
+  /** The text as written. */
+  text: string;
+}
+
+const SHAPE = /^\s*([A-Za-z0-9_]+)\.([A-Za-z0-9_.]+)\s*(<=|>=|==|<|>)\s*(\S+)\s*$/;
+const NUMBER = /^\d+(\.\d+)?$/;
+
+/** Parse a threshold; a string result is the reason it is not one. */
+export function parseThreshold(text: string): Threshold | string {
+  const m = SHAPE.exec(text);
+  if (m === null) {
+    return `expected "<metric>.<stat> <op> <value>" like "downtime2.p99 < 300ms", found ${JSON.stringify(text)}`;
+  }
+  const [, metricText, statText, opText, valueText] = m;
+  const metrics = Object.keys(THRESHOLD_METRICS);
+  if (!(metricText in THRESHOLD_METRICS)) {
+    const near = didYouMean(metricText, metrics);
+    return near !== null
+      ? `unknown metric "${metricText}" (did you mean "${near}"?)`
+      : `unknown metric "${metricText}" (one of ${metrics.join(', ')})`;
+  }
+  const metric = metricText as ThresholdMetric;
+  if (!(THRESHOLD_STATS as readonly string[]).includes(statText)) {
+    const near = didYouMean(statText, THRESHOLD_STATS);
+    return near !== null
+      ? `unknown statistic "${statText}" (did you mean "${near}"?)`
+      : `unknown statistic "${statText}" (one of ${THRESHOLD_STATS.join(', ')})`;
+  }
+  const stat = statText as ThresholdStat;
+  const op = opText as ThresholdOp;
+  const kind = stat === 'count' ? 'count' : THRESHOLD_METRICS[metric];
+  if (kind === 'count') {
+    if (!NUMBER.test(valueText)) {
+      return `expected a plain number for ${metric}.${stat}, found ${JSON.stringify(valueText)}`;
+    }
+    return { metric, stat, op, value: Number(valueText), kind, text };
+  }
+  const v = parseDuration(valueText);
+  if (!v.ok) return `${metric}.${stat}: ${v.message}`;
+  return { metric, stat, op, value: v.value, kind, text };
+}

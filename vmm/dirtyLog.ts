@@ -4,8 +4,9 @@
 // mark at any time (DIRTY_MEMORY_MIGRATION, KVM's log) and each RAMBlock's migration bitmap
 // (rb->bmap) of pages still to send; migration_bitmap_sync ORs the log into bmap and counts the
 // newly dirty pages. This file does the same for the pages the model knows exactly — device
-// writes that SVQ reports (bounded in number) — while guest CPU writes arrive as a count of
-// distinct pages from vmm/dirtyModel.ts and are kept alongside the exact bitmap, never as bits.
+// writes that SVQ reports (bounded in number) — with the log as a list of page runs and bmap as
+// bitmaps; guest CPU writes arrive as a count of distinct pages from vmm/dirtyModel.ts and are
+// kept alongside the exact bitmap, never as bits.
 //
 // Composition: the pages to resend are device pages ∪ CPU pages. The CPU pages' positions are not
 // tracked; we assume they are independent of the device pages and spread over guest RAM, so the
@@ -17,7 +18,7 @@
 // and merging touch only allocated chunks, so a 1 TiB guest with a few dirty pages costs what a
 // 16 GiB one does. `wordsTouched` counts the bitmap words read or written, for scale tests.
 
-import { GuestMemory, PAGE_SIZE, type RamBlock } from './guestMemory.js';
+import { type GuestMemory, PAGE_SIZE, type RamBlock } from './guestMemory.js';
 
 /** Pages per bitmap chunk (1024 words: 128 MiB of guest memory, 4 KiB of bitmap). */
 export const CHUNK_PAGES = 32768;
@@ -257,8 +258,12 @@ export interface DirtySyncResult {
 export class DirtyLog {
   /** The guest whose blocks are tracked. */
   readonly memory: GuestMemory;
-  /** Per block: pages written since the last sync (the dirty memory log). */
-  readonly log: readonly DirtyBitmap[];
+  /** Pages written since the last sync (the dirty memory log), as runs: [block index, first page, pages]. */
+  private log: [number, number, number][] = [];
+  /** Pages of `log` not yet merged (runs may repeat pages; this is an upper bound). */
+  private logPages = 0;
+  /** Log runs merged so far (work meter). */
+  private runsMerged = 0;
   /** Per block: pages to send in the current round (rb->bmap). */
   readonly bmap: readonly DirtyBitmap[];
   /** Distinct CPU-dirtied pages for the current round (positions not tracked). */
@@ -268,23 +273,30 @@ export class DirtyLog {
 
   constructor(memory: GuestMemory) {
     this.memory = memory;
-    this.log = memory.blocks.map((b) => new DirtyBitmap(b.usedLength / PAGE_SIZE));
     this.bmap = memory.blocks.map((b) => new DirtyBitmap(b.usedLength / PAGE_SIZE));
     this.cpuSpan = Math.max(1, memory.ramPages);
   }
 
-  /** Marks the pages of a block range dirty in the log; returns pages newly marked. */
+  /** Marks the pages of a block range dirty in the log; returns the pages the range covers. */
   markBlockRange(block: RamBlock, offset: number, len: number): number {
     if (len <= 0) return 0;
     const first = Math.floor(offset / PAGE_SIZE);
     const last = Math.floor((offset + len - 1) / PAGE_SIZE);
-    return this.log[block.index].setRange(first, last - first + 1);
+    if (first < 0 || (last + 1) * PAGE_SIZE > block.usedLength) {
+      throw new RangeError(`range [${offset}, +${len}) outside block ${block.idstr}`);
+    }
+    const n = last - first + 1;
+    const prev = this.log[this.log.length - 1];
+    if (prev !== undefined && prev[0] === block.index && prev[1] + prev[2] === first) prev[2] += n;
+    else this.log.push([block.index, first, n]);
+    this.logPages += n;
+    return n;
   }
 
   /**
    * Marks a device write at guest-physical [gpa, gpa+len) dirty; the range may span sections.
    * Bytes outside RAM (holes, MMIO) are ignored, as QEMU ignores non-RAM in dirty marking.
-   * Returns pages newly marked.
+   * Returns the pages marked (repeats included; the sync counts distinct ones).
    */
   markGpa(gpa: number, len: number): number {
     let added = 0;
@@ -314,11 +326,10 @@ export class DirtyLog {
   sync(cpuDirtyPages: number, deviceRanges: Iterable<DirtyRange> = []): DirtySyncResult {
     for (const r of deviceRanges) this.markGpa(r.gpa, r.len);
     let added = 0;
-    for (let i = 0; i < this.bmap.length; i++) {
-      if (this.log[i].count() === 0) continue;
-      added += this.bmap[i].merge(this.log[i]);
-      this.log[i].takeAndClear();
-    }
+    for (const [block, first, n] of this.log) added += this.bmap[block].setRange(first, n);
+    this.runsMerged += this.log.length;
+    this.log = [];
+    this.logPages = 0;
     this.cpuPages = Math.max(0, Math.min(Math.round(cpuDirtyPages), this.cpuSpan));
     const r = this.pending();
     return { newDevicePages: added, ...r };
@@ -348,16 +359,19 @@ export class DirtyLog {
 
   /** Bitmap words touched over all bitmaps (work meter). */
   get wordsTouched(): number {
-    let n = 0;
-    for (const b of this.log) n += b.wordsTouched;
+    let n = this.runsMerged;
     for (const b of this.bmap) n += b.wordsTouched;
     return n;
   }
 
+  /** Pages marked since the last sync (an upper bound: overlapping marks count twice). */
+  get unsyncedPages(): number {
+    return this.logPages;
+  }
+
   /** Bitmap bytes currently allocated. */
   get allocatedBytes(): number {
-    let n = 0;
-    for (const b of this.log) n += b.allocatedBytes;
+    let n = this.log.length * 24;
     for (const b of this.bmap) n += b.allocatedBytes;
     return n;
   }

@@ -109,11 +109,19 @@ describe('DirtyLog', () => {
     const log = new DirtyLog(mem);
     const pcRam = mem.block('pc.ram')!;
     expect(log.markGpa(4 * GiB, 8192)).toBe(2); // high RAM → pc.ram offset 2 GiB
-    expect(log.log[pcRam.index].test((2 * GiB) / 4096)).toBe(true);
     expect(log.markGpa(0x9f000, 0x2000)).toBe(1); // second page falls in the VGA hole
     expect(log.markGpa(0xf0000, 4096)).toBe(0); // read-only shadow BIOS
     expect(log.markGpa(0x100, 10)).toBe(1); // partial page counts as one
     expect(log.markGpa(2 * GiB - 4096, 4096 * 3)).toBe(1); // crosses into the PCI hole
+    expect(log.markGpa(4 * GiB + 4096, 4096)).toBe(1); // repeat, counted once at sync
+    expect(log.sync(0).devicePages).toBe(5);
+    const bmap = log.bmap[pcRam.index];
+    expect(bmap.test((2 * GiB) / 4096)).toBe(true);
+    expect(bmap.test((2 * GiB) / 4096 + 1)).toBe(true);
+    expect(bmap.test(0x9f)).toBe(true);
+    expect(bmap.test(0xa0)).toBe(false);
+    expect(bmap.test(0)).toBe(true);
+    expect(bmap.test((2 * GiB) / 4096 - 1)).toBe(true);
   });
 
   it('sync merges the log into the migration bitmap once, and a round takes it', () => {

@@ -14,6 +14,7 @@ export const Errno = {
   EEXIST: 17,
   EINVAL: 22,
   ENOSPC: 28,
+  ENOBUFS: 105,
   ENOTSUPP: 524,
   EOPNOTSUPP: 95,
 } as const;

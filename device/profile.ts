@@ -28,6 +28,12 @@ export const capabilitiesSchema = z
     identityMapAtInit: z.boolean(),
     /** How the device takes mappings: whole-map rebuilds or incremental ranges. */
     mapModel: z.enum(['setMap', 'dmaMap']),
+    /**
+     * setMap devices: the map is a memory region of MKEYs built by firmware (mlx5: one direct MKEY
+     * per contiguous chunk plus one indirect MKEY) rather than a software copy of the IOTLB.
+     * Optional; default false.
+     */
+    mkeys: z.boolean().optional(),
     suspend: z.boolean(),
     resume: z.boolean(),
     /** Max IOTLB entries per ASID (vdpa_sim: 2048); null = unlimited. */

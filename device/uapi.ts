@@ -125,7 +125,7 @@ export interface VhostVdpaFd {
   readonly name: string;
 
   getFeatures(): Proc<Result<bigint>>;
-  /** EINVAL after FEATURES_OK, or for bits the device does not offer. */
+  /** EBUSY after FEATURES_OK (vhost_vdpa_set_features); EINVAL for bits the device does not offer. */
   setFeatures(features: bigint): Proc<Result>;
   getBackendFeatures(): Proc<Result<number>>;
   /** EOPNOTSUPP for unknown bits; EINVAL for DESC_ASID without IOTLB_ASID; see device/vhostVdpa.ts. */
@@ -133,9 +133,9 @@ export interface VhostVdpaFd {
   getVqsCount(): Proc<Result<number>>;
   getGroupNum(): Proc<Result<number>>;
   getAsNum(): Proc<Result<number>>;
-  /** EINVAL for vq out of range. */
+  /** ENOBUFS for vq out of range (vhost_vdpa_vring_ioctl). */
   getVringGroup(vq: number): Proc<Result<number>>;
-  /** EOPNOTSUPP without DESC_ASID negotiated; EINVAL for vq out of range. */
+  /** EOPNOTSUPP without DESC_ASID negotiated; ENOBUFS for vq out of range. */
   getVringDescGroup(vq: number): Proc<Result<number>>;
   /** EINVAL if group >= ngroups or asid >= nas; EOPNOTSUPP without IOTLB_ASID. */
   setGroupAsid(group: number, asid: number): Proc<Result>;

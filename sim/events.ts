@@ -38,7 +38,8 @@ export interface MapWorkEvent {
   dur: number;
   device: string;
   asid: number;
-  what: 'setMapRebuild' | 'dmaMap' | 'dmaUnmap' | 'resetMap';
+  /** setMapRebuild: one whole-map rebuild; mrDestroy: deferred destruction of a replaced map's MKEYs. */
+  what: 'setMapRebuild' | 'dmaMap' | 'dmaUnmap' | 'resetMap' | 'mrDestroy';
   mkeysCreated?: number;
   mkeysDestroyed?: number;
   ranges?: number;

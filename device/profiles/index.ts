@@ -1,7 +1,11 @@
 // index.ts — the shipped device profiles, by name.
 import type { Profile } from '../profile.js';
+import { mlx5Profile } from './mlx5.js';
+import { platformIommuProfile } from './platformIommu.js';
 import { vdpaSimProfile } from './vdpaSim.js';
 
 export const shippedProfiles: Readonly<Record<string, Profile>> = {
   [vdpaSimProfile.name]: vdpaSimProfile,
+  [mlx5Profile.name]: mlx5Profile,
+  [platformIommuProfile.name]: platformIommuProfile,
 };

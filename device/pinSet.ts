@@ -1,0 +1,139 @@
+// pinSet.ts — page-granular pin accounting in ranges: each 4 KiB page has a pin count, stored as
+// sorted runs of equal count, so pinning a 1 TiB guest costs a handful of runs, not 2^28 entries.
+// A page pinned twice is one pinned page; it stays pinned until unpinned as often as pinned.
+
+/** Bytes per page the accounting uses (x86-64 base page). */
+export const PAGE_SIZE = 4096;
+/** Pages per pinning chunk: vhost-vdpa pins through a one-page list of 512 page pointers. */
+export const PIN_CHUNK_PAGES = 512;
+
+/** First page and end page (exclusive) covering [addr, addr+size). */
+export function pageSpan(addr: number, size: number): [number, number] {
+  const first = Math.floor(addr / PAGE_SIZE);
+  const end = Math.ceil((addr + size) / PAGE_SIZE);
+  return [first, Math.max(first, end)];
+}
+
+export class PinSet {
+  /** Run starts (page numbers), ascending. */
+  private readonly starts: number[] = [];
+  /** Run ends (exclusive page numbers), parallel to `starts`. */
+  private readonly ends: number[] = [];
+  /** Pin count of every page of the run (>= 1), parallel to `starts`. */
+  private readonly counts: number[] = [];
+  /** Pages with a pin count >= 1. */
+  private pinned = 0;
+
+  /** Number of distinct pinned pages. */
+  get pinnedPages(): number {
+    return this.pinned;
+  }
+
+  /** Number of runs kept (for scale checks). */
+  get runs(): number {
+    return this.starts.length;
+  }
+
+  /** Pin count of one page. */
+  countOf(page: number): number {
+    const i = this.firstEndingAfter(page);
+    return i < this.starts.length && this.starts[i] <= page ? this.counts[i] : 0;
+  }
+
+  /** Pins the pages covering [addr, addr+size); returns how many were not pinned before. */
+  pin(addr: number, size: number): number {
+    const [a, b] = pageSpan(addr, size);
+    return this.adjust(a, b, +1);
+  }
+
+  /** Unpins the pages covering [addr, addr+size); returns how many became unpinned. */
+  unpin(addr: number, size: number): number {
+    const [a, b] = pageSpan(addr, size);
+    return this.adjust(a, b, -1);
+  }
+
+  /** Pages of [addr, addr+size) that are pinned at least once. */
+  pinnedIn(addr: number, size: number): number {
+    const [a, b] = pageSpan(addr, size);
+    let n = 0;
+    for (let i = this.firstEndingAfter(a); i < this.starts.length && this.starts[i] < b; i++) {
+      n += Math.min(this.ends[i], b) - Math.max(this.starts[i], a);
+    }
+    return n;
+  }
+
+  /** Runs as [firstPage, endPage, count], ascending. */
+  *entries(): IterableIterator<[number, number, number]> {
+    for (let i = 0; i < this.starts.length; i++) yield [this.starts[i], this.ends[i], this.counts[i]];
+  }
+
+  /** Index of the first run whose end is > page. */
+  private firstEndingAfter(page: number): number {
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ends[mid] <= page) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Adds delta (+1/-1) to every page of [a, b); returns pages crossing between 0 and 1. */
+  private adjust(a: number, b: number, delta: 1 | -1): number {
+    if (b <= a) return 0;
+    const i = this.firstEndingAfter(a);
+    let j = i;
+    const ps: number[] = [];
+    const pe: number[] = [];
+    const pc: number[] = [];
+    const push = (s: number, e: number, c: number): void => {
+      if (e <= s || c <= 0) return;
+      const k = ps.length - 1;
+      if (k >= 0 && pe[k] === s && pc[k] === c) pe[k] = e;
+      else {
+        ps.push(s);
+        pe.push(e);
+        pc.push(c);
+      }
+    };
+    let crossed = 0;
+    let cursor = a;
+    // Keep the run just before, if adjacent, so equal counts merge across the edit.
+    let from = i;
+    if (i > 0 && this.ends[i - 1] === a) {
+      from = i - 1;
+      push(this.starts[from], this.ends[from], this.counts[from]);
+    }
+    for (; j < this.starts.length && this.starts[j] < b; j++) {
+      const s = this.starts[j];
+      const e = this.ends[j];
+      const c = this.counts[j];
+      if (s < a) push(s, a, c);
+      const lo = Math.max(s, a);
+      if (cursor < lo && delta > 0) {
+        push(cursor, lo, 1);
+        crossed += lo - cursor;
+      }
+      const hi = Math.min(e, b);
+      if (delta < 0 && c === 1) crossed += hi - lo;
+      push(lo, hi, c + delta);
+      if (e > b) push(b, e, c);
+      cursor = hi;
+    }
+    if (cursor < b && delta > 0) {
+      push(cursor, b, 1);
+      crossed += b - cursor;
+    }
+    let to = j;
+    if (j < this.starts.length && this.starts[j] === (pe.length > 0 ? pe[pe.length - 1] : -1)) {
+      push(this.starts[j], this.ends[j], this.counts[j]);
+      to = j + 1;
+    }
+    this.starts.splice(from, to - from, ...ps);
+    this.ends.splice(from, to - from, ...pe);
+    this.counts.splice(from, to - from, ...pc);
+    this.pinned += delta > 0 ? crossed : -crossed;
+    return crossed;
+  }
+}

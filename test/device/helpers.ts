@@ -1,0 +1,63 @@
+// helpers.ts — test helpers for the device model: build a device on a fresh kernel, run a
+// process to completion, and tally the events it emitted (metrics count from events too).
+
+import { EventBus, type ModelEvent } from '../../sim/events.js';
+import { Kernel, type Proc } from '../../sim/kernel/index.js';
+import { createVdpaDevice } from '../../device/createVdpaDevice.js';
+import { HostMemory } from '../../device/hostMemory.js';
+import type { Profile } from '../../device/profile.js';
+
+export const GiB = 1 << 30;
+export const MiB = 1 << 20;
+
+/** Counts of what the event stream reported. */
+export class Tally {
+  readonly events: ModelEvent[] = [];
+  constructor(bus: EventBus) {
+    bus.stream.subscribe((e) => this.events.push(e));
+  }
+  /** Messages of a type (optionally only failed ones with that errno). */
+  msgs(type: string, errno?: string): number {
+    return this.events.filter((e) => e.kind === 'msg' && e.type === type && (errno === undefined || e.errno === errno)).length;
+  }
+  mapWork(what: string): number {
+    return this.events.filter((e) => e.kind === 'mapWork' && e.what === what).length;
+  }
+  mkeysCreated(): number {
+    return this.events.reduce((s, e) => s + (e.kind === 'mapWork' ? (e.mkeysCreated ?? 0) : 0), 0);
+  }
+  mkeysDestroyed(): number {
+    return this.events.reduce((s, e) => s + (e.kind === 'mapWork' ? (e.mkeysDestroyed ?? 0) : 0), 0);
+  }
+  pinnedPages(): number {
+    return this.events.reduce((s, e) => s + (e.kind === 'pin' && e.pages > 0 ? e.pages : 0), 0);
+  }
+  unpinnedPages(): number {
+    return this.events.reduce((s, e) => s + (e.kind === 'pin' && e.pages < 0 ? -e.pages : 0), 0);
+  }
+  faults(): Extract<ModelEvent, { kind: 'fault' }>[] {
+    return this.events.filter((e): e is Extract<ModelEvent, { kind: 'fault' }> => e.kind === 'fault');
+  }
+}
+
+/** A device of `profile` on a fresh kernel, with guest RAM mapped at HVA 1 TiB (size `ramBytes`). */
+export function setup(profile: Profile, opts: { queuePairs?: number; ramBytes?: number } = {}) {
+  const kernel = new Kernel();
+  const bus = new EventBus();
+  const tally = new Tally(bus);
+  const hostMemory = new HostMemory();
+  const ramHva = 1024 * GiB;
+  const ramBytes = opts.ramBytes ?? 4 * GiB;
+  const m = hostMemory.map('pc.ram', ramHva, ramBytes, 'guestRam');
+  if (!m.ok) throw new Error(m.reason);
+  const { device, fd } = createVdpaDevice({ kernel, bus, profile, name: 'vdpa0', queuePairs: opts.queuePairs ?? 1, hostMemory });
+  return { kernel, bus, tally, hostMemory, device, fd, ramHva, ramBytes };
+}
+
+/** Runs `body` as a process until the kernel is idle; returns its value and the time it ended. */
+export function run<T>(kernel: Kernel, body: Proc<T>): { value: T; t: number } {
+  const p = kernel.spawn(body, 'test');
+  kernel.run();
+  if (!p.done) throw new Error('process did not finish');
+  return { value: p.result as T, t: kernel.now };
+}

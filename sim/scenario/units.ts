@@ -174,6 +174,9 @@ export interface UnitFieldOptions {
   default?: string | number;
 }
 
+/** Marker in a unit field's metadata: the key is required (absent keys are parsed as undefined). */
+export const REQUIRED_MARK = 'x-required';
+
 /** A zod field accepting `kind` as a string with unit or a plain number, giving the value in base units. */
 export function unitField(kind: UnitKind, opts: UnitFieldOptions = {}) {
   const bound = (v: unknown, word: string, limit: { text: string }): string =>
@@ -205,7 +208,7 @@ export function unitField(kind: UnitKind, opts: UnitFieldOptions = {}) {
       ],
       description: `${kind.what}; units: ${Object.keys(kind.units).join(', ')}; a plain number is in base units`,
       examples: [...kind.examples],
-      ...(opts.default === undefined ? {} : { default: opts.default }),
+      ...(opts.default === undefined ? { [REQUIRED_MARK]: true } : { default: opts.default }),
     });
 }
 

@@ -124,7 +124,12 @@ export class DirtyBitmap {
       }
     });
     this.setCount -= removed;
-    this.dropEmpty();
+    if (n > 0) {
+      // Free the chunks this range emptied (forWords already walked the same chunk indices).
+      for (let ci = Math.floor(first / CHUNK_PAGES); ci <= Math.floor((first + n - 1) / CHUNK_PAGES); ci++) {
+        if (this.chunks.get(ci)?.count === 0) this.chunks.delete(ci);
+      }
+    }
     return removed;
   }
 
@@ -229,9 +234,6 @@ export class DirtyBitmap {
     }
   }
 
-  private dropEmpty(): void {
-    for (const [ci, c] of this.chunks) if (c.count === 0) this.chunks.delete(ci);
-  }
 }
 
 /** A guest-physical byte range written by a device (as SVQ reports used buffers). */

@@ -136,6 +136,8 @@ export interface Virtqueue<T = unknown> {
    * throws RingInvariantError when the buffer is not in flight (used twice or never popped).
    */
   pushUsed(head: number, len: number): Result;
+  /** The next used entry may be a batch (IN_ORDER always; PARTIAL_ORDER only after a FLUSH entry). */
+  canBatch(): boolean;
   /** Publish the used entries pushed so far; returns whether the driver must be interrupted. */
   flushUsed(): boolean;
   /** Ask the driver not to kick. */

@@ -159,7 +159,7 @@ function placeProblem(loaded: LoadedScenario, overrides: readonly Override[], id
   const shown: FieldPath = [...o.source, ...p.path.slice(o.path.length)];
   const at = locate(src, o.source);
   const where = `${src.file}:${at.line}:${at.col}`;
-  return { file: src.file, at, line: `${where}: ${formatPath(shown)}: ${p.message}` };
+  return { file: src.file, at, line: `${where}: ${formatPath(shown)}: ${p.message}`, unknownKey: p.unknownKey !== undefined };
 }
 
 /** One run of the plan. */

@@ -150,6 +150,8 @@ export interface LocatedProblem {
   at: Position;
   /** The rendered line. */
   line: string;
+  /** Whether the problem is an unknown key. */
+  unknownKey?: boolean;
 }
 
 /** `<file>:<line>:<col>: <path>: <message>` (unknown keys: `<file>:<line>:<col>: <message>`). */
@@ -157,13 +159,18 @@ export function renderProblem(src: SourceFile, p: Problem): LocatedProblem {
   const at = locate(src, p.path, p.unknownKey);
   const where = `${src.file}:${at.line}:${at.col}`;
   const line = p.unknownKey !== undefined ? `${where}: ${p.message}` : `${where}: ${formatPath(p.path)}: ${p.message}`;
-  return { file: src.file, at, line };
+  return { file: src.file, at, line, unknownKey: p.unknownKey !== undefined };
 }
 
-/** The first problem in file order. */
+/**
+ * The problem to report: the first unknown key in file order if there is one (a misspelt key
+ * also makes the intended key look missing, and the typo is the cause), else the first problem.
+ */
 export function firstInFileOrder(located: readonly LocatedProblem[]): LocatedProblem {
-  let best = located[0];
-  for (const l of located) {
+  const unknown = located.filter((l) => l.unknownKey);
+  const pool = unknown.length > 0 ? unknown : located;
+  let best = pool[0];
+  for (const l of pool) {
     if (l.at.line < best.at.line || (l.at.line === best.at.line && l.at.col < best.at.col)) best = l;
   }
   return best;

@@ -111,7 +111,7 @@ export const strategiesSchema = z
       .boolean()
       .default(false)
       .superRefine((v, ctx) => {
-        if (v) ctx.addIssue({ code: 'custom', message: notSupportedYet('pageFaults: true') });
+        if (v) ctx.addIssue({ code: 'custom', message: notSupportedYet('true') });
       }),
   })
   .strict();
@@ -133,7 +133,7 @@ export const migrationSchema = z
       .enum(TRANSPORTS)
       .default('vhost-vdpa')
       .superRefine((v, ctx) => {
-        if (v !== 'vhost-vdpa') ctx.addIssue({ code: 'custom', message: notSupportedYet(`transport "${v}"`) });
+        if (v !== 'vhost-vdpa') ctx.addIssue({ code: 'custom', message: `${notSupportedYet(JSON.stringify(v))} (only "vhost-vdpa")` });
       }),
     /** VMM strategies. */
     strategies: strategiesSchema.prefault(absent),

@@ -5,25 +5,15 @@
 import { groupRuns } from './aggregate.js';
 import { cdfSpec, histogramSpec, renderSvg, waterfallSpec } from './plots.js';
 import type { ResultDocument, RunRecord, VariantAggregate } from './result.js';
+import { representativeRun } from './representative.js';
+
+export { representativeRun };
 import { cmpStr } from './runMetrics.js';
 import { formatNs } from './units.js';
 
 /** Escape text for HTML. */
 export function htmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-/** The run whose downtime #2 is closest to the variant's median (ties: lowest replication). */
-export function representativeRun(runs: readonly RunRecord[]): RunRecord {
-  const sorted = [...runs].sort((a, b) => a.downtime2.totalNs - b.downtime2.totalNs || a.replication - b.replication);
-  const median = sorted[Math.ceil(sorted.length / 2) - 1].downtime2.totalNs;
-  let best = sorted[0];
-  for (const r of runs) {
-    const d = Math.abs(r.downtime2.totalNs - median);
-    const bd = Math.abs(best.downtime2.totalNs - median);
-    if (d < bd || (d === bd && r.replication < best.replication)) best = r;
-  }
-  return best;
 }
 
 const CSS = `

@@ -72,6 +72,16 @@ describe('svqsim compare', () => {
     expect((await compare(['two-variants.json', 'previous.json'])).stderr).toMatch(/more than one result/);
   });
 
+  it('--hdr-log writes a tagged HdrHistogram log', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'svqsim-hdr-')), 'h.hlog');
+    expect((await compare(['two-variants.json', '--format', 'csv', '--hdr-log', file])).code).toBe(0);
+    const tags = readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('Tag=')).map((l) => l.split(',')[0]);
+    expect(tags).toContain('Tag=switch-128g/desc-persist/downtime2');
+    expect(tags.length).toBe(Object.values(doc.aggregates).reduce((n, a) => n + Object.keys(a.histograms).length, 0));
+  });
+
   it('compareResults is a library call too', () => {
     expect(compareResults([doc], { format: 'csv' })).toContain('desc-persist');
   });

@@ -130,6 +130,25 @@ export class VhostIovaTree {
     return ok(m);
   }
 
+  /**
+   * A guest range kept at IOVA = GPA (passthrough mapping that stays in place across the SVQ
+   * switch when maps persist): inserted at a fixed IOVA so later allocations go around it.
+   * EEXIST when the IOVA range or the GPA range is taken.
+   */
+  mapIdentityGpa(gpa: number, hva: number, size: number, perm: AccessMode): Result<IovaMapping> {
+    if (!Number.isSafeInteger(gpa) || gpa < 0 || !Number.isSafeInteger(size) || size <= 0) {
+      return err('EINVAL', `bad identity range ${gpa}+${size}`);
+    }
+    if (this.findGpaOverlap(gpa, size) !== undefined) return err('EEXIST', `GPA 0x${gpa.toString(16)} already mapped`);
+    const i = searchFirstGreater(this.iovaMap, byIova, gpa + size - 1);
+    const prev = this.iovaMap[i - 1];
+    if (prev !== undefined && prev.iova + prev.size > gpa) return err('EEXIST', `IOVA 0x${gpa.toString(16)} already allocated`);
+    const m: IovaMapping = Object.freeze({ iova: gpa, size, hva, gpa, perm });
+    insertSorted(this.iovaMap, byIova, m);
+    insertSorted(this.gpaMap, byGpa, m);
+    return ok(m);
+  }
+
   private findGpaOverlap(gpa: number, size: number): IovaMapping | undefined {
     const i = searchFirstGreater(this.gpaMap, byGpa, gpa + size - 1);
     for (let j = i - 1; j >= 0; j--) {

@@ -6,6 +6,7 @@ import type { Proc } from '../sim/kernel/index.js';
 import { Access, type VhostVdpaFd } from '../device/uapi.js';
 import type { Result } from '../device/errno.js';
 import { iotlbBatch } from './iotlbBatch.js';
+import type { IovaAllocator } from './iovaAllocator.js';
 
 /** One RAM section the listener maps (what vhost_vdpa_listener_region_add receives). */
 export interface ListenerSection {
@@ -24,11 +25,24 @@ export interface SectionIovaPolicy {
   unmap(section: ListenerSection, iova: number): void;
 }
 
-/** IOVA = GPA, as in passthrough mode or when the descriptor group isolates the shadow vrings. */
-export const identityIova: SectionIovaPolicy = {
-  map: (s) => ({ ok: true, value: s.gpa }),
-  unmap: () => {},
-};
+/**
+ * IOVA = GPA, as in passthrough mode or when the descriptor group isolates the shadow vrings;
+ * the ranges are reserved in the IOVA allocator so shadow vrings mapped later go around them.
+ */
+export function identityIova(iova: IovaAllocator): SectionIovaPolicy {
+  return {
+    map: (s) => iova.reserveGuest(s.gpa, s.size, s.hva),
+    unmap: (_s, at) => iova.free(at),
+  };
+}
+
+/** IOVAs from the allocator, first fit (SVQ without a descriptor group). */
+export function allocatedIova(iova: IovaAllocator): SectionIovaPolicy {
+  return {
+    map: (s) => iova.allocGuest(s.gpa, s.size, s.hva),
+    unmap: (_s, at) => iova.free(at),
+  };
+}
 
 export class MemoryListener {
   /** The device this listener maps into. */

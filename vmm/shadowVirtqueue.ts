@@ -40,8 +40,8 @@ export class ShadowVirtqueue {
   constructor(vq: number, sizes: SvqAreaSizes, heap: QemuHeap) {
     this.vq = vq;
     this.sizes = sizes;
-    this.driverArea = { hva: heap.alloc(sizes.driverAreaBytes), iova: -1, size: sizes.driverAreaBytes };
-    this.deviceArea = { hva: heap.alloc(sizes.deviceAreaBytes), iova: -1, size: sizes.deviceAreaBytes };
+    this.driverArea = { hva: heap.alloc(sizes.driverAreaBytes, 'shadowVring'), iova: -1, size: sizes.driverAreaBytes };
+    this.deviceArea = { hva: heap.alloc(sizes.deviceAreaBytes, 'shadowVring'), iova: -1, size: sizes.deviceAreaBytes };
   }
 
   /** Host addresses of the shadow vring (where the ring object is placed). */

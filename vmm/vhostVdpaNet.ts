@@ -6,7 +6,7 @@ import type { Kernel, Proc } from '../sim/kernel/index.js';
 import type { EventBus } from '../sim/events.js';
 import { backendBit, Status, type BackendFeatureName, type VhostVdpaFd, type VringBase } from '../device/uapi.js';
 import { err, type Result } from '../device/errno.js';
-import { MemoryListener, identityIova, type ListenerSection, type SectionIovaPolicy } from './memoryListener.js';
+import { MemoryListener, allocatedIova, identityIova, type ListenerSection, type SectionIovaPolicy } from './memoryListener.js';
 import { ShadowVirtqueue, type SvqAreaSizes } from './shadowVirtqueue.js';
 import type { IovaAllocator } from './iovaAllocator.js';
 import type { QemuHeap } from './qemuHeap.js';
@@ -85,8 +85,12 @@ export class VhostVdpaNet {
   vringBases: VringBase[] = [];
   /** Whether the device is started. */
   started = false;
-  /** How the listener picks IOVAs for RAM in the current registration. */
-  private listenerPolicy: SectionIovaPolicy = identityIova;
+  /** IOVA = GPA placement of guest RAM. */
+  private readonly identityPolicy: SectionIovaPolicy;
+  /** Allocated-IOVA placement of guest RAM (SVQ without descriptor group). */
+  private readonly allocatedPolicy: SectionIovaPolicy;
+  /** How the listener placed RAM in the current registration. */
+  private listenerPolicy: SectionIovaPolicy;
   /** Device-side CVQ channel (set by the data plane wiring). */
   cvqChannel: CvqChannel | null = null;
 
@@ -98,9 +102,12 @@ export class VhostVdpaNet {
     this.sections = sections;
     this.iova = iova;
     this.listener = new MemoryListener(fd);
+    this.identityPolicy = identityIova(iova);
+    this.allocatedPolicy = allocatedIova(iova);
+    this.listenerPolicy = this.identityPolicy;
     const nvq = 2 * cfg.queuePairs + 1;
     for (let i = 0; i < nvq; i++) this.svqs.push(new ShadowVirtqueue(i, cfg.svqSizes, heap));
-    for (let i = 0; i < 2; i++) this.cvqBufs.push({ hva: heap.alloc(cfg.cvqBufferBytes), iova: -1 });
+    for (let i = 0; i < 2; i++) this.cvqBufs.push({ hva: heap.alloc(cfg.cvqBufferBytes, 'cvqBuffer'), iova: -1 });
   }
 
   get cvqIndex(): number {
@@ -165,22 +172,18 @@ export class VhostVdpaNet {
     }
     if (s.earlyMap) {
       // Register the listener now (passthrough IOVAs): pinning overlaps pre-copy.
-      const r = yield* this.inPhase('map', this.listener.register(this.sections, identityIova, GUEST_PA_ASID, this.has('IOTLB_BATCH')));
+      const r = yield* this.inPhase('map', this.listener.register(this.sections, this.identityPolicy, GUEST_PA_ASID, this.has('IOTLB_BATCH')));
       if (!r.ok) return r;
-      this.listenerPolicy = identityIova;
+      this.listenerPolicy = this.identityPolicy;
     }
     return { ok: true, value: undefined };
   }
 
   /** Where guest RAM must sit in IOVA space for a start in this mode. */
   private ramPolicy(svq: boolean): SectionIovaPolicy {
-    // Passthrough, or SVQ with the descriptor group: buffers are guest addresses, IOVA = GPA.
-    if (!svq || this.useDescGroup) return identityIova;
-    const iova = this.iova;
-    return {
-      map: (s) => iova.alloc(s.size, s.hva),
-      unmap: (_s, at) => iova.free(at),
-    };
+    // Passthrough, SVQ with the descriptor group, or SVQ over persistent maps that stay where
+    // passthrough put them: guest buffers keep IOVA = GPA and only QEMU's memory gets new IOVAs.
+    return !svq || this.useDescGroup || this.cfg.strategies.iotlbPersist ? this.identityPolicy : this.allocatedPolicy;
   }
 
   private get useDescGroup(): boolean {

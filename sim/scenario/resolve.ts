@@ -65,6 +65,7 @@ function toScenario(input: ScenarioInput, profiles: readonly Profile[]): Scenari
       ...(d.costs === undefined ? {} : { costs: d.costs }),
     },
     queuePairs: d.queuePairs,
+    nic: { ...d.nic },
     queueSize: d.queueSize,
     ring: d.ring,
     inOrder: d.inOrder,

@@ -25,6 +25,8 @@ export interface ResolvedDevice {
   inOrder: boolean;
   /** PARTIAL_ORDER negotiated. */
   partialOrder: boolean;
+  /** The guest's NIC configuration (CVQ state). */
+  nic: { vlans: number; macTableEntries: number; rss: boolean; promisc: boolean; allmulti: boolean };
 }
 
 export interface Scenario {

@@ -23,6 +23,22 @@ const absent = {} as never;
 
 const notSupportedYet = (what: string) => `${what} is not supported yet`;
 
+/** What the guest configures through the control virtqueue (drives the CVQ replay size). */
+export const nicSchema = z
+  .object({
+    /** VLAN ids in the filter (one VLAN_ADD command each at replay). */
+    vlans: z.number().int().min(0).max(4096).default(0),
+    /** Entries in the MAC filter table (one MAC_TABLE_SET at replay when > 0). */
+    macTableEntries: z.number().int().min(0).max(1024).default(0),
+    /** RSS configured (one RSS_CONFIG at replay). */
+    rss: z.boolean().default(false),
+    /** Promiscuous mode (one RX command at replay). */
+    promisc: z.boolean().default(false),
+    /** All-multicast mode (one RX command at replay). */
+    allmulti: z.boolean().default(false),
+  })
+  .strict();
+
 export const deviceSchema = z
   .object({
     /** Device name, unique in the scenario. */
@@ -45,6 +61,8 @@ export const deviceSchema = z
     inOrder: z.boolean().default(false),
     /** Negotiate the proposed PARTIAL_ORDER (needs capabilities.partialOrder; excludes inOrder). */
     partialOrder: z.boolean().default(false),
+    /** The guest's NIC configuration, set through the CVQ and replayed at every device start. */
+    nic: nicSchema.default(absent),
     /** Partial override of the profile's capabilities. */
     capabilities: capabilitiesSchema.partial().optional(),
     /** Partial override of the profile's costs. */

@@ -1,0 +1,44 @@
+// list.ts — `svqsim list`: the shipped scenarios and device profiles, one line each.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { parse } from 'yaml';
+import type { CliIo } from '../io.js';
+import { packageRoot } from '../version.js';
+import { shippedProfiles } from '../../../device/profiles/index.js';
+
+/** Shipped scenario files with their descriptions. */
+export function shippedScenarios(): { file: string; description: string }[] {
+  const dir = join(packageRoot(), 'scenarios');
+  const out: { file: string; description: string }[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    if (!/\.(ya?ml|json)$/.test(f)) continue;
+    let description = '';
+    try {
+      const doc = parse(readFileSync(join(dir, f), 'utf8')) as { description?: unknown; name?: unknown } | null;
+      if (doc && typeof doc.description === 'string') description = doc.description.trim().split('\n')[0];
+      else if (doc && doc.name === undefined) continue; // not a scenario (e.g. a profile file)
+    } catch {
+      description = '(unreadable)';
+    }
+    out.push({ file: `scenarios/${f}`, description });
+  }
+  return out;
+}
+
+export function registerListCommand(program: Command, io: CliIo): void {
+  program
+    .command('list')
+    .description('list the shipped scenarios and device profiles')
+    .action(() => {
+      const scenarios = shippedScenarios();
+      const w = Math.max(...scenarios.map((s) => s.file.length), 8);
+      io.stdout('Scenarios:\n');
+      for (const s of scenarios) io.stdout(`  ${s.file.padEnd(w)}  ${s.description}\n`);
+      const profiles = Object.values(shippedProfiles);
+      const pw = Math.max(...profiles.map((p) => p.name.length), 8);
+      io.stdout('\nDevice profiles (use as `profile:` in a scenario; extend in a profile file):\n');
+      for (const p of profiles) io.stdout(`  ${p.name.padEnd(pw)}  ${p.description}\n`);
+    });
+}

@@ -1,0 +1,88 @@
+// main.ts — the svqsim command line: a thin commander program over testable command modules.
+// `main(argv, io)` returns the exit code instead of exiting, so tests call it in-process.
+
+import { Command, CommanderError } from 'commander';
+import { ExitCode, ExitWith, InputError, processIo, type CliIo } from './io.js';
+import { toolVersion } from './version.js';
+import { registerRunCommand } from './commands/run.js';
+import { registerValidateCommand } from './commands/validate.js';
+import { registerSchemaCommand } from './commands/schema.js';
+import { registerListCommand } from './commands/list.js';
+import { registerCompareCommand } from './commands/compare.js';
+import { registerGateCommand } from './commands/gate.js';
+import { registerReportCommand } from './commands/report.js';
+import { registerMergeCommand } from './commands/merge.js';
+import { registerTraceCommand } from './commands/trace.js';
+
+const EXAMPLES = `
+Examples:
+  svqsim run scenarios/default.yaml                 run the default scenario, print a summary
+  svqsim run scenarios/reference-128g.yaml --json   the result document on standard output
+  svqsim run my.yaml --replications 50 --out r.json write results to a file
+  svqsim validate scenarios/*.yaml                  check scenario files without running them
+  svqsim compare r.json --baseline baseline         side-by-side table of variants
+  svqsim gate r.json --threshold 'downtime2.p99<300ms'
+  svqsim list                                       shipped scenarios and device profiles
+
+Exit codes: 0 success, 1 internal error, 2 bad input (usage or scenario), 3 a gate failed.
+`;
+
+/** Builds the program; every command writes through `io`. */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command();
+  program
+    .name('svqsim')
+    .description('Discrete-event simulator of live migration of VMs with vhost-vdpa NICs and QEMU shadow virtqueues')
+    .version(toolVersion(), '-V, --version', 'print the version')
+    .option('--debug', 'print stack traces of internal errors')
+    .addHelpText('after', EXAMPLES)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) => write(s),
+    });
+  registerRunCommand(program, io);
+  registerValidateCommand(program, io);
+  registerSchemaCommand(program, io);
+  registerListCommand(program, io);
+  registerTraceCommand(program, io);
+  registerCompareCommand(program, io);
+  registerGateCommand(program, io);
+  registerReportCommand(program, io);
+  registerMergeCommand(program, io);
+  for (const c of program.commands) {
+    c.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+  }
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const debug = argv.includes('--debug');
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      if (e.exitCode === 0) return ExitCode.OK;
+      return ExitCode.BAD_INPUT;
+    }
+    if (e instanceof ExitWith) {
+      if (e.message) io.stderr(`svqsim: ${e.message}\n`);
+      return e.code;
+    }
+    if (e instanceof InputError) {
+      io.stderr(`svqsim: error: ${e.message}\n`);
+      return ExitCode.BAD_INPUT;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    io.stderr(`svqsim: internal error: ${err.message}\n`);
+    if (debug && err.stack) io.stderr(`${err.stack}\n`);
+    else io.stderr('(run again with --debug for the stack trace)\n');
+    return ExitCode.INTERNAL;
+  }
+}

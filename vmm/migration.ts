@@ -1,0 +1,169 @@
+// migration.ts — the live migration timeline of a VM with vhost-vdpa net devices, as upstream
+// QEMU runs it: boot in passthrough; destination init; at migration start the SVQ switch
+// (downtime #1: every device stopped and restarted with shadow virtqueues); pre-copy; then
+// stop-and-copy (downtime #2: VM stop, source devices stopped, remaining RAM and device state
+// sent, destination devices started in passthrough with the migrated state).
+
+import { Signal, allOf, wait, type Kernel, type Proc } from '../sim/kernel/index.js';
+import type { EventBus } from '../sim/events.js';
+import { err, type Result } from '../device/errno.js';
+import type { VhostVdpaNet } from './vhostVdpaNet.js';
+import type { NetCtrlState } from './cvqState.js';
+import type { GuestMemory } from './guestMemory.js';
+import type { DirtyLog, DirtyRange } from './dirtyLog.js';
+import type { DirtyModel } from './dirtyModel.js';
+import { precopy, transferNs, type PrecopyTotals } from './precopy.js';
+import { PAGE_SIZE } from './guestMemory.js';
+import type { VmmCosts } from './vmmCosts.js';
+
+/** One migrated NIC: its source and destination clients and the control state QEMU tracks. */
+export interface NetPair {
+  name: string;
+  src: VhostVdpaNet;
+  dst: VhostVdpaNet;
+  ctrl: NetCtrlState;
+}
+
+export interface MigrationPolicy {
+  /** Bytes/s. */
+  bandwidth: number;
+  downtimeLimitNs: number;
+  maxIterations: number;
+  /** Simulated time at which migration starts (the VM runs in passthrough before). */
+  startAtNs: number;
+}
+
+export interface MigrationWorld {
+  kernel: Kernel;
+  bus: EventBus;
+  memory: GuestMemory;
+  log: DirtyLog;
+  model?: DirtyModel;
+  devices: NetPair[];
+  policy: MigrationPolicy;
+  costs: VmmCosts;
+  /** Pages devices wrote, as seen by SVQ since the previous call (the data plane supplies it). */
+  deviceDirty?: () => Iterable<DirtyRange>;
+  /** Called when the source data plane stops for good (VM stop) and when the destination starts. */
+  onSwitchover?: (edge: 'sourceStopped' | 'destinationStarted') => void;
+}
+
+export interface MigrationOutcome {
+  precopy: PrecopyTotals;
+  /** Bytes sent during stop-and-copy (RAM + device state). */
+  stopCopyBytes: number;
+  /** From migration start to the destination running, ns. */
+  totalNs: number;
+}
+
+/** A failed step, with the device and the step's error. */
+function fail(device: string, step: string, r: Result<unknown>): Result<never> {
+  if (r.ok) return err('EIO', `${device}: ${step} failed`);
+  return err(r.errno, `${device}: ${step}: ${r.reason}`);
+}
+
+export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
+  const { kernel, bus } = w;
+  const phase = (name: string, edge: 'begin' | 'end', device?: string) =>
+    bus.emit(device === undefined ? { kind: 'phase', t: kernel.now, edge, name } : { kind: 'phase', t: kernel.now, edge, name, device });
+
+  // Boot: the source devices start in passthrough mode.
+  phase('boot', 'begin');
+  for (const d of w.devices) {
+    const i = yield* d.src.init();
+    if (!i.ok) return fail(d.src.cfg.name, 'init', i);
+    const s = yield* d.src.start(false, [], d.ctrl);
+    if (!s.ok) return fail(d.src.cfg.name, 'start', s);
+  }
+  phase('boot', 'end');
+  if (kernel.now < w.policy.startAtNs) yield w.policy.startAtNs - kernel.now;
+  const migrationStart = kernel.now;
+
+  // The destination QEMU starts with -incoming: its devices initialise concurrently.
+  const destReady = new Signal<Result>(kernel);
+  kernel.spawn(
+    (function* (): Proc {
+      const inits = w.devices.map((d) =>
+        kernel.spawn(
+          (function* (): Proc<Result> {
+            phase('destInit', 'begin', d.dst.cfg.name);
+            const r = yield* d.dst.init();
+            phase('destInit', 'end', d.dst.cfg.name);
+            return r.ok ? r : fail(d.dst.cfg.name, 'init', r);
+          })(),
+          `destInit ${d.name}`,
+        ),
+      );
+      const results = yield* wait(allOf(kernel, inits));
+      destReady.trigger(results.find((r) => !r.ok) ?? { ok: true, value: undefined });
+    })(),
+    'destination init',
+  );
+
+  // Downtime #1: switch every device's data vqs to SVQ (full stop and start).
+  phase('downtime1', 'begin');
+  for (const d of w.devices) {
+    const s = yield* d.src.stop();
+    if (!s.ok) return fail(d.src.cfg.name, 'stop for the SVQ switch', s);
+    const r = yield* d.src.start(true, d.src.vringBases, d.ctrl);
+    if (!r.ok) return fail(d.src.cfg.name, 'start in SVQ mode', r);
+  }
+  phase('downtime1', 'end');
+
+  // Pre-copy (reports its own "precopy" phase).
+  let lastRoundStart = kernel.now;
+  const totals = yield* precopy({
+    onIteration: (it) => {
+      lastRoundStart = it.startNs;
+    },
+    kernel,
+    memory: w.memory,
+    log: w.log,
+    model: w.model,
+    deviceDirty: w.deviceDirty,
+    bus,
+    params: { bandwidth: w.policy.bandwidth, downtimeLimitNs: w.policy.downtimeLimitNs, maxIterations: w.policy.maxIterations },
+  });
+
+  // Downtime #2: stop-and-copy and the destination start.
+  phase('downtime2', 'begin');
+  phase('vmStop', 'begin');
+  yield w.costs.vmStopNs;
+  w.onSwitchover?.('sourceStopped');
+  for (const d of w.devices) {
+    const s = yield* d.src.stop();
+    if (!s.ok) return fail(d.src.cfg.name, 'stop at switchover', s);
+  }
+  phase('vmStop', 'end');
+
+  phase('transfer', 'begin');
+  // Whatever is still dirty: the final sync counts CPU pages over the whole round since the last
+  // pass started (a sync replaces the round's CPU count), plus device pages since the last sync.
+  const cpu = w.model ? w.model.sample(kernel.now - lastRoundStart).pages : 0;
+  const last = w.log.sync(cpu, w.deviceDirty?.() ?? []);
+  const ramBytes = last.dirtyPages * PAGE_SIZE;
+  const stateBytes = w.devices.length * w.costs.deviceStateBytes;
+  yield transferNs(ramBytes + stateBytes, w.policy.bandwidth);
+  phase('transfer', 'end');
+
+  // The destination cannot start before its own init (and, with early map, its pinning) is done.
+  const waiting = !destReady.triggered;
+  if (waiting) phase('destInitWait', 'begin');
+  const ready = yield* wait(destReady);
+  if (waiting) phase('destInitWait', 'end');
+  if (!ready.ok) return ready;
+
+  phase('stateLoad', 'begin');
+  yield w.costs.vmStartNs + w.devices.length * w.costs.deviceStateLoadNs;
+  phase('stateLoad', 'end');
+
+  for (const d of w.devices) {
+    // The destination resumes at the source's vring indices, with the source's control state.
+    const r = yield* d.dst.start(false, d.src.vringBases, d.ctrl.clone());
+    if (!r.ok) return fail(d.dst.cfg.name, 'start at the destination', r);
+  }
+  w.onSwitchover?.('destinationStarted');
+  phase('downtime2', 'end');
+
+  return { ok: true, value: { precopy: totals, stopCopyBytes: ramBytes + stateBytes, totalNs: kernel.now - migrationStart } };
+}

@@ -6,6 +6,7 @@ import { loadScenarioFile, expandScenario, runPlan, type LoadedScenario, type Va
 import { InputError } from './cli/io.js';
 import { runOnce } from './run.js';
 import { aggregate } from '../metrics/aggregate.js';
+import { compareRuns } from '../metrics/runMetrics.js';
 import { RESULT_VERSION, type ResultDocument, type RunRecord } from '../metrics/result.js';
 
 /** Overrides from the command line. */
@@ -82,25 +83,10 @@ export function executePlanned(c: Pick<Campaign, 'variants'>, p: PlannedRun): Ru
   return p.spec.warmup ? null : out.record;
 }
 
-/** Canonical order of run records: scenario file order, variant order, replication. */
-export function sortRuns(c: Campaign, runs: RunRecord[]): RunRecord[] {
-  const scenarioIdx = new Map(c.loaded.map((l, i) => [l.scenario.name, i]));
-  const variantIdx = new Map<string, number>();
-  c.variants.forEach((vs, f) => vs.forEach((v, i) => variantIdx.set(`${f}/${v.id}`, i)));
-  const key = (r: RunRecord) => {
-    const f = scenarioIdx.get(r.scenario) ?? 0;
-    return [f, variantIdx.get(`${f}/${r.variant}`) ?? 0, r.replication];
-  };
-  return [...runs].sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2];
-  });
-}
-
 /** The result document of a campaign's finished runs. */
 export function resultDocument(c: Campaign, runs: RunRecord[], version: string, partial: boolean): ResultDocument {
-  const sorted = sortRuns(c, runs);
+  // The canonical order merge uses too, so shards merge into the same bytes.
+  const sorted = [...runs].sort(compareRuns);
   const doc: ResultDocument = {
     resultVersion: RESULT_VERSION,
     tool: { name: 'svqsim', version },

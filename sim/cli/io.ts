@@ -21,6 +21,8 @@ export const ExitCode = {
   INTERNAL: 1,
   BAD_INPUT: 2,
   GATE_FAILED: 3,
+  /** A run interrupted by SIGINT (partial results were written). */
+  INTERRUPTED: 130,
 } as const;
 
 /** Bad input (usage, scenario, result file): exit 2 with this one-line message, no stack trace. */

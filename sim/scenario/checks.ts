@@ -77,13 +77,15 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
         message: `${who} cannot keep maps across reset (capabilities.iotlbPersist is false)`,
       });
     }
+    // Early map negotiates IOTLB_PERSIST on the destination device: the maps made at init must
+    // survive the reset that precedes the device start.
+    if (s.earlyMap && !c.iotlbPersist) {
+      out.push({
+        path: strategy('earlyMap'),
+        message: `${who} cannot keep maps across reset (capabilities.iotlbPersist is false), so maps made at init would not survive the reset that follows`,
+      });
+    }
   });
-  if (s.earlyMap && !s.iotlbPersist) {
-    out.push({
-      path: strategy('earlyMap'),
-      message: 'needs migration.strategies.iotlbPersist: true (the maps must survive the reset that follows)',
-    });
-  }
 
   const hot = input.workload.hotSet;
   if (hot !== undefined && hot > input.vm.memory) {

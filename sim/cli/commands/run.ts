@@ -1,0 +1,110 @@
+// run.ts — `svqsim run FILE...`: run scenarios and print a summary, or the result document.
+
+import { appendFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ExitCode, ExitWith, InputError, type CliIo } from '../io.js';
+import { toolVersion } from '../version.js';
+import { parseShard, planCampaign, resultDocument, type Campaign } from '../../campaign.js';
+import { executeCampaign } from '../../executor.js';
+import { formatSummary, wantsColor } from '../../../metrics/summary.js';
+import { documentsHdrLog } from '../../../metrics/hdrLogExport.js';
+import type { RunRecord } from '../../../metrics/result.js';
+
+interface RunFlags {
+  seed?: string;
+  replications?: string;
+  json?: boolean;
+  out?: string;
+  quiet?: boolean;
+  shard?: string;
+  jobs?: string;
+  hdrLog?: string;
+  progress?: boolean;
+}
+
+function positiveInt(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
+    throw new InputError(`${flag}: expected an integer >= ${min}, found "${text}"`);
+  }
+  return Number(text);
+}
+
+function writeFile(io: CliIo, path: string, text: string): void {
+  const abs = resolve(io.cwd, path);
+  try {
+    // Write next to the target, then rename: a reader never sees half a document.
+    writeFileSync(`${abs}.tmp`, text);
+    renameSync(`${abs}.tmp`, abs);
+  } catch (e) {
+    throw new InputError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+export function registerRunCommand(program: Command, io: CliIo): void {
+  program
+    .command('run')
+    .description('run scenario files (all variants × replications) and report downtimes and map/unmap counts')
+    .argument('<files...>', 'scenario files (YAML or JSON)')
+    .option('--seed <n>', 'override the scenarios\' seed (32-bit integer)')
+    .option('--replications <n>', 'override the replications per variant')
+    .option('--json', 'print the result document (JSON) on standard output and nothing else there')
+    .option('-o, --out <file>', 'write the result document to FILE (runs stream to FILE.runs.jsonl meanwhile)')
+    .option('-q, --quiet', 'print no summary')
+    .option('--shard <i/n>', 'run only shard i of n (merge the shards with `svqsim merge`)')
+    .option('-j, --jobs <n>', 'worker threads (default: one per core; 1 runs in this thread)')
+    .option('--hdr-log <file>', 'also write the downtime histograms in HdrHistogram log format')
+    .option('--no-progress', 'no progress bar even on a terminal')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  svqsim run scenarios/default.yaml
+  svqsim run scenarios/reference-128g.yaml --replications 20 --out ref.json
+  svqsim run sweep.yaml --shard 2/4 --out shard2.json   # then: svqsim merge shard*.json --out all.json
+
+Ctrl-C writes the runs finished so far (marked "partial": true) and exits 130.`,
+    )
+    .action(async (files: string[], flags: RunFlags) => {
+      const seed = positiveInt('--seed', flags.seed, 0);
+      if (seed !== undefined && seed > 0xffffffff) throw new InputError(`--seed: expected a 32-bit integer, found "${flags.seed}"`);
+      const replications = positiveInt('--replications', flags.replications, 1);
+      const jobs = positiveInt('--jobs', flags.jobs, 1);
+      const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+      const campaign: Campaign = await planCampaign(files, { cwd: io.cwd, seed, replications, shard });
+
+      const stream = flags.out ? resolve(io.cwd, `${flags.out}.runs.jsonl`) : null;
+      if (stream) {
+        try {
+          writeFileSync(stream, '');
+        } catch (e) {
+          throw new InputError(`cannot write ${flags.out}.runs.jsonl: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        }
+      }
+      const showProgress = flags.progress !== false && io.isTTY && !io.env.CI && !flags.json;
+      const outcome = await executeCampaign(campaign, {
+        jobs,
+        progress: showProgress,
+        onRecord: (r: RunRecord) => {
+          if (stream) appendFileSync(stream, JSON.stringify(r) + '\n');
+        },
+      });
+      const doc = resultDocument(campaign, outcome.records, toolVersion(), outcome.interrupted);
+      const text = JSON.stringify(doc, null, 2) + '\n';
+      if (flags.out) {
+        writeFile(io, flags.out, text);
+        if (stream) rmSync(stream, { force: true });
+      }
+      if (flags.hdrLog) writeFile(io, flags.hdrLog, documentsHdrLog([doc]));
+      if (flags.json) io.stdout(text);
+      else if (!flags.quiet) io.stdout(formatSummary(doc, { color: wantsColor(io.env, io.isTTY) }));
+      if (outcome.interrupted) {
+        throw new ExitWith(
+          ExitCode.INTERRUPTED,
+          `interrupted: ${outcome.records.length} of ${campaign.runs.length} runs finished` +
+            (flags.out ? `; partial results written to ${flags.out}` : ' (use --out to keep partial results)'),
+        );
+      }
+    });
+}

@@ -5,7 +5,7 @@
 // same scenario: the variant named by `baseline` (a variant name or "<scenario>/<variant>"),
 // by default the scenario's first variant. Counts are mean whole-run totals per replication.
 
-import { InputError } from '../sim/cli/io.js';
+import { InputError } from '../sim/inputError.js';
 import { groupRuns } from './aggregate.js';
 import type { ResultDocument, VariantAggregate } from './result.js';
 import { runMetrics } from './runMetrics.js';

@@ -16,7 +16,7 @@
 //   A variant missing from the baseline is skipped.
 // With `warnOnly`, failures are reported as "warn" and do not fail the gate.
 
-import { InputError } from '../sim/cli/io.js';
+import { InputError } from '../sim/inputError.js';
 import { parseThreshold, type Threshold } from '../sim/scenario/threshold.js';
 import { groupRuns } from './aggregate.js';
 import { mannWhitneyU } from './mannWhitney.js';

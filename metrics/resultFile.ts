@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InputError } from '../sim/cli/io.js';
+import { InputError } from '../sim/inputError.js';
 import { jsonSyntaxError } from './jsonPosition.js';
 import { RESULT_VERSION, type ResultDocument } from './result.js';
 

@@ -3,7 +3,7 @@
 // the versioned result document. Interrupted campaigns return what finished, marked partial.
 
 import { loadScenarioFile, expandScenario, runPlan, type LoadedScenario, type Variant, type RunSpec } from './scenario/index.js';
-import { InputError } from './cli/io.js';
+import { InputError } from './inputError.js';
 import { runOnce } from './run.js';
 import { aggregate } from '../metrics/aggregate.js';
 import { compareRuns } from '../metrics/runMetrics.js';

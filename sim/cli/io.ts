@@ -25,13 +25,7 @@ export const ExitCode = {
   INTERRUPTED: 130,
 } as const;
 
-/** Bad input (usage, scenario, result file): exit 2 with this one-line message, no stack trace. */
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
+export { InputError } from '../inputError.js';
 
 /** Thrown by a command to end with a given exit code after it has printed what it had to say. */
 export class ExitWith extends Error {

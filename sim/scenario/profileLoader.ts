@@ -13,7 +13,7 @@ import {
   type Profile,
 } from '../../device/profile.js';
 import { shippedProfiles } from '../../device/profiles/index.js';
-import { InputError } from '../cli/io.js';
+import { InputError } from '../inputError.js';
 import { didYouMean } from './didYouMean.js';
 import type { FieldPath } from './fieldPath.js';
 import { firstInFileOrder, problemsFromZod, renderProblem, type Problem } from './problem.js';

@@ -62,7 +62,7 @@ export const deviceSchema = z
     /** Negotiate the proposed PARTIAL_ORDER (needs capabilities.partialOrder; excludes inOrder). */
     partialOrder: z.boolean().default(false),
     /** The guest's NIC configuration, set through the CVQ and replayed at every device start. */
-    nic: nicSchema.default(absent),
+    nic: nicSchema.prefault(absent),
     /** Partial override of the profile's capabilities. */
     capabilities: capabilitiesSchema.partial().optional(),
     /** Partial override of the profile's costs. */

@@ -66,7 +66,9 @@ export class VhostVdpaNet {
   /** Guest RAM sections the listener maps. */
   private readonly sections: readonly ListenerSection[];
   /** IOVA allocator shared by the listener (SVQ mode) and the shadow vrings. */
-  private readonly iova: IovaAllocator;
+  private readonly newIovaSpace: () => IovaAllocator;
+  /** One IOVA allocator per ASID: each address space has its own IOVA range. */
+  private readonly iovaSpaces = new Map<number, IovaAllocator>();
   /** The memory listener of this device. */
   readonly listener: MemoryListener;
   /** Backend features acked by both sides. */
@@ -94,20 +96,30 @@ export class VhostVdpaNet {
   /** Device-side CVQ channel (set by the data plane wiring). */
   cvqChannel: CvqChannel | null = null;
 
-  constructor(kernel: Kernel, bus: EventBus, fd: VhostVdpaFd, cfg: NetClientConfig, sections: readonly ListenerSection[], iova: IovaAllocator, heap: QemuHeap) {
+  constructor(kernel: Kernel, bus: EventBus, fd: VhostVdpaFd, cfg: NetClientConfig, sections: readonly ListenerSection[], newIovaSpace: () => IovaAllocator, heap: QemuHeap) {
     this.kernel = kernel;
     this.bus = bus;
     this.fd = fd;
     this.cfg = cfg;
     this.sections = sections;
-    this.iova = iova;
+    this.newIovaSpace = newIovaSpace;
     this.listener = new MemoryListener(fd);
-    this.identityPolicy = identityIova(iova);
-    this.allocatedPolicy = allocatedIova(iova);
+    this.identityPolicy = identityIova(this.iovaAt(GUEST_PA_ASID));
+    this.allocatedPolicy = allocatedIova(this.iovaAt(GUEST_PA_ASID));
     this.listenerPolicy = this.identityPolicy;
     const nvq = 2 * cfg.queuePairs + 1;
     for (let i = 0; i < nvq; i++) this.svqs.push(new ShadowVirtqueue(i, cfg.svqSizes, heap));
     for (let i = 0; i < 2; i++) this.cvqBufs.push({ hva: heap.alloc(cfg.cvqBufferBytes, 'cvqBuffer'), iova: -1 });
+  }
+
+  /** The IOVA allocator of an address space. */
+  iovaAt(asid: number): IovaAllocator {
+    let a = this.iovaSpaces.get(asid);
+    if (a === undefined) {
+      a = this.newIovaSpace();
+      this.iovaSpaces.set(asid, a);
+    }
+    return a;
   }
 
   get cvqIndex(): number {
@@ -261,7 +273,7 @@ export class VhostVdpaNet {
         }
         for (const vq of vqs) {
           if (self.svqAsid(vq) !== asid) continue;
-          const m = yield* self.svqs[vq].map(fd, self.iova, asid, false);
+          const m = yield* self.svqs[vq].map(fd, self.iovaAt(asid), asid, false);
           if (!m.ok) return m;
         }
         return { ok: true, value: undefined };
@@ -313,7 +325,7 @@ export class VhostVdpaNet {
       if (!r.ok) return r;
       if (shadowed.includes(vq)) {
         if (!batchSmall) {
-          r = yield* this.svqs[vq].map(fd, this.iova, this.svqAsid(vq), false);
+          r = yield* this.svqs[vq].map(fd, this.iovaAt(this.svqAsid(vq)), this.svqAsid(vq), false);
           if (!r.ok) return r;
         }
         r = yield* fd.setVringAddr(vq, this.svqs[vq].vringAddr());
@@ -337,7 +349,7 @@ export class VhostVdpaNet {
     const size = this.cfg.cvqBufferBytes;
     for (let i = 0; i < this.cvqBufs.length; i++) {
       const b = this.cvqBufs[i];
-      const a = this.iova.alloc(size, b.hva);
+      const a = this.iovaAt(asid).alloc(size, b.hva);
       if (!a.ok) return a;
       b.iova = a.value;
       const u = yield* this.fd.iotlbMsg({ type: 'update', asid, iova: a.value, size, uaddr: b.hva, perm: i === 0 ? Access.RO : Access.RW });
@@ -353,7 +365,7 @@ export class VhostVdpaNet {
       if (b.iova < 0) continue;
       const u = yield* this.fd.iotlbMsg({ type: 'invalidate', asid, iova: b.iova, size });
       if (!u.ok) return u;
-      this.iova.free(b.iova);
+      this.iovaAt(asid).free(b.iova);
       b.iova = -1;
     }
     return { ok: true, value: undefined };
@@ -368,7 +380,8 @@ export class VhostVdpaNet {
     if (!batchSmall) {
       // Upstream order: shadow vrings (one INVALIDATE per area), then the CVQ buffers.
       for (const s of this.svqs) {
-        const r = yield* s.unmap(fd, this.iova, false);
+        if (s.mappedAsid === null) continue;
+        const r = yield* s.unmap(fd, this.iovaAt(s.mappedAsid), false);
         if (!r.ok) return r;
       }
       return yield* this.unmapCvqBuffers(this.cvqAsid);
@@ -377,7 +390,7 @@ export class VhostVdpaNet {
       const r = yield* iotlbBatch(fd, asid, true, function* (): Proc<Result> {
         for (const s of self.svqs) {
           if (s.mappedAsid !== asid) continue;
-          const x = yield* s.unmap(fd, self.iova, false);
+          const x = yield* s.unmap(fd, self.iovaAt(asid), false);
           if (!x.ok) return x;
         }
         return asid === self.cvqAsid ? yield* self.unmapCvqBuffers(asid) : { ok: true, value: undefined };

@@ -2,7 +2,11 @@
 // Each figure is measured beside a reference measured in the same process, and reported as a ratio.
 
 import { performance } from 'node:perf_hooks';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { holdDelays, holdKernel, holdPlainHeap, holdRxjs } from './holdModel.js';
+import { packageRoot } from '../cli/version.js';
 
 const PENDING = 1_000;
 const EVENTS = 1_000_000;
@@ -48,10 +52,66 @@ export function runKernelBench(rounds = 5): BenchFigures {
   };
 }
 
+/** One run of a scenario variant in a fresh process: wall time (ms) and peak RSS (MB). */
+function childRun(scenario: string, variant: string): { ms: number; maxRssMB: number } {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'oneRun.js');
+  let best = { ms: Infinity, maxRssMB: Infinity };
+  for (let i = 0; i < 3; i++) {
+    const r = spawnSync(process.execPath, [script, scenario, variant], { cwd: packageRoot(), encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bench run of ${scenario}/${variant} failed: ${r.stderr}`);
+    const m = JSON.parse(r.stdout) as { ms: number; maxRssMB: number };
+    if (m.ms < best.ms) best = m;
+  }
+  return best;
+}
+
+/** Wall time of `svqsim run` on a scenario with the given flags, in a fresh process (seconds). */
+function cliRun(args: string[]): number {
+  const bin = join(packageRoot(), 'dist', 'sim', 'cli', 'bin.js');
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [bin, 'run', ...args, '--quiet'], { cwd: packageRoot(), encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bench sweep failed: ${r.stderr}`);
+  return (performance.now() - t0) / 1000;
+}
+
+export interface ModelFigures {
+  referenceRunMs: number;
+  referenceRunMaxRssMB: number;
+  memory16GiBMs: number;
+  memory1TiBMs: number;
+  memory1TiBVs16GiBTime: number;
+  memory1TiBVs16GiBRss: number;
+  sweepSec: number;
+  workerSpeedup: number;
+}
+
+export function runModelBench(): ModelFigures {
+  const ref = childRun('scenarios/reference-128g.yaml', 'baseline');
+  const small = childRun('scenarios/memory-sweep.yaml', 'baseline/memory=16GiB');
+  const big = childRun('scenarios/memory-sweep.yaml', 'baseline/memory=1TiB');
+  const sweep = 'sim/bench/sweep.yaml';
+  const sweepSec = cliRun([sweep, '--jobs', '2']);
+  const oneWorker = cliRun([sweep, '--jobs', '1', '--shard', '1/4']);
+  const twoWorkers = cliRun([sweep, '--jobs', '2', '--shard', '1/4']);
+  const r3 = (x: number) => +x.toFixed(3);
+  return {
+    referenceRunMs: r3(ref.ms),
+    referenceRunMaxRssMB: r3(ref.maxRssMB),
+    memory16GiBMs: r3(small.ms),
+    memory1TiBMs: r3(big.ms),
+    memory1TiBVs16GiBTime: r3(big.ms / small.ms),
+    memory1TiBVs16GiBRss: r3(big.maxRssMB / small.maxRssMB),
+    sweepSec: r3(sweepSec),
+    workerSpeedup: r3(oneWorker / twoWorkers),
+  };
+}
+
 function main(argv: string[]): void {
   const json = argv.includes('--json');
+  const kernelOnly = argv.includes('--kernel-only');
   const k = runKernelBench();
-  const figures: Record<string, number> = { ...k };
+  const m = kernelOnly ? null : runModelBench();
+  const figures: Record<string, number> = { ...k, ...(m ?? {}) };
   if (json) {
     process.stdout.write(JSON.stringify({ timing: 'wall-clock, this machine', ...figures }) + '\n');
     return;
@@ -63,6 +123,16 @@ function main(argv: string[]): void {
       `  plain binary heap (reference)  ${fmt(k.heapEventsPerSec)} events/s`,
       `  kernel                         ${fmt(k.kernelEventsPerSec)} events/s   kernelVsHeap ${k.kernelVsHeap} (target >= 0.8)`,
       `  kernel via RxJS scheduler      ${fmt(k.rxjsEventsPerSec)} events/s   rxjsVsHeap   ${k.rxjsVsHeap} (target >= 0.4)`,
+      ...(m === null
+        ? []
+        : [
+            `reference run (128 GiB, two mlx5 NICs, traffic; own process, best of 3)`,
+            `  wall ${m.referenceRunMs.toFixed(0)} ms (target < 2000), peak RSS ${m.referenceRunMaxRssMB.toFixed(0)} MB (target < 300)`,
+            `memory scaling (one mlx5 NIC, traffic)`,
+            `  16 GiB ${m.memory16GiBMs.toFixed(0)} ms, 1 TiB ${m.memory1TiBMs.toFixed(0)} ms: time x${m.memory1TiBVs16GiBTime}, RSS x${m.memory1TiBVs16GiBRss} (target <= 1.5)`,
+            `sweep (sim/bench/sweep.yaml: 4 variants x 3 memory sizes x 200 replications)`,
+            `  ${m.sweepSec.toFixed(1)} s on 2 workers (target < 60), second worker x${m.workerSpeedup} (target >= 1.7)`,
+          ]),
       '',
     ].join('\n'),
   );

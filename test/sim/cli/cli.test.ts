@@ -1,0 +1,182 @@
+// cli.test.ts — the svqsim CLI end to end on the shipped scenarios: exit codes, outputs,
+// bad input, determinism, shards and merge, worker threads, the installed bin.
+
+import { describe, expect, it, beforeAll } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { cli } from '../../cliHarness.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const tmp = () => mkdtempSync(join(tmpdir(), 'svqsim-cli-'));
+
+describe('svqsim basics', () => {
+  it('--help shows the commands, examples and exit codes', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['run', 'validate', 'schema', 'list', 'trace', 'compare', 'gate', 'report', 'merge']) expect(r.stdout).toContain(c);
+    expect(r.stdout).toContain('Exit codes: 0 success, 1 internal error, 2 bad input');
+  });
+
+  it('--version prints the package version', async () => {
+    const r = await cli(['--version']);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it('an unknown command or option is a usage error (exit 2)', async () => {
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    expect((await cli(['run', '--bogus', 'x.yaml'])).code).toBe(2);
+    expect((await cli(['run'])).code).toBe(2);
+  });
+
+  it('list shows shipped scenarios and profiles with descriptions', async () => {
+    const r = await cli(['list'], { cwd: ROOT });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/scenarios\/default\.yaml\s+16 GiB q35 guest/);
+    expect(r.stdout).toMatch(/mlx5\s+mlx5_vdpa-like/);
+    expect(r.stdout).toContain('platform_iommu');
+    expect(r.stdout).not.toContain('example-smartnic');
+  });
+
+  it('schema prints JSON Schemas for scenarios and profiles', async () => {
+    const s = JSON.parse((await cli(['schema'])).stdout) as { properties: Record<string, unknown> };
+    expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(['vm', 'devices', 'migration', 'sweep', 'gates']));
+    const p = JSON.parse((await cli(['schema', '--profile'])).stdout) as { properties: Record<string, unknown> };
+    expect(Object.keys(p.properties)).toEqual(expect.arrayContaining(['capabilities', 'costs', 'extends']));
+  });
+});
+
+describe('svqsim validate', () => {
+  it('accepts every shipped scenario', async () => {
+    const files = ['default', 'compare-profiles', 'reference-128g', 'memory-sweep', 'custom-profile'].map((f) => `scenarios/${f}.yaml`);
+    const r = await cli(['validate', ...files], { cwd: ROOT });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ok  scenarios/reference-128g.yaml: 5 variants × 5 replications = 25 runs');
+  });
+
+  it('reports each bad file on one line and exits 2', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'typo.yaml'), 'name: t\nreplicatons: 3\nvm: { memory: 1GiB }\ndevices: [{ name: n, profile: vdpa_sim }]\nmigration: { bandwidth: 1Gbit/s }\n');
+    writeFileSync(join(dir, 'empty.yaml'), '');
+    mkdirSync(join(dir, 'adir'));
+    const r = await cli(['validate', 'typo.yaml', 'empty.yaml', 'adir', 'missing.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toBe('svqsim: error: typo.yaml:2:1: unknown key "replicatons" (did you mean "replications"?)');
+    expect(lines[1]).toMatch(/^svqsim: error: empty\.yaml: /);
+    expect(lines[2]).toMatch(/^svqsim: error: adir: /);
+    expect(lines[3]).toMatch(/^svqsim: error: missing\.yaml: /);
+    expect(lines[4]).toBe('svqsim: 4 of 4 files invalid');
+    expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});
+
+describe('svqsim run', () => {
+  let first = '';
+  beforeAll(async () => {
+    const r = await cli(['run', 'scenarios/default.yaml', '--json', '--jobs', '1'], { cwd: ROOT });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    first = r.stdout;
+  });
+
+  it('prints a result document with both downtimes, phases and counts', () => {
+    const doc = JSON.parse(first);
+    expect(doc.resultVersion).toBe(1);
+    expect(doc.tool.name).toBe('svqsim');
+    expect(doc.scenarios[0]).toMatchObject({ file: 'scenarios/default.yaml', name: 'default', seed: 1 });
+    expect(doc.scenarios[0].hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const run = doc.runs[0];
+    for (const w of ['downtime1', 'downtime2']) {
+      expect(run[w].totalNs).toBeGreaterThan(0);
+      expect(run[w].phases.length).toBeGreaterThan(3);
+      expect(run[w].counts.update).toBeGreaterThan(0);
+      expect(run[w].counts.invalidate).toBeGreaterThan(0);
+    }
+    expect(run.downtime1.counts.pagesPinned).toBeGreaterThan(4_000_000);
+    expect(run.migration.iterations).toBeGreaterThan(0);
+    expect(Object.keys(doc.aggregates)).toEqual(['default/default']);
+    expect(doc.aggregates['default/default'].histograms.downtime2).toMatch(/^[A-Za-z0-9+/=]+$/);
+  });
+
+  it('is deterministic: the same scenario and seed give byte-identical JSON', async () => {
+    const again = await cli(['run', 'scenarios/default.yaml', '--json', '--jobs', '1'], { cwd: ROOT });
+    expect(again.stdout).toBe(first);
+    const other = await cli(['run', 'scenarios/default.yaml', '--json', '--jobs', '1', '--seed', '2'], { cwd: ROOT });
+    expect(other.stdout).not.toBe(first);
+  });
+
+  it('prints a readable summary without --json', async () => {
+    const r = await cli(['run', 'scenarios/default.yaml', '--jobs', '1'], { cwd: ROOT });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/downtime #1/i);
+    expect(r.stdout).toMatch(/downtime #2/i);
+    expect(r.stdout).toMatch(/UPDATE/);
+  });
+
+  it('bad input exits 2 with one line and no stack trace', async () => {
+    const r = await cli(['run', 'nope.yaml'], { cwd: ROOT });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect((await cli(['run', 'scenarios/default.yaml', '--replications', '0'], { cwd: ROOT })).code).toBe(2);
+    expect((await cli(['run', 'scenarios/default.yaml', '--shard', '3/2'], { cwd: ROOT })).code).toBe(2);
+  });
+
+  it('--out writes the document; shards merge into the unsharded aggregates byte for byte', async () => {
+    const dir = tmp();
+    const base = ['run', join(ROOT, 'scenarios/compare-profiles.yaml'), '--replications', '2', '--quiet'];
+    expect((await cli([...base, '--out', 'all.json', '--jobs', '1'], { cwd: dir })).code).toBe(0);
+    expect((await cli([...base, '--shard', '1/2', '--out', 's1.json', '--jobs', '1'], { cwd: dir })).code).toBe(0);
+    expect((await cli([...base, '--shard', '2/2', '--out', 's2.json', '--jobs', '1'], { cwd: dir })).code).toBe(0);
+    const s1 = JSON.parse(readFileSync(join(dir, 's1.json'), 'utf8'));
+    expect(s1.shard).toEqual({ index: 1, count: 2 });
+    expect(s1.runs).toHaveLength(3);
+    expect((await cli(['merge', 's2.json', 's1.json', '--out', 'merged.json'], { cwd: dir })).code).toBe(0);
+    const all = JSON.parse(readFileSync(join(dir, 'all.json'), 'utf8'));
+    const merged = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8'));
+    expect(JSON.stringify(merged.aggregates)).toBe(JSON.stringify(all.aggregates));
+    expect(JSON.stringify(merged.runs)).toBe(JSON.stringify(all.runs));
+  });
+
+  it('worker threads give the same document as one thread', async () => {
+    const args = ['run', 'scenarios/compare-profiles.yaml', '--replications', '2', '--json'];
+    const one = await cli([...args, '--jobs', '1'], { cwd: ROOT });
+    const two = await cli([...args, '--jobs', '2'], { cwd: ROOT });
+    expect(two.code).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+  });
+});
+
+describe('svqsim trace', () => {
+  it('writes Chrome trace JSON with a track per device', async () => {
+    const dir = tmp();
+    const r = await cli(['trace', join(ROOT, 'scenarios/default.yaml'), '--out', 't.json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const t = JSON.parse(readFileSync(join(dir, 't.json'), 'utf8')) as { traceEvents: { ph: string; name: string; args?: Record<string, unknown> }[] };
+    const threads = t.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args?.name);
+    expect(threads).toEqual(expect.arrayContaining(['src:net0', 'dst:net0']));
+    expect(t.traceEvents.some((e) => e.ph === 'X' && e.name === 'IOTLB_UPDATE')).toBe(true);
+    expect(t.traceEvents.some((e) => e.ph === 'X' && e.name === 'downtime2')).toBe(true);
+  });
+
+  it('rejects an unknown variant with the list of variants', async () => {
+    const r = await cli(['trace', 'scenarios/reference-128g.yaml', '--variant', 'nope'], { cwd: ROOT });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('baseline, early-map, desc-group, persistent-iotlb, batching');
+  });
+});
+
+describe('the installed bin', () => {
+  it('runs from dist/ and exits with the CLI\'s codes', () => {
+    const bin = join(ROOT, 'dist', 'sim', 'cli', 'bin.js');
+    const ok = spawnSync(process.execPath, [bin, 'validate', 'scenarios/default.yaml'], { cwd: ROOT, encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    const bad = spawnSync(process.execPath, [bin, 'run', 'missing.yaml'], { cwd: ROOT, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe('svqsim: error: missing.yaml: no such file\n');
+  });
+});

@@ -157,4 +157,15 @@ export interface VhostVdpaFd {
   resume(): Proc<Result>;
   /** write() of one vhost_msg_v2; UPDATE overlapping a mapping is EEXIST. */
   iotlbMsg(msg: IotlbMsg): Proc<Result>;
+
+  /**
+   * write() to the vq's kick eventfd (the one given to SET_VRING_KICK): the device looks at the
+   * ring. Free and immediate, like an eventfd signal; ignored for an unknown vq.
+   */
+  kick(vq: number): void;
+  /**
+   * Listens on the vq's call eventfd (the one given to SET_VRING_CALL): `handler` runs each time
+   * the device signals used buffers; null stops listening.
+   */
+  onCall(vq: number, handler: ((vq: number) => void) | null): void;
 }

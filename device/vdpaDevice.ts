@@ -7,6 +7,7 @@ import type { Kernel } from '../sim/kernel/index.js';
 import type { EventBus } from '../sim/events.js';
 import type { VdpaConfigOps } from './configOps.js';
 import { createConfigOps } from './createConfigOps.js';
+import { DeviceDataPlane } from './dataPlane.js';
 import { err, ok, type Result } from './errno.js';
 import type { HostMemory } from './hostMemory.js';
 import { VhostIotlb, type DmaAccess } from './iotlb.js';
@@ -111,6 +112,8 @@ export class VdpaDevice {
   mr: Mlx5MemoryRegions | null = null;
   /** The parent driver's ops, chosen from the capabilities. */
   readonly ops: VdpaConfigOps;
+  /** The virtqueue engine: kicks, calls, TX/RX/CVQ processing. */
+  readonly dataPlane: DeviceDataPlane;
 
   constructor(env: DeviceEnv, profile: Profile, name: string, queuePairs: number) {
     this.name = name;
@@ -127,6 +130,7 @@ export class VdpaDevice {
     this.groupAsid = new Array<number>(this.caps.ngroups).fill(0);
     this.spaces = Array.from({ length: this.caps.nas }, () => this.initialSpace());
     this.ops = createConfigOps(this);
+    this.dataPlane = new DeviceDataPlane(this);
   }
 
   /** The map an ASID starts with and returns to through reset_map. */

@@ -205,7 +205,9 @@ export class VhostVdpa implements VhostVdpaFd {
       if (status === 0) return yield* this.reset();
       const old = this.ops.getStatus() & ~Status.DEVICE_NEEDS_RESET;
       if ((old & ~status) !== 0) return err('EINVAL', `status 0x${status.toString(16)} clears bits of 0x${old.toString(16)} without a reset`);
-      return yield* this.ops.setStatus(status);
+      const r = yield* this.ops.setStatus(status);
+      if (r.ok && (status & Status.DRIVER_OK) !== 0 && (old & Status.DRIVER_OK) === 0) this.allMaybeLive();
+      return r;
     }.bind(this));
   }
 
@@ -220,7 +222,9 @@ export class VhostVdpa implements VhostVdpaFd {
     if (!persist) {
       for (let asid = 0; asid < this.as.length; asid++) yield* this.unpinRanges(this.as[asid].clear());
     }
-    return yield* this.ops.reset({ cleanMap: !persist });
+    const r = yield* this.ops.reset({ cleanMap: !persist });
+    this.device.dataPlane.reset();
+    return r;
   }
 
   setVringNum(vq: number, num: number): Proc<Result> {
@@ -231,13 +235,17 @@ export class VhostVdpa implements VhostVdpaFd {
 
   setVringAddr(vq: number, addr: VringAddr): Proc<Result> {
     return this.call('SET_VRING_ADDR', {}, function* (this: VhostVdpa): Proc<Result> {
-      return this.vqCheck(vq) ?? (yield* this.ops.setVqAddress(vq, addr));
+      const r = this.vqCheck(vq) ?? (yield* this.ops.setVqAddress(vq, addr));
+      if (r.ok) this.device.dataPlane.addrSet(vq);
+      return r;
     }.bind(this));
   }
 
   setVringBase(vq: number, base: VringBase): Proc<Result> {
     return this.call('SET_VRING_BASE', {}, function* (this: VhostVdpa): Proc<Result> {
-      return this.vqCheck(vq) ?? (yield* this.ops.setVqState(vq, base));
+      const r = this.vqCheck(vq) ?? (yield* this.ops.setVqState(vq, base));
+      if (r.ok) this.device.dataPlane.baseSet(vq);
+      return r;
     }.bind(this));
   }
 
@@ -261,7 +269,9 @@ export class VhostVdpa implements VhostVdpaFd {
 
   setVringEnable(vq: number, enable: boolean): Proc<Result> {
     return this.call('SET_VRING_ENABLE', {}, function* (this: VhostVdpa): Proc<Result> {
-      return this.vqCheck(vq) ?? (yield* this.ops.setVqReady(vq, enable));
+      const r = this.vqCheck(vq) ?? (yield* this.ops.setVqReady(vq, enable));
+      if (r.ok && enable) this.device.dataPlane.maybeLive(vq);
+      return r;
     }.bind(this));
   }
 
@@ -269,7 +279,9 @@ export class VhostVdpa implements VhostVdpaFd {
   suspend(): Proc<Result> {
     return this.call('SUSPEND', {}, function* (this: VhostVdpa): Proc<Result> {
       if (!this.ops.suspend || !this.has('SUSPEND')) return err('EOPNOTSUPP', 'SUSPEND not negotiated');
-      return yield* this.ops.suspend();
+      const r = yield* this.ops.suspend();
+      if (r.ok) this.device.dataPlane.suspended();
+      return r;
     }.bind(this));
   }
 
@@ -277,8 +289,25 @@ export class VhostVdpa implements VhostVdpaFd {
   resume(): Proc<Result> {
     return this.call('RESUME', {}, function* (this: VhostVdpa): Proc<Result> {
       if (!this.ops.resume || !this.has('RESUME')) return err('EOPNOTSUPP', 'RESUME not negotiated');
-      return yield* this.ops.resume();
+      const r = yield* this.ops.resume();
+      if (r.ok) this.allMaybeLive();
+      return r;
     }.bind(this));
+  }
+
+  /** vhost_vdpa's kick handler: the eventfd write reaches the parent's kick_vq. */
+  kick(vq: number): void {
+    this.device.dataPlane.kick(vq);
+  }
+
+  /** The call eventfd: the parent's vq callback signals it. */
+  onCall(vq: number, handler: ((vq: number) => void) | null): void {
+    this.device.dataPlane.setCall(vq, handler);
+  }
+
+  /** After DRIVER_OK or a resume, enabled vqs with work pending are processed. */
+  private allMaybeLive(): void {
+    for (let vq = 0; vq < this.device.nvqs; vq++) this.device.dataPlane.maybeLive(vq);
   }
 
   iotlbMsg(msg: IotlbMsg): Proc<Result> {

@@ -31,6 +31,16 @@ export interface CvqChannel {
   sendAll(commands: readonly CtrlCommand[]): Proc<Result<number[]>>;
 }
 
+/**
+ * The data path's view of a device start and stop (vhost_svq_start/stop): told after DRIVER_OK,
+ * before any vq is enabled, with the bases the vqs resume from; and after the vring bases were
+ * read from the suspended device, before the reset.
+ */
+export interface NetDataPathHooks {
+  started(svq: boolean, bases: readonly VringBase[]): Result;
+  stopped(bases: readonly VringBase[]): Result;
+}
+
 export interface NetClientConfig {
   name: string;
   queuePairs: number;
@@ -78,9 +88,9 @@ export class VhostVdpaNet {
   /** Group of the data vqs, of the CVQ, and the data vqs' descriptor group (if DESC_ASID). */
   groups = { data: 0, cvq: 0, dataDesc: null as number | null };
   /** One SVQ per vq (data vqs used only in SVQ mode; the CVQ is always shadowed). */
-  private readonly svqs: ShadowVirtqueue[] = [];
-  /** CVQ buffer host addresses and their IOVAs while mapped. */
-  private cvqBufs: { hva: number; iova: number }[] = [];
+  readonly svqs: ShadowVirtqueue[] = [];
+  /** CVQ buffer host addresses (out, status) and their IOVAs while mapped (-1 otherwise). */
+  readonly cvqBufs: { hva: number; iova: number }[] = [];
   /** Whether the data vqs are shadowed in the current start. */
   svqMode = false;
   /** Saved vring bases from the last stop (passed to the next start and migrated). */
@@ -95,6 +105,8 @@ export class VhostVdpaNet {
   private listenerPolicy: SectionIovaPolicy;
   /** Device-side CVQ channel (set by the data plane wiring). */
   cvqChannel: CvqChannel | null = null;
+  /** SVQ data path start/stop (set by the data plane wiring). */
+  dataPath: NetDataPathHooks | null = null;
 
   constructor(kernel: Kernel, bus: EventBus, fd: VhostVdpaFd, cfg: NetClientConfig, sections: readonly ListenerSection[], newIovaSpace: () => IovaAllocator, heap: QemuHeap) {
     this.kernel = kernel;
@@ -229,6 +241,10 @@ export class VhostVdpaNet {
 
     r = yield* this.inPhase('driverOk', this.addStatus(Status.DRIVER_OK));
     if (!r.ok) return r;
+    if (this.dataPath !== null) {
+      r = this.dataPath.started(svq, bases);
+      if (!r.ok) return r;
+    }
 
     r = yield* this.inPhase('cvqReplay', this.replay(ctrl));
     if (!r.ok) return r;
@@ -339,9 +355,13 @@ export class VhostVdpaNet {
 
   /** Guest-physical addresses of the guest's own vring for `vq` (passthrough mode). */
   guestVringAddr(vq: number): { desc: number; avail: number; used: number } {
-    // The guest driver allocates its rings in low RAM; one 64 KiB slot per vq from 1 MiB.
-    const base = 0x100000 + vq * 0x10000;
-    return { desc: base, avail: base + this.cfg.svqSizes.descBytes, used: base + 0x8000 };
+    // The guest driver allocates its rings in low RAM from 1 MiB: one slot per vq, 64 KiB (used
+    // ring at +32 KiB) unless the ring needs more, then its page-rounded areas in 64 KiB units.
+    const z = this.cfg.svqSizes;
+    const usedAt = Math.max(0x8000, z.driverAreaBytes);
+    const slot = Math.ceil((usedAt + z.deviceAreaBytes) / 0x10000) * 0x10000;
+    const base = 0x100000 + vq * slot;
+    return { desc: base, avail: base + z.descBytes, used: base + usedAt };
   }
 
   /** Maps the CVQ command buffer (read-only) and status buffer (writable) in `asid`. */
@@ -405,6 +425,9 @@ export class VhostVdpaNet {
     const commands = ctrl.loadCommands();
     this.bus.emit({ kind: 'note', t: this.kernel.now, device: this.cfg.name, text: `CVQ replay: ${commands.length} commands` });
     if (this.cvqChannel === null) return err('EIO', `${this.cfg.name}: no CVQ channel to replay the device state`);
+    // vhost_vdpa_net_cvq_load: the CVQ is enabled first, the data vqs after the state is loaded.
+    const en = yield* this.fd.setVringEnable(this.cvqIndex, true);
+    if (!en.ok) return en;
     const acks = yield* this.cvqChannel.sendAll(commands);
     if (!acks.ok) return acks;
     const bad = acks.value.findIndex((a) => a !== 0);
@@ -412,10 +435,9 @@ export class VhostVdpaNet {
     return { ok: true, value: undefined };
   }
 
-  /** SET_VRING_ENABLE: the CVQ first, then every data vq. */
+  /** SET_VRING_ENABLE of every data vq (the CVQ was enabled for the replay). */
   private *enableVrings(): Proc<Result> {
-    let r = yield* this.fd.setVringEnable(this.cvqIndex, true);
-    if (!r.ok) return r;
+    let r: Result = { ok: true, value: undefined };
     for (let vq = 0; vq < 2 * this.cfg.queuePairs; vq++) {
       r = yield* this.fd.setVringEnable(vq, true);
       if (!r.ok) return r;
@@ -448,6 +470,10 @@ export class VhostVdpaNet {
     );
     if (!r.ok) return r;
     this.vringBases = bases;
+    if (this.dataPath !== null) {
+      r = this.dataPath.stopped(bases);
+      if (!r.ok) return r;
+    }
     r = yield* this.inPhase('reset', fd.setStatus(0));
     if (!r.ok) return r;
     const self = this;

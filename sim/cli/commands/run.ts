@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, ExitWith, InputError, type CliIo } from '../io.js';
 import { toolVersion } from '../version.js';
+import { intFlag } from '../flags.js';
 import { parseShard, planCampaign, resultDocument, type Campaign } from '../../campaign.js';
 import { executeCampaign } from '../../executor.js';
 import { formatSummary, wantsColor } from '../../../metrics/summary.js';
@@ -21,14 +22,6 @@ interface RunFlags {
   jobs?: string;
   hdrLog?: string;
   progress?: boolean;
-}
-
-function positiveInt(flag: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
-    throw new InputError(`${flag}: expected an integer >= ${min}, found "${text}"`);
-  }
-  return Number(text);
 }
 
 function writeFile(io: CliIo, path: string, text: string): void {
@@ -67,10 +60,9 @@ Examples:
 Ctrl-C writes the runs finished so far (marked "partial": true) and exits 130.`,
     )
     .action(async (files: string[], flags: RunFlags) => {
-      const seed = positiveInt('--seed', flags.seed, 0);
-      if (seed !== undefined && seed > 0xffffffff) throw new InputError(`--seed: expected a 32-bit integer, found "${flags.seed}"`);
-      const replications = positiveInt('--replications', flags.replications, 1);
-      const jobs = positiveInt('--jobs', flags.jobs, 1);
+      const seed = intFlag('--seed', flags.seed, 0, 0xffffffff);
+      const replications = intFlag('--replications', flags.replications, 1);
+      const jobs = intFlag('--jobs', flags.jobs, 1);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const campaign: Campaign = await planCampaign(files, { cwd: io.cwd, seed, replications, shard });
 

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError, type CliIo } from '../io.js';
 import { toolVersion } from '../version.js';
+import { intFlag } from '../flags.js';
 import { expandScenario, loadScenarioFile, runPlan } from '../../scenario/index.js';
 import { runOnce } from '../../run.js';
 import { toChromeTrace } from '../../../metrics/trace.js';
@@ -31,13 +32,9 @@ export function registerTraceCommand(program: Command, io: CliIo): void {
       const variants = expandScenario(loaded);
       const vi = flags.variant === undefined ? 0 : variants.findIndex((v) => v.id === flags.variant);
       if (vi < 0) throw new InputError(`--variant: no variant "${flags.variant}" in ${file}; variants: ${variants.map((v) => v.id).join(', ')}`);
-      const rep = flags.replication === undefined ? 0 : Number(flags.replication);
       const sc = loaded.scenario;
-      if (!Number.isInteger(rep) || rep < 0 || rep >= sc.replications) {
-        throw new InputError(`--replication: expected an integer in 0..${sc.replications - 1}, found "${flags.replication}"`);
-      }
-      const seed = flags.seed === undefined ? sc.seed : Number(flags.seed);
-      if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`--seed: expected a 32-bit integer, found "${flags.seed}"`);
+      const rep = intFlag('--replication', flags.replication, 0, sc.replications - 1) ?? 0;
+      const seed = intFlag('--seed', flags.seed, 0, 0xffffffff) ?? sc.seed;
       const spec = runPlan(variants, { replications: sc.replications, warmup: sc.warmup, seed }).find(
         (s) => s.variantIndex === vi && !s.warmup && s.replication === rep,
       );

@@ -20,6 +20,8 @@ interface Open {
 export class RunRecorder {
   /** Counts by top-level phase name ("other" outside any). */
   readonly countsByPhase: Record<string, Counts> = {};
+  /** The same counts split by device: device name → phase → counts. */
+  readonly countsByDevice: Record<string, Record<string, Counts>> = {};
   /** Global top-level phase currently open (device-less phase events). */
   private globalPhase: string | null = null;
   /** Device-scoped top-level phase per device. */
@@ -32,7 +34,7 @@ export class RunRecorder {
   private readonly windows = new Map<string, [number, number]>();
   /** Times of delivered probes. */
   private readonly probes: number[] = [];
-  /** Outstanding IOTLB batches per device (BATCH_BEGIN seen, BATCH_END not yet). */
+  /** The stream subscription. */
   private readonly subscription: Subscription;
 
   constructor(stream: Observable<ModelEvent>) {
@@ -43,14 +45,11 @@ export class RunRecorder {
     this.subscription.unsubscribe();
   }
 
-  private bucket(device: string | undefined): Counts {
-    const name = (device !== undefined ? this.devicePhase.get(device) : undefined) ?? this.globalPhase ?? 'other';
-    let c = this.countsByPhase[name];
-    if (c === undefined) {
-      c = emptyCounts();
-      this.countsByPhase[name] = c;
-    }
-    return c;
+  /** The counts an event of `device` adds to: its phase's, and its device's in that phase. */
+  private buckets(device: string): [Counts, Counts] {
+    const name = this.devicePhase.get(device) ?? this.globalPhase ?? 'other';
+    const byDevice = (this.countsByDevice[device] ??= {});
+    return [(this.countsByPhase[name] ??= emptyCounts()), (byDevice[name] ??= emptyCounts())];
   }
 
   private on(ev: ModelEvent): void {
@@ -78,30 +77,30 @@ export class RunRecorder {
         }
         return;
       }
-      case 'msg': {
-        const c = this.bucket(ev.device);
-        c.ioctls[ev.type] = (c.ioctls[ev.type] ?? 0) + 1;
-        if (ev.errno !== undefined) return;
-        if (ev.type === 'IOTLB_UPDATE') c.update++;
-        else if (ev.type === 'IOTLB_INVALIDATE') c.invalidate++;
-        else if (ev.type === 'IOTLB_BATCH_END') c.batches++;
+      case 'msg':
+        for (const c of this.buckets(ev.device)) {
+          c.ioctls[ev.type] = (c.ioctls[ev.type] ?? 0) + 1;
+          if (ev.errno !== undefined) continue;
+          if (ev.type === 'IOTLB_UPDATE') c.update++;
+          else if (ev.type === 'IOTLB_INVALIDATE') c.invalidate++;
+          else if (ev.type === 'IOTLB_BATCH_END') c.batches++;
+        }
         return;
-      }
-      case 'mapWork': {
-        const c = this.bucket(ev.device);
-        if (ev.what === 'setMapRebuild') c.setMapRebuilds++;
-        c.mkeysCreated += ev.mkeysCreated ?? 0;
-        c.mkeysDestroyed += ev.mkeysDestroyed ?? 0;
+      case 'mapWork':
+        for (const c of this.buckets(ev.device)) {
+          if (ev.what === 'setMapRebuild') c.setMapRebuilds++;
+          c.mkeysCreated += ev.mkeysCreated ?? 0;
+          c.mkeysDestroyed += ev.mkeysDestroyed ?? 0;
+        }
         return;
-      }
-      case 'pin': {
-        const c = this.bucket(ev.device);
-        if (ev.pages >= 0) c.pagesPinned += ev.pages;
-        else c.pagesUnpinned -= ev.pages;
+      case 'pin':
+        for (const c of this.buckets(ev.device)) {
+          if (ev.pages >= 0) c.pagesPinned += ev.pages;
+          else c.pagesUnpinned -= ev.pages;
+        }
         return;
-      }
       case 'fault':
-        this.bucket(ev.device).faults++;
+        for (const c of this.buckets(ev.device)) c.faults++;
         return;
       case 'probe':
         if (ev.delivered) this.probes.push(ev.t);

@@ -63,6 +63,8 @@ export interface RunRecord {
   migration: MigrationTotals;
   /** Counts for the whole run by phase name (e.g. "downtime1", "precopy", "downtime2", "init"). */
   countsByPhase: Record<string, Counts>;
+  /** The same counts per device ("src:net0", "dst:net0", …), then per phase. */
+  countsByDevice?: Record<string, Record<string, Counts>>;
   invariants: { checked: number; violations: string[] };
 }
 

@@ -163,6 +163,7 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
       converged: o.precopy.converged,
     },
     countsByPhase: recorder.countsByPhase,
+    countsByDevice: recorder.countsByDevice,
     invariants: { checked: 0, violations: [] },
   };
   const gap = recorder.longestProbeGap();

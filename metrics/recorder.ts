@@ -34,6 +34,8 @@ export class RunRecorder {
   private readonly windows = new Map<string, [number, number]>();
   /** Times of delivered probes. */
   private readonly probes: number[] = [];
+  /** Inconsistencies in the event stream, reported by check(). */
+  private readonly problems: string[] = [];
   /** The stream subscription. */
   private readonly subscription: Subscription;
 
@@ -43,6 +45,13 @@ export class RunRecorder {
 
   stop(): void {
     this.subscription.unsubscribe();
+  }
+
+  /** Throws if the stream was inconsistent (a phase ended twice or never began, or is still open). */
+  check(): void {
+    const open = [...this.open.values()].map((o) => `phase ${o.name}${o.device ? ` of ${o.device}` : ''} began at ${o.start} ns and never ended`);
+    const all = [...this.problems, ...open];
+    if (all.length > 0) throw new Error(`inconsistent event stream: ${all.join('; ')}`);
   }
 
   /** The counts an event of `device` adds to: its phase's, and its device's in that phase. */
@@ -68,7 +77,11 @@ export class RunRecorder {
           this.open.set(key, { name: ev.name, device: ev.device, start: ev.t });
         } else {
           const o = this.open.get(key);
-          if (o === undefined) throw new Error(`phase ${ev.name} ended at ${ev.t} ns without a begin`);
+          if (o === undefined) {
+            // Subscribers must not throw (RxJS would report it asynchronously): keep it for check().
+            this.problems.push(`phase ${ev.name}${ev.device ? ` of ${ev.device}` : ''} ended at ${ev.t} ns without a begin`);
+            return;
+          }
           this.open.delete(key);
           if (ev.name === 'downtime1' || ev.name === 'downtime2') this.windows.set(ev.name, [o.start, ev.t]);
           const span: PhaseSpan = { name: o.name, startNs: o.start, durNs: ev.t - o.start };

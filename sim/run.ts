@@ -143,6 +143,7 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
   const outcome = proc.result;
   recorder.stop();
   bus.complete();
+  recorder.check();
   if (outcome === undefined) throw new RunFailure(`migration did not finish (simulated time ${kernel.now} ns)`);
   if (!outcome.ok) throw new RunFailure(`at ${kernel.now} ns: ${outcome.errno}: ${outcome.reason}`);
   const o = outcome.value;

@@ -1,0 +1,85 @@
+// recorder.test.ts — counts by phase and device, downtime windows and probe gaps from events.
+import { describe, expect, it } from 'vitest';
+import { Subject } from 'rxjs';
+import type { ModelEvent } from '../../sim/events.js';
+import { RunRecorder } from '../../metrics/recorder.js';
+
+function record(events: ModelEvent[]): RunRecorder {
+  const s = new Subject<ModelEvent>();
+  const r = new RunRecorder(s);
+  for (const e of events) s.next(e);
+  return r;
+}
+
+const msg = (t: number, device: string, type: 'IOTLB_UPDATE' | 'IOTLB_INVALIDATE' | 'IOTLB_BATCH_END' | 'SUSPEND', errno?: 'EEXIST'): ModelEvent =>
+  errno ? { kind: 'msg', t, dur: 1, device, type, errno } : { kind: 'msg', t, dur: 1, device, type };
+
+describe('RunRecorder', () => {
+  it('attributes counts to the open top-level phase, per device', () => {
+    const r = record([
+      msg(0, 'src:net0', 'IOTLB_UPDATE'),
+      { kind: 'phase', t: 10, edge: 'begin', name: 'downtime1' },
+      msg(11, 'src:net0', 'SUSPEND'),
+      msg(12, 'src:net0', 'IOTLB_INVALIDATE'),
+      msg(13, 'src:net0', 'IOTLB_BATCH_END'),
+      msg(14, 'src:net0', 'IOTLB_UPDATE', 'EEXIST'),
+      { kind: 'pin', t: 15, dur: 1, device: 'src:net0', pages: -512 },
+      { kind: 'mapWork', t: 16, dur: 1, device: 'src:net0', asid: 0, what: 'setMapRebuild', mkeysCreated: 3 },
+      { kind: 'phase', t: 20, edge: 'end', name: 'downtime1' },
+      msg(21, 'src:net0', 'IOTLB_UPDATE'),
+    ]);
+    const d1 = r.countsByPhase.downtime1;
+    expect(d1).toMatchObject({ update: 0, invalidate: 1, batches: 1, pagesUnpinned: 512, setMapRebuilds: 1, mkeysCreated: 3 });
+    // A failed message counts as an ioctl but not as an UPDATE.
+    expect(d1.ioctls).toEqual({ SUSPEND: 1, IOTLB_INVALIDATE: 1, IOTLB_BATCH_END: 1, IOTLB_UPDATE: 1 });
+    expect(r.countsByPhase.other.update).toBe(2);
+    expect(r.countsByDevice['src:net0'].downtime1).toEqual(d1);
+  });
+
+  it('gives a device its own top-level phase while it runs one (destination init)', () => {
+    const r = record([
+      { kind: 'phase', t: 0, edge: 'begin', name: 'downtime1' },
+      { kind: 'phase', t: 1, edge: 'begin', name: 'destInit', device: 'dst:net0' },
+      { kind: 'pin', t: 2, dur: 1, device: 'dst:net0', pages: 1000 },
+      { kind: 'pin', t: 2, dur: 1, device: 'src:net0', pages: 7 },
+      { kind: 'phase', t: 3, edge: 'end', name: 'destInit', device: 'dst:net0' },
+      { kind: 'phase', t: 4, edge: 'end', name: 'downtime1' },
+    ]);
+    expect(r.countsByPhase.destInit.pagesPinned).toBe(1000);
+    expect(r.countsByPhase.downtime1.pagesPinned).toBe(7);
+  });
+
+  it('builds a downtime window with its nested phases relative to its start', () => {
+    const r = record([
+      { kind: 'phase', t: 100, edge: 'begin', name: 'downtime2' },
+      { kind: 'phase', t: 100, edge: 'begin', name: 'vmStop' },
+      { kind: 'phase', t: 130, edge: 'end', name: 'vmStop' },
+      { kind: 'phase', t: 130, edge: 'begin', name: 'map', device: 'dst:net0' },
+      { kind: 'phase', t: 190, edge: 'end', name: 'map', device: 'dst:net0' },
+      { kind: 'phase', t: 200, edge: 'end', name: 'downtime2' },
+    ]);
+    const d = r.downtime('downtime2');
+    expect(d.totalNs).toBe(100);
+    expect(d.startNs).toBe(100);
+    expect(d.phases).toEqual([
+      { name: 'vmStop', startNs: 0, durNs: 30 },
+      { name: 'map', device: 'dst:net0', startNs: 30, durNs: 60 },
+    ]);
+    expect(() => r.downtime('downtime1')).toThrow(/without a complete downtime1/);
+  });
+
+  it('measures the longest gap between delivered probes, overall and inside a window', () => {
+    const probes: ModelEvent[] = [0, 10, 20, 90, 100, 110, 300, 310].map((t) => ({ kind: 'probe', t, device: 'net0', delivered: true }));
+    probes.push({ kind: 'probe', t: 50, device: 'net0', delivered: false });
+    const r = record(probes);
+    expect(r.longestProbeGap()).toBe(190);
+    expect(r.longestProbeGap(30, 60)).toBe(70);
+    expect(r.longestProbeGap(0, 25)).toBe(70);
+  });
+
+  it('reports a phase that ends without beginning, or never ends', () => {
+    expect(() => record([{ kind: 'phase', t: 5, edge: 'end', name: 'map', device: 'x' }]).check()).toThrow(/phase map of x ended at 5 ns without a begin/);
+    expect(() => record([{ kind: 'phase', t: 5, edge: 'begin', name: 'precopy' }]).check()).toThrow(/precopy began at 5 ns and never ended/);
+    expect(() => record([{ kind: 'phase', t: 5, edge: 'begin', name: 'precopy' }, { kind: 'phase', t: 6, edge: 'end', name: 'precopy' }]).check()).not.toThrow();
+  });
+});

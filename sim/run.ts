@@ -22,7 +22,7 @@ import { NetCtrlState } from '../vmm/cvqState.js';
 import { VhostVdpaNet, type NetClientConfig } from '../vmm/vhostVdpaNet.js';
 import { migrate, type NetPair } from '../vmm/migration.js';
 import { defaultVmmCosts } from '../vmm/vmmCosts.js';
-import { attachDataPlane } from './dataPlaneWiring.js';
+import { attachDataPlane, type DataPlane } from './dataPlaneWiring.js';
 
 /** What identifies one run inside an invocation. */
 export interface RunInput {
@@ -91,6 +91,7 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
   const src = makeHost(memory);
   const dst = makeHost(memory);
 
+  const planes: DataPlane[] = [];
   const pairs: NetPair[] = sc.devices.map((d) => {
     const sizes = ringAreaSizes(d.ring, d.queueSize);
     const cfg = (role: 'src' | 'dst'): NetClientConfig => ({
@@ -111,7 +112,7 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
     const t = client('dst', dst);
     const ctrl = new NetCtrlState(d.queuePairs);
     ctrl.curQueuePairs = d.queuePairs;
-    attachDataPlane({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, srcHost: src.mem, dstHost: dst.mem, ctrl });
+    planes.push(attachDataPlane({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, srcHost: src.mem, dstHost: dst.mem, ctrl, memory }));
     return { name: d.name, src: s.net, dst: t.net, ctrl };
   });
 
@@ -130,6 +131,10 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
       model,
       devices: pairs,
       costs: defaultVmmCosts,
+      deviceDirty: () => planes.flatMap((p) => [...p.deviceDirty()]),
+      onSwitchover: (edge) => {
+        for (const p of planes) p.onSwitchover(edge);
+      },
       policy: {
         bandwidth: sc.migration.bandwidth,
         downtimeLimitNs: sc.migration.downtimeLimit,
@@ -139,6 +144,9 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
     }),
     'migration',
   );
+  proc.onSettled(() => {
+    for (const p of planes) p.halt();
+  });
   kernel.run();
   const outcome = proc.result;
   recorder.stop();
@@ -147,6 +155,13 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
   if (outcome === undefined) throw new RunFailure(`migration did not finish (simulated time ${kernel.now} ns)`);
   if (!outcome.ok) throw new RunFailure(`at ${kernel.now} ns: ${outcome.errno}: ${outcome.reason}`);
   const o = outcome.value;
+  let checked = 0;
+  const violations: string[] = [];
+  for (const p of planes) {
+    const f = p.finish();
+    checked += f.checked;
+    violations.push(...f.violations);
+  }
 
   const record: RunRecord = {
     scenario: sc.name,
@@ -165,7 +180,7 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
     },
     countsByPhase: recorder.countsByPhase,
     countsByDevice: recorder.countsByDevice,
-    invariants: { checked: 0, violations: [] },
+    invariants: { checked, violations },
   };
   const gap = recorder.longestProbeGap();
   if (gap !== undefined) record.observedNs = gap;

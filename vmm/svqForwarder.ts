@@ -83,9 +83,10 @@ export class SvqForwarder {
   /**
    * vhost_svq_start at the vring base the device resumes from: a fresh shadow vring whose driver
    * side starts at the base, placed at the shadow vring's host addresses; the guest ring's device
-   * side (now QEMU's) must already sit at the same index.
+   * side (now QEMU's) must already sit at the same index — except on the CVQ, whose shadow vring
+   * also carries QEMU's own commands (`checkGuest` false).
    */
-  start(base: VringBase): Result {
+  start(base: VringBase, checkGuest = true): Result {
     const g = this.guest;
     const made = createRing<number>({ layout: g.layout, num: g.num, inOrder: g.inOrder, partialOrder: g.partialOrder, name: `${this.cfg.name} shadow` });
     if (!made.ok) return made;
@@ -103,7 +104,7 @@ export class SvqForwarder {
     const s = shadow.setDriverState(drv);
     if (!s.ok) return err(s.errno, `${this.cfg.name}: shadow vring at base ${base.lastAvailIdx}: ${s.reason}`);
     const gs = g.getDeviceState();
-    if (gs.lastAvailIdx !== base.lastAvailIdx || g.inflight !== 0) {
+    if (checkGuest && (gs.lastAvailIdx !== base.lastAvailIdx || g.inflight !== 0)) {
       this.cfg.violation(
         `${this.cfg.name}`,
         `guest ring device side at last_avail_idx ${gs.lastAvailIdx} (${g.inflight} in flight), vring base ${base.lastAvailIdx}`,

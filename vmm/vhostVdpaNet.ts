@@ -107,6 +107,8 @@ export class VhostVdpaNet {
   cvqChannel: CvqChannel | null = null;
   /** SVQ data path start/stop (set by the data plane wiring). */
   dataPath: NetDataPathHooks | null = null;
+  /** Guest-physical address where the guest driver puts this device's rings (one slot per vq). */
+  guestRingGpa = 0x100000;
 
   constructor(kernel: Kernel, bus: EventBus, fd: VhostVdpaFd, cfg: NetClientConfig, sections: readonly ListenerSection[], newIovaSpace: () => IovaAllocator, heap: QemuHeap) {
     this.kernel = kernel;
@@ -355,12 +357,12 @@ export class VhostVdpaNet {
 
   /** Guest-physical addresses of the guest's own vring for `vq` (passthrough mode). */
   guestVringAddr(vq: number): { desc: number; avail: number; used: number } {
-    // The guest driver allocates its rings in low RAM from 1 MiB: one slot per vq, 64 KiB (used
+    // The guest driver allocates its rings in low RAM (from 1 MiB for the first NIC): one slot per vq, 64 KiB (used
     // ring at +32 KiB) unless the ring needs more, then its page-rounded areas in 64 KiB units.
     const z = this.cfg.svqSizes;
     const usedAt = Math.max(0x8000, z.driverAreaBytes);
     const slot = Math.ceil((usedAt + z.deviceAreaBytes) / 0x10000) * 0x10000;
-    const base = 0x100000 + vq * slot;
+    const base = this.guestRingGpa + vq * slot;
     return { desc: base, avail: base + z.descBytes, used: base + usedAt };
   }
 

@@ -36,8 +36,16 @@ interface VqEngine {
   restore: boolean;
   /** Call eventfd handler (SET_VRING_CALL), null when nobody listens. */
   call: ((vq: number) => void) | null;
-  /** A kick is waiting to be processed. */
+  /** A kick is waiting to be processed (CVQ: commands take time). */
   kicked: QueuedEvent | null;
+  /** The vq is being processed now (a kick meanwhile makes it go round again). */
+  busy: boolean;
+  /** A kick arrived while busy. */
+  again: boolean;
+  /** Host addresses the three areas translated to when `ring` was found there. */
+  hvaDesc: number;
+  hvaDriver: number;
+  hvaDevice: number;
 }
 
 /** Device-side network state the CVQ commands change. */
@@ -71,7 +79,7 @@ export class DeviceDataPlane {
 
   constructor(dev: VdpaDevice) {
     this.dev = dev;
-    this.q = Array.from({ length: dev.nvqs }, () => ({ ring: null, restore: true, call: null, kicked: null }));
+    this.q = Array.from({ length: dev.nvqs }, () => ({ ring: null, restore: true, call: null, kicked: null, busy: false, again: false, hvaDesc: -1, hvaDriver: -1, hvaDevice: -1 }));
     this.net = { queuePairs: 1, vlans: new Set(), applied: 0 };
     this.runKick = (vq) => this.process(vq as number);
   }
@@ -83,15 +91,33 @@ export class DeviceDataPlane {
 
   // ---- eventfds ----
 
-  /** The kick eventfd was written: process the vq soon (coalesced until then). */
+  /**
+   * The kick eventfd was written. TX is processed at once (a kick during processing makes it go
+   * round again); the CVQ is processed from an event (its commands take time).
+   */
   kick(vq: number): void {
     if (!this.dev.validVq(vq) || this.isRx(vq)) {
       // RX buffers are consumed when frames arrive; a kick only says new buffers are there.
       return;
     }
     const e = this.q[vq];
-    if (e.kicked !== null) return;
-    e.kicked = this.dev.kernel.after(0, this.runKick, vq);
+    if (vq === this.dev.cvqIndex) {
+      if (e.kicked === null) e.kicked = this.dev.kernel.after(0, this.runKick, vq);
+      return;
+    }
+    if (e.busy) {
+      e.again = true;
+      return;
+    }
+    e.busy = true;
+    try {
+      do {
+        e.again = false;
+        this.process(vq);
+      } while (e.again);
+    } finally {
+      e.busy = false;
+    }
   }
 
   /** Sets the handler signalled through the vq's call eventfd. */
@@ -164,6 +190,8 @@ export class DeviceDataPlane {
     if (!a.ok) return null;
     const u = dev.dma(vq, 'device', s.device, sizes.deviceArea, 'write');
     if (!u.ok) return null;
+    const e = this.q[vq];
+    if (e.ring !== null && !e.restore && e.hvaDesc === d.value && e.hvaDriver === a.value && e.hvaDevice === u.value) return e.ring;
     const mem = dev.hostMemory;
     const placed = mem.objectAt<Virtqueue>(d.value);
     const ring = placed?.obj;
@@ -175,7 +203,6 @@ export class DeviceDataPlane {
       this.fault(vq, s.desc, `vq ${vq}: ring ${ring.name} is ${ring.layout}/${ring.num}, device expects ${layout}/${s.num}`);
       return null;
     }
-    const e = this.q[vq];
     if (e.ring !== ring || e.restore) {
       if (e.restore) {
         const state: DeviceRingState = decodeVringBase(layout, encodeVringBase(this.vqState(vq, layout)));
@@ -189,6 +216,9 @@ export class DeviceDataPlane {
       }
       e.ring = ring;
     }
+    e.hvaDesc = d.value;
+    e.hvaDriver = a.value;
+    e.hvaDevice = u.value;
     return ring;
   }
 
@@ -248,7 +278,8 @@ export class DeviceDataPlane {
     let n = 0;
     for (;;) {
       if (n === BURST) {
-        this.kick(vq);
+        // Bounded work per pass; the rest on the next one.
+        this.q[vq].again = true;
         break;
       }
       const c = ring.popAvail();

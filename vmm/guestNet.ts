@@ -19,10 +19,10 @@ export interface NicConfig {
   allmulti: boolean;
 }
 
-/** Bytes of one pool buffer: 4 pages, a coalesced burst of frames (GRO/TSO-sized work item). */
-export const GUEST_BUFFER_BYTES = 16 * 1024;
+/** Bytes of one pool buffer: 16 pages, a coalesced burst of frames (a GRO/TSO-sized work item). */
+export const GUEST_BUFFER_BYTES = 64 * 1024;
 /** Buffers per RX and per TX queue in the pool (bounded by the queue size). */
-const POOL_PER_QUEUE = 64;
+const POOL_PER_QUEUE = 32;
 const PAGE = 4096;
 
 export interface GuestNetConfig {

@@ -9,8 +9,12 @@ import type { EventBus } from '../sim/events.js';
 import type { NetFrame } from '../device/netBuffers.js';
 import { GUEST_BUFFER_BYTES, type GuestNet } from './guestNet.js';
 
-/** Burst period of the bulk traffic. */
+/** Shortest burst period of the bulk traffic. */
 export const BURST_NS = 100_000;
+/** Work items per direction a burst aims to carry (bounded work per burst, few bursts). */
+const ITEMS_PER_BURST = 4;
+/** Longest burst period (a slow flow still moves every millisecond). */
+export const MAX_BURST_NS = 1_000_000;
 /** Bytes of a probe ping and of its reply (ICMP echo over Ethernet). */
 export const PROBE_BYTES = 98;
 
@@ -56,6 +60,8 @@ export class Workload {
   droppedFrames = 0;
   private readonly burstFn: () => void;
   private readonly probeFn: () => void;
+  /** Burst period: long enough for ITEMS_PER_BURST work items per direction, within [BURST_NS, MAX_BURST_NS]. */
+  readonly burstNs: number;
 
   constructor(cfg: WorkloadConfig) {
     this.cfg = cfg;
@@ -63,6 +69,10 @@ export class Workload {
     this.txAcc = new Float64Array(cfg.queuePairs);
     const size = cfg.traffic?.packetSize ?? 1500;
     this.perItem = Math.max(1, Math.floor(GUEST_BUFFER_BYTES / size));
+    const t = cfg.traffic;
+    const slowest = t === null ? 0 : t.packetsPerSecond * Math.min(t.rxFraction, 1 - t.rxFraction || 1);
+    const fill = slowest > 0 ? Math.ceil((ITEMS_PER_BURST * this.perItem * 1e9) / slowest) : BURST_NS;
+    this.burstNs = Math.min(MAX_BURST_NS, Math.max(BURST_NS, fill));
     this.burstFn = () => this.burst();
     this.probeFn = () => this.probe();
     cfg.guest.onProbe = (tag) => {
@@ -76,7 +86,7 @@ export class Workload {
     if (this.active) return;
     this.active = true;
     const k = this.cfg.kernel;
-    if (this.cfg.traffic !== null && this.cfg.traffic.packetsPerSecond > 0) k.after(BURST_NS, this.burstFn);
+    if (this.cfg.traffic !== null && this.cfg.traffic.packetsPerSecond > 0) k.after(this.burstNs, this.burstFn);
     const p = this.cfg.probe;
     if (p !== null) k.after(this.cfg.rng.int(1, p.interval), this.probeFn);
   }
@@ -98,7 +108,7 @@ export class Workload {
     const k = this.cfg.kernel;
     const t = this.cfg.traffic;
     if (t === null || k.now > this.endAt) return;
-    const per = (t.packetsPerSecond * BURST_NS) / 1e9;
+    const per = (t.packetsPerSecond * this.burstNs) / 1e9;
     const size = t.packetSize;
     for (let q = 0; q < this.cfg.queuePairs; q++) {
       this.rxAcc[q] += per * t.rxFraction;
@@ -110,7 +120,7 @@ export class Workload {
       if (rx > 0) this.items(rx, size, (count, len, packets) => count - this.cfg.wire.deliver(2 * q, count, len, packets, 0));
       if (tx > 0) this.items(tx, size, (count, len, packets) => count - this.cfg.guest.sendTx(q, count, len, packets, 0));
     }
-    k.after(BURST_NS, this.burstFn);
+    k.after(this.burstNs, this.burstFn);
   }
 
   /** Splits `packets` into full work items and one partial item; `send` returns frames dropped. */

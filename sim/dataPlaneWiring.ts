@@ -199,8 +199,9 @@ export function attachDataPlane(input: DataPlaneInput): DataPlane {
           else side.net.fd.kick(vq);
         };
     if (side.role === 'src' && side.starts === 1) {
+      // Boot: the guest driver runs once the device is up, then configures the NIC.
       guest.resume();
-      guest.configure(nicCommands(d.queuePairs, nic));
+      side.channel.afterReplay = () => guest.configure(nicCommands(d.queuePairs, nic));
       workload.start();
     }
     return OK;

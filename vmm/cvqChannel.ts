@@ -70,14 +70,25 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
   sent = 0;
   /** Guest commands intercepted. */
   intercepted = 0;
+  /** Called once after the next state replay (the device start's load) completes. */
+  afterReplay: (() => void) | null = null;
 
   constructor(cfg: CvqChannelConfig) {
     this.cfg = cfg;
     this.lock = new Resource(cfg.kernel, 1);
   }
 
-  /** vhost_vdpa_net_load_cmd × n + vhost_vdpa_net_svq_flush: all queued, one kick, one poll per round. */
+  /** The client's state replay at a device start (vhost_vdpa_net_load). */
   *sendAll(commands: readonly CtrlCommand[]): Proc<Result<number[]>> {
+    const r = yield* this.send(commands);
+    const then = this.afterReplay;
+    this.afterReplay = null;
+    then?.();
+    return r;
+  }
+
+  /** vhost_vdpa_net_load_cmd × n + vhost_vdpa_net_svq_flush: all queued, one kick, one poll per round. */
+  private *send(commands: readonly CtrlCommand[]): Proc<Result<number[]>> {
     yield this.lock.acquire();
     try {
       const acks: number[] = [];
@@ -189,7 +200,7 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
     let ack = VIRTIO_NET_ERR;
     if (isCtrlMessage(msg)) {
       const cmd = msg.command as CtrlCommand;
-      const r = yield* this.sendAll([cmd]);
+      const r = yield* this.send([cmd]);
       if (!r.ok) {
         // The device stopped: the element stays in flight and is given back to the guest ring.
         return;

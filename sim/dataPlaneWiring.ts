@@ -45,7 +45,7 @@ export interface DataPlane {
   onSwitchover(edge: 'sourceStopped' | 'destinationStarted'): void;
   /** Final checks; the run's invariant counts. */
   finish(): { checked: number; violations: string[] };
-  /** The migration ended (done or failed): the traffic stops. */
+  /** The migration ended (done or failed): the traffic stops after a short tail. */
   halt(): void;
   /** For tests and traces. */
   readonly guest: GuestNet;
@@ -263,10 +263,10 @@ export function attachDataPlane(input: DataPlaneInput): DataPlane {
         return;
       }
       guest.resume();
-      workload.stopAfter(TAIL_NS);
+      workload.stopBy(kernel.now + TAIL_NS);
     },
     halt(): void {
-      workload.stopAfter(0);
+      workload.stopBy(kernel.now + TAIL_NS);
     },
     finish() {
       usedChecks();

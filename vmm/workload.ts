@@ -91,9 +91,9 @@ export class Workload {
     if (p !== null) k.after(this.cfg.rng.int(1, p.interval), this.probeFn);
   }
 
-  /** Stops generating after `ns` more nanoseconds. */
-  stopAfter(ns: number): void {
-    this.endAt = this.cfg.kernel.now + ns;
+  /** Stops generating at simulated time `t` at the latest. */
+  stopBy(t: number): void {
+    this.endAt = Math.min(this.endAt, t);
   }
 
   /** A frame left the device on TX vq `vq`. */

@@ -3,7 +3,7 @@
 // at the source's indices, a broken map faults, and the same seed gives the same record.
 
 import { describe, expect, it } from 'vitest';
-import { runOnce, type RunSpec } from '../../sim/run.js';
+import { runOnce, type RunInput } from '../../sim/run.js';
 import type { ModelEvent } from '../../sim/events.js';
 import { defaultVmmCosts } from '../../vmm/vmmCosts.js';
 import { scenario, GiB, type ScenarioOpts } from './helpers.js';
@@ -12,8 +12,8 @@ import { harness } from './harness.js';
 const TRAFFIC = { packetsPerSecond: 200_000, packetSize: 1500, rxFraction: 0.5 };
 const PROBE = { interval: 1_000_000 };
 
-function spec(o: ScenarioOpts): RunSpec {
-  return { scenario: scenario(o), variant: 'v', params: {}, replication: 0, stream: 0, seed: 11 } as RunSpec;
+function spec(o: ScenarioOpts): RunInput {
+  return { scenario: scenario(o), variant: 'v', params: {}, replication: 0, stream: 0, seed: 11 };
 }
 
 /** Device-dirty pages per pre-copy pass, from the pass notes. */

@@ -8,7 +8,7 @@ import { Resource, type Proc } from '../sim/kernel/index.js';
 import type { VdpaConfigOps } from './configOps.js';
 import { OK, err, ok, type Err, type Result } from './errno.js';
 import { VhostIotlb, type IotlbRange } from './iotlb.js';
-import { PIN_CHUNK_PAGES } from './pinSet.js';
+import { PIN_CHUNK_PAGES, pageSpan } from './pinSet.js';
 import {
   BackendFeature,
   Status,
@@ -212,16 +212,14 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   /**
-   * Reset: closes any batch, and unless IOTLB_PERSIST was acked drops every vhost-side mapping and
-   * unpins it (model: the kernel keeps its own IOTLB and unpins on INVALIDATE or close; the model
-   * drops both sides together so the two never disagree), then resets the device with CLEAN_MAP.
+   * Reset (_compat_vdpa_reset): closes any batch and resets the device, with CLEAN_MAP unless
+   * IOTLB_PERSIST was acked, so the device drops its maps (an on-chip IOMMU returns to its initial
+   * map). The vhost-side IOTLB and its pins stay: they go with INVALIDATE (or close), and the next
+   * set_map of an ASID hands the device the whole vhost-side map again.
    */
   private *reset(): Proc<Result> {
     this.inBatch = false;
     const persist = this.has('IOTLB_PERSIST');
-    if (!persist) {
-      for (let asid = 0; asid < this.as.length; asid++) yield* this.unpinRanges(this.as[asid].clear());
-    }
     const r = yield* this.ops.reset({ cleanMap: !persist });
     this.device.dataPlane.reset();
     return r;
@@ -374,28 +372,36 @@ export class VhostVdpa implements VhostVdpaFd {
     }
   }
 
-  /** Pins [uaddr, uaddr+size): pinPerChunkNs per 512 newly pinned pages; EFAULT outside any VMA. */
+  /**
+   * Pins [uaddr, uaddr+size) (vhost_vdpa_pa_map → pin_user_pages): every page of the range is
+   * pinned by this call, pinPerChunkNs per 512 pages, even when another device (or alias) holds a
+   * pin on it already; host memory keeps the per-page counts. EFAULT outside any VMA.
+   */
   private *pin(uaddr: number, size: number): Proc<Result> {
     const k = this.device.kernel;
     const t0 = k.now;
     const r = this.device.hostMemory.pin(uaddr, size);
     if (!r.ok) return r;
-    if (r.value > 0) {
-      yield Math.ceil(r.value / PIN_CHUNK_PAGES) * this.device.costs.pinPerChunkNs;
-      this.device.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages: r.value });
-    }
+    const [first, end] = pageSpan(uaddr, size);
+    const pages = end - first;
+    yield Math.ceil(pages / PIN_CHUNK_PAGES) * this.device.costs.pinPerChunkNs;
+    this.device.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages });
     return OK;
   }
 
-  /** Unpins the host pages of removed ranges: unpinPerChunkNs per 512 pages that became unpinned. */
+  /** Unpins the pages of removed ranges (unpin_user_pages): unpinPerChunkNs per 512 pages. */
   private *unpinRanges(ranges: IotlbRange[]): Proc<void> {
     const k = this.device.kernel;
     const t0 = k.now;
-    let released = 0;
-    for (const r of ranges) released += this.device.hostMemory.unpin(r.value.uaddr, r.size);
-    if (released > 0) {
-      yield Math.ceil(released / PIN_CHUNK_PAGES) * this.device.costs.unpinPerChunkNs;
-      this.device.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages: -released });
+    let pages = 0;
+    for (const r of ranges) {
+      this.device.hostMemory.unpin(r.value.uaddr, r.size);
+      const [first, end] = pageSpan(r.value.uaddr, r.size);
+      pages += end - first;
+    }
+    if (pages > 0) {
+      yield Math.ceil(pages / PIN_CHUNK_PAGES) * this.device.costs.unpinPerChunkNs;
+      this.device.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages: -pages });
     }
   }
 }

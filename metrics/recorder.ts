@@ -32,8 +32,8 @@ export class RunRecorder {
   private readonly spans: PhaseSpan[] = [];
   /** Downtime windows by name: [start, end]. */
   private readonly windows = new Map<string, [number, number]>();
-  /** Times of delivered probes. */
-  private readonly probes: number[] = [];
+  /** Times of delivered probes, per device (each NIC carries its own probe flow). */
+  private readonly probes = new Map<string, number[]>();
   /** Inconsistencies in the event stream, reported by check(). */
   private readonly problems: string[] = [];
   /** The stream subscription. */
@@ -116,20 +116,32 @@ export class RunRecorder {
         for (const c of this.buckets(ev.device)) c.faults++;
         return;
       case 'probe':
-        if (ev.delivered) this.probes.push(ev.t);
+        if (ev.delivered) {
+          let list = this.probes.get(ev.device);
+          if (list === undefined) {
+            list = [];
+            this.probes.set(ev.device, list);
+          }
+          list.push(ev.t);
+        }
         return;
       case 'note':
         return;
     }
   }
 
-  /** Longest interval between delivered probes that overlaps [from, to]. */
+  /**
+   * Longest interval between two consecutive delivered probes of one device that overlaps
+   * [from, to], over every device: what a user pinging each NIC would see as the outage.
+   */
   longestProbeGap(from = -Infinity, to = Infinity): number | undefined {
-    const p = this.probes;
-    if (p.length < 2) return undefined;
-    let best = 0;
-    for (let i = 1; i < p.length; i++) {
-      if (p[i] >= from && p[i - 1] <= to) best = Math.max(best, p[i] - p[i - 1]);
+    let best: number | undefined;
+    for (const p of this.probes.values()) {
+      if (p.length < 2) continue;
+      best ??= 0;
+      for (let i = 1; i < p.length; i++) {
+        if (p[i] >= from && p[i - 1] <= to) best = Math.max(best, p[i] - p[i - 1]);
+      }
     }
     return best;
   }

@@ -66,6 +66,8 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
   private readonly guestQueue: AvailChain[] = [];
   /** A process is draining guestQueue. */
   private draining = false;
+  /** Triggered when the drain in progress ends (null when idle). */
+  private idle: Signal<void> | null = null;
   /** Commands sent (replays and guest commands). */
   sent = 0;
   /** Guest commands intercepted. */
@@ -171,6 +173,7 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
     this.guestQueue.push(elem);
     if (!this.draining) {
       this.draining = true;
+      this.idle = new Signal<void>(this.cfg.kernel);
       this.cfg.kernel.spawn(this.drain(), `${this.cfg.name} cvq`);
     }
     return 'consumed';
@@ -185,7 +188,18 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
       }
     } finally {
       this.draining = false;
+      const idle = this.idle;
+      this.idle = null;
+      idle?.trigger();
     }
+  }
+
+  /**
+   * Waits until no guest command is being handled. QEMU handles a guest CVQ command under the
+   * BQL from start to ack, so a device stop (also under the BQL) never cuts one in half.
+   */
+  *quiesce(): Proc<void> {
+    while (this.idle !== null) yield* wait(this.idle);
   }
 
   /** vhost_vdpa_net_handle_ctrl_avail for one element. */

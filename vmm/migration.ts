@@ -29,7 +29,7 @@ export interface MigrationPolicy {
   bandwidth: number;
   downtimeLimitNs: number;
   maxIterations: number;
-  /** Simulated time at which migration starts (the VM runs in passthrough before). */
+  /** How long the VM runs in passthrough after boot before the migration starts. */
   startAtNs: number;
 }
 
@@ -76,7 +76,8 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
     if (!s.ok) return fail(d.src.cfg.name, 'start', s);
   }
   phase('boot', 'end');
-  if (kernel.now < w.policy.startAtNs) yield w.policy.startAtNs - kernel.now;
+  // The guest runs (configures its NIC, moves traffic) for a while before the migration starts.
+  yield w.policy.startAtNs;
   const migrationStart = kernel.now;
 
   // The destination QEMU starts with -incoming: its devices initialise concurrently.
@@ -130,11 +131,12 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
   phase('vmStop', 'begin');
   yield w.costs.vmStopNs;
   w.onSwitchover?.('sourceStopped');
+  phase('vmStop', 'end');
+  // vm_stop stops the vhost devices too: each reports its own phases.
   for (const d of w.devices) {
     const s = yield* d.src.stop();
     if (!s.ok) return fail(d.src.cfg.name, 'stop at switchover', s);
   }
-  phase('vmStop', 'end');
 
   phase('transfer', 'begin');
   // Whatever is still dirty: the final sync counts CPU pages over the whole round since the last

@@ -29,6 +29,8 @@ export interface NetStrategies {
 /** Sends the replayed CVQ commands through the shadow CVQ: all queued, one poll. */
 export interface CvqChannel {
   sendAll(commands: readonly CtrlCommand[]): Proc<Result<number[]>>;
+  /** Waits until no guest command is half-handled (QEMU handles one under the BQL, start to ack). */
+  quiesce?(): Proc<void>;
 }
 
 /**
@@ -103,6 +105,8 @@ export class VhostVdpaNet {
   private readonly allocatedPolicy: SectionIovaPolicy;
   /** How the listener placed RAM in the current registration. */
   private listenerPolicy: SectionIovaPolicy;
+  /** The device was reset since the last start (its maps are gone unless IOTLB_PERSIST). */
+  private deviceReset = false;
   /** Device-side CVQ channel (set by the data plane wiring). */
   cvqChannel: CvqChannel | null = null;
   /** SVQ data path start/stop (set by the data plane wiring). */
@@ -212,6 +216,14 @@ export class VhostVdpaNet {
     return !svq || this.useDescGroup || this.cfg.strategies.iotlbPersist ? this.identityPolicy : this.allocatedPolicy;
   }
 
+  /**
+   * Guest RAM stays mapped across the reset of a stop: the maps persist, or the descriptor group
+   * keeps guest RAM at IOVA = GPA in ASID 0 whatever the mode.
+   */
+  private get keepsRamMaps(): boolean {
+    return this.persistent || this.useDescGroup;
+  }
+
   private get useDescGroup(): boolean {
     return this.cfg.strategies.descGroup && this.groups.dataDesc !== null;
   }
@@ -228,10 +240,12 @@ export class VhostVdpaNet {
     let r: Result = yield* this.inPhase('vqSetup', this.setupQueues(svq, bases, batchSmall));
     if (!r.ok) return r;
 
-    // Guest RAM: the listener stays registered across a reset only when maps persist and
-    // it already sits at the IOVAs this mode needs.
+    // Guest RAM: the listener stays registered when it already sits at the IOVAs this mode
+    // needs. The vhost-side map (and its pins) survived the reset; without IOTLB_PERSIST the
+    // device dropped its own copy, so an empty batch on ASID 0 makes it rebuild from the vhost
+    // side (one set_map, no UPDATE, no pinning).
     const policy = this.ramPolicy(svq);
-    if (this.listener.registered && (!this.persistent || policy !== this.listenerPolicy)) {
+    if (this.listener.registered && policy !== this.listenerPolicy) {
       r = yield* this.inPhase('unmap', this.listener.unregister(GUEST_PA_ASID, batch));
       if (!r.ok) return r;
     }
@@ -239,7 +253,13 @@ export class VhostVdpaNet {
       r = yield* this.inPhase('map', this.listener.register(this.sections, policy, GUEST_PA_ASID, batch));
       if (!r.ok) return r;
       this.listenerPolicy = policy;
+    } else if (!this.persistent && this.deviceReset) {
+      r = yield* this.inPhase('map', iotlbBatch(this.fd, GUEST_PA_ASID, true, function* (): Proc<Result> {
+        return { ok: true, value: undefined };
+      }));
+      if (!r.ok) return r;
     }
+    this.deviceReset = false;
 
     r = yield* this.inPhase('driverOk', this.addStatus(Status.DRIVER_OK));
     if (!r.ok) return r;
@@ -455,6 +475,7 @@ export class VhostVdpaNet {
     const fd = this.fd;
     const batch = this.has('IOTLB_BATCH');
     const batchSmall = batch && this.cfg.strategies.batchMaps;
+    if (this.cvqChannel?.quiesce) yield* this.cvqChannel.quiesce();
     let r: Result = yield* this.inPhase('suspend', fd.suspend());
     if (!r.ok) return r;
     const nvq = 2 * this.cfg.queuePairs + 1;
@@ -478,11 +499,12 @@ export class VhostVdpaNet {
     }
     r = yield* this.inPhase('reset', fd.setStatus(0));
     if (!r.ok) return r;
+    this.deviceReset = true;
     const self = this;
     r = yield* this.inPhase(
       'unmap',
       (function* (): Proc<Result> {
-        if (!self.persistent) {
+        if (!self.keepsRamMaps) {
           const x = yield* self.listener.unregister(GUEST_PA_ASID, batch);
           if (!x.ok) return x;
         }

@@ -63,7 +63,7 @@ export interface Scenario {
     /** ns. */
     downtimeLimit: number;
     maxIterations: number;
-    /** ns of simulated time. */
+    /** How long the VM runs after boot before the migration starts, ns. */
     startAt: number;
     transport: 'vhost-vdpa';
     strategies: {

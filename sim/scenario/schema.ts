@@ -144,7 +144,7 @@ export const migrationSchema = z
     downtimeLimit: unitField(DURATION, { default: '300ms' }),
     /** Pre-copy iteration cap. */
     maxIterations: z.number().int().min(1).default(30),
-    /** Simulated time at which migration starts (ns). */
+    /** How long the VM runs after boot before the migration starts (ns). */
     startAt: unitField(DURATION, { default: '100ms' }),
     /** How the VMM drives the device; only vhost-vdpa is modelled. */
     transport: z

@@ -141,7 +141,7 @@ describe('IOTLB messages', () => {
     expect(p.device.spaces[0].iotlb.count).toBe(1);
   });
 
-  it('UPDATE pins once per page, INVALIDATE unpins; pinning already pinned pages costs nothing', () => {
+  it('every UPDATE pins its pages (pin_user_pages per call), INVALIDATE unpins; host memory counts each page once', () => {
     const s = setup(vdpaSimProfile);
     run(s.kernel, s.fd.setBackendFeatures(bits('IOTLB_ASID')));
     const c = vdpaSimProfile.costs;
@@ -150,15 +150,16 @@ describe('IOTLB messages', () => {
     // 1024 pages = 2 chunks of 512.
     expect(t1 - t0).toBe(c.ioctlNs + 2 * c.pinPerChunkNs + c.setMapBaseNs);
     expect(s.hostMemory.pinnedPages).toBe(1024);
-    // The same host pages mapped again in ASID 1: nothing new to pin.
+    // The same host pages mapped again in ASID 1: pinned (and paid) again, one more pin each.
     const { t: t2 } = run(s.kernel, s.fd.iotlbMsg({ type: 'update', asid: 1, iova: 0, size: 4 * MiB, uaddr: s.ramHva, perm: 1 }));
-    expect(t2 - t1).toBe(c.ioctlNs + c.setMapBaseNs);
-    expect(s.tally.pinnedPages()).toBe(1024);
+    expect(t2 - t1).toBe(c.ioctlNs + 2 * c.pinPerChunkNs + c.setMapBaseNs);
+    expect(s.tally.pinnedPages()).toBe(2048);
+    expect(s.hostMemory.pinnedPages).toBe(1024);
     run(s.kernel, s.fd.iotlbMsg({ type: 'invalidate', asid: 0, iova: 0, size: 4 * MiB }));
     expect(s.hostMemory.pinnedPages).toBe(1024); // still pinned by ASID 1
     run(s.kernel, s.fd.iotlbMsg({ type: 'invalidate', asid: 1, iova: 0, size: 4 * MiB }));
     expect(s.hostMemory.pinnedPages).toBe(0);
-    expect(s.tally.unpinnedPages()).toBe(1024);
+    expect(s.tally.unpinnedPages()).toBe(2048);
   });
 
   it('vdpa_sim: past 2048 entries an unbatched UPDATE fails ENOSPC and is rolled back', () => {
@@ -179,13 +180,16 @@ describe('reset and maps', () => {
     return s;
   }
 
-  it('without IOTLB_PERSIST reset drops the maps and unpins', () => {
+  it('without IOTLB_PERSIST reset drops the device\'s map; the vhost-side map and its pins stay until INVALIDATE', () => {
     const s = mapped();
     expect(s.hostMemory.pinnedPages).toBe(GiB / 4096);
     run(s.kernel, s.fd.setStatus(0));
+    expect(s.device.spaces[0].identity).toBe(true); // vdpa_sim returns to its passthrough map
+    expect(s.fd.as[0].count).toBe(1);
+    expect(s.hostMemory.pinnedPages).toBe(GiB / 4096);
+    run(s.kernel, s.fd.iotlbMsg({ type: 'invalidate', asid: 0, iova: 0, size: GiB }));
     expect(s.fd.as[0].count).toBe(0);
     expect(s.hostMemory.pinnedPages).toBe(0);
-    expect(s.device.spaces[0].identity).toBe(true); // vdpa_sim returns to its passthrough map
   });
 
   it('with IOTLB_PERSIST maps and pins survive reset', () => {

@@ -77,6 +77,12 @@ describe('RunRecorder', () => {
     expect(r.longestProbeGap(0, 25)).toBe(70);
   });
 
+  it('takes gaps per device: one NIC\'s probes do not fill another\'s outage', () => {
+    const ev = (device: string, t: number): ModelEvent => ({ kind: 'probe', t, device, delivered: true });
+    const r = record([ev('a', 0), ev('b', 0), ev('b', 10), ev('b', 20), ev('b', 30), ev('a', 40), ev('b', 50)]);
+    expect(r.longestProbeGap()).toBe(40);
+  });
+
   it('reports a phase that ends without beginning, or never ends', () => {
     expect(() => record([{ kind: 'phase', t: 5, edge: 'end', name: 'map', device: 'x' }]).check()).toThrow(/phase map of x ended at 5 ns without a begin/);
     expect(() => record([{ kind: 'phase', t: 5, edge: 'begin', name: 'precopy' }]).check()).toThrow(/precopy began at 5 ns and never ended/);

@@ -168,3 +168,25 @@ describe('SVQ switch with strategies', () => {
     expect(svqSwitch('mlx5', { iotlbPersist: true }).start.asid0Rebuilds).toBe(4);
   });
 });
+
+describe('SVQ switch with the descriptor group alone', () => {
+  it('keeps guest RAM mapped and pinned; one empty batch makes the device rebuild from the vhost side', () => {
+    const r = svqSwitch('mlx5', { descGroup: true });
+    expect(r.errors).toEqual([]);
+    // Stop: no listener unregister; CVQ vring 2 + CVQ buffer 2 INVALIDATEs only.
+    expect(r.stop.ioctls.IOTLB_INVALIDATE).toBe(4);
+    expect(r.stop.unpinned).toBe(5);
+    // Start: CVQ buffers 2 + shadow vrings 3 × 2 UPDATEs, all in ASID 1; no RAM UPDATE …
+    expect(r.start.ioctls.IOTLB_UPDATE).toBe(8);
+    expect(r.start.pinned).toBe(11);
+    // … but the reset (no IOTLB_PERSIST) dropped the device's map of guest RAM: one empty
+    // BATCH_BEGIN/BATCH_END on ASID 0 hands it the vhost-side map again — one ASID 0 rebuild,
+    // whose MKEYs cover the 9 RAM sections at IOVA = GPA, one run per section (neighbours differ in
+    // permission or are not contiguous): RW [0,0xa0000) 1, the 5 PAM pieces 5, RW [1M,2G) 2 chunks
+    // of at most 1 GiB, the BIOS 1, RAM above 4G 14: 23 direct + 1 indirect = 24 more MKEYs than
+    // with IOTLB_PERSIST, where the device keeps its map.
+    expect(r.start.ioctls.IOTLB_BATCH_BEGIN).toBe(1);
+    expect(r.start.asid0Rebuilds).toBe(1);
+    expect(r.start.mkeys - svqSwitch('mlx5', { descGroup: true, iotlbPersist: true }).start.mkeys).toBe(24);
+  });
+});

@@ -36,8 +36,11 @@ describe('svqsim basics', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/scenarios\/default\.yaml\s+16 GiB q35 guest/);
     expect(r.stdout).toMatch(/mlx5\s+mlx5_vdpa-like/);
-    expect(r.stdout).toContain('platform_iommu');
-    expect(r.stdout).not.toContain('example-smartnic');
+    const profiles = r.stdout.split('Device profiles')[1];
+    expect(profiles).toContain('platform_iommu');
+    // Profile files under scenarios/profiles/ are not listed as scenarios or as shipped profiles.
+    expect(profiles).not.toContain('example-smartnic');
+    expect(r.stdout).not.toContain('scenarios/profiles');
   });
 
   it('schema prints JSON Schemas for scenarios and profiles', async () => {

@@ -183,3 +183,35 @@ describe('the installed bin', () => {
     expect(bad.stderr).toBe('svqsim: error: missing.yaml: no such file\n');
   });
 });
+
+describe('interrupting a long run', () => {
+  it('Ctrl-C writes the finished runs as a partial result and exits 130', async () => {
+    const dir = tmp();
+    const bin = join(ROOT, 'dist', 'sim', 'cli', 'bin.js');
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [bin, 'run', join(ROOT, 'scenarios/compare-profiles.yaml'), '--replications', '50', '--jobs', '1', '--out', 'r.json', '--quiet'], { cwd: dir });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Wait until at least two runs have streamed to disk, then interrupt.
+    const jsonl = join(dir, 'r.json.runs.jsonl');
+    for (let i = 0; i < 600; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      let lines = 0;
+      try {
+        lines = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).length;
+      } catch {
+        lines = 0;
+      }
+      if (lines >= 2) break;
+    }
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted: \d+ of 150 runs finished; partial results written to r\.json/);
+    const doc = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    expect(doc.partial).toBe(true);
+    expect(doc.runs.length).toBeGreaterThanOrEqual(2);
+    expect(doc.runs.length).toBeLessThan(150);
+    expect(Object.keys(doc.aggregates).length).toBeGreaterThan(0);
+  });
+});

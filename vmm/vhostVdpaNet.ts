@@ -333,6 +333,12 @@ export class VhostVdpaNet {
       r = yield* fd.setGroupAsid(this.groups.cvq, VHOST_VDPA_NET_CVQ_ASID);
       if (!r.ok) return r;
     }
+    // The data vqs' descriptor group joins the CVQ's ASID before anything is mapped there, so
+    // the device builds that ASID's map for data-path use from the first UPDATE.
+    if (svq && this.useDescGroup) {
+      r = yield* fd.setGroupAsid(this.groups.dataDesc as number, VHOST_VDPA_NET_CVQ_ASID);
+      if (!r.ok) return r;
+    }
     if (batchSmall) {
       // Everything QEMU owns is mapped up front, one batch per ASID.
       r = yield* this.mapQemuMemory(shadowed, true, true);
@@ -340,10 +346,6 @@ export class VhostVdpaNet {
       r = yield* this.mapQemuMemory([], true, false);
     }
     if (!r.ok) return r;
-    if (svq && this.useDescGroup) {
-      r = yield* fd.setGroupAsid(this.groups.dataDesc as number, VHOST_VDPA_NET_CVQ_ASID);
-      if (!r.ok) return r;
-    }
     // vhost_dev_set_features + FEATURES_OK.
     r = yield* fd.setStatus(Status.ACKNOWLEDGE | Status.DRIVER);
     if (!r.ok) return r;

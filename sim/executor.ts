@@ -76,7 +76,10 @@ export async function executeCampaign(c: Campaign, opts: ExecuteOptions): Promis
   return { records, interrupted };
 }
 
-/** Farms runs out to `jobs` workers, one run at a time per worker. */
+/** Runs queued ahead per worker, so a worker never waits for the main thread between runs. */
+const PREFETCH = 3;
+
+/** Farms runs out to `jobs` workers, a few queued ahead per worker. */
 function runOnWorkers(c: Campaign, jobs: number, finished: (r: RunRecord | null) => void, stop: () => boolean): Promise<void> {
   const script = workerScript();
   const init: WorkerInit = { files: c.files, opts: c.opts };
@@ -85,21 +88,29 @@ function runOnWorkers(c: Campaign, jobs: number, finished: (r: RunRecord | null)
   return new Promise((resolve, reject) => {
     let failed = false;
     const workers: Worker[] = [];
+    const queued = new Map<Worker, number>();
     const feed = (w: Worker) => {
       if (failed) return;
-      if (stop() || next >= c.runs.length) {
+      let q = queued.get(w) ?? 0;
+      while (q < PREFETCH && !stop() && next < c.runs.length) {
+        w.postMessage({ run: next++ });
+        q++;
+      }
+      queued.set(w, q);
+      if (q === 0) {
         void w.terminate();
         if (--live === 0) resolve();
-        return;
       }
-      w.postMessage({ run: next++ });
     };
     for (let i = 0; i < jobs; i++) {
-      const w = new Worker(script, { workerData: init });
+      // A larger young generation: runs allocate many short-lived objects, and fewer scavenges
+      // leave the other cores to the other workers.
+      const w = new Worker(script, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
       workers.push(w);
       w.on('message', (m: WorkerReply) => {
         if (m.kind === 'ready') feed(w);
         else if (m.kind === 'done') {
+          queued.set(w, (queued.get(w) ?? 1) - 1);
           finished(m.record);
           feed(w);
         } else if (m.kind === 'error') {

@@ -8,7 +8,7 @@
 import { InputError } from '../sim/inputError.js';
 import { groupRuns } from './aggregate.js';
 import type { ResultDocument, VariantAggregate } from './result.js';
-import { runMetrics } from './runMetrics.js';
+import { aggregatesInOrder, runMetrics } from './runMetrics.js';
 import { terminalHistogram } from './terminalChart.js';
 import { formatMs } from './units.js';
 import { mdCell } from './gateMarkdown.js';
@@ -64,7 +64,7 @@ export function compareRows(docs: readonly ResultDocument[], opts: CompareOption
   const aggs: VariantAggregate[] = [];
   const seen = new Set<string>();
   for (const d of docs) {
-    for (const [key, a] of Object.entries(d.aggregates)) {
+    for (const [key, a] of aggregatesInOrder(d)) {
       if (seen.has(key)) throw new InputError(`variant ${key} appears in more than one result (merge shards with svqsim merge first)`);
       seen.add(key);
       aggs.push(a);

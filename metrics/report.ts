@@ -8,7 +8,7 @@ import type { ResultDocument, RunRecord, VariantAggregate } from './result.js';
 import { representativeRun } from './representative.js';
 
 export { representativeRun };
-import { cmpStr } from './runMetrics.js';
+import { aggregatesInOrder, cmpStr } from './runMetrics.js';
 import { formatNs } from './units.js';
 
 /** Escape text for HTML. */
@@ -56,7 +56,7 @@ export async function renderReport(docs: readonly ResultDocument[], title = 'svq
   const byScenario = new Map<string, { agg: VariantAggregate; runs: RunRecord[] }[]>();
   for (const d of docs) {
     const groups = groupRuns(d.runs);
-    for (const [key, agg] of Object.entries(d.aggregates)) {
+    for (const [key, agg] of aggregatesInOrder(d)) {
       let list = byScenario.get(agg.scenario);
       if (!list) byScenario.set(agg.scenario, (list = []));
       list.push({ agg, runs: groups.get(key) ?? [] });

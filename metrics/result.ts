@@ -106,6 +106,8 @@ export interface ResultDocument {
     seed: number;
     /** The scenario's `gates:` thresholds ("downtime2.p99 < 300ms"), checked by `svqsim gate`. */
     gates?: string[];
+    /** Variant ids in the scenario's own order (variants, then sweep points): how reports list them. */
+    variants?: string[];
   }[];
   /** Set when only part of the runs were executed (--shard) */
   shard?: { index: number; count: number };

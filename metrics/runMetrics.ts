@@ -6,7 +6,7 @@
 // "invalidate", "batches", "setMapRebuilds", "mkeysCreated", "mkeysDestroyed", "pagesPinned",
 // "pagesUnpinned", "faults"; and the same counts inside each window as "downtime1.update" etc.
 
-import type { Counts, RunRecord } from './result.js';
+import type { Counts, ResultDocument, RunRecord, VariantAggregate } from './result.js';
 
 /** Numeric count fields of Counts, in display order. */
 export const COUNT_FIELDS = [
@@ -73,4 +73,17 @@ export function cmpStr(a: string, b: string): number {
 /** Aggregate key of a run. */
 export function variantKey(run: { scenario: string; variant: string }): string {
   return `${run.scenario}/${run.variant}`;
+}
+
+/**
+ * A document's aggregates in reading order: scenarios as listed, and each scenario's variants in
+ * the order the scenario defines them (the aggregates themselves are keyed canonically).
+ */
+export function aggregatesInOrder(doc: ResultDocument): [string, VariantAggregate][] {
+  const rank = new Map<string, number>();
+  doc.scenarios.forEach((s, si) => (s.variants ?? []).forEach((v, vi) => rank.set(variantKey({ scenario: s.name, variant: v }), si * 1e6 + vi)));
+  const scenarioRank = new Map(doc.scenarios.map((s, i) => [s.name, i * 1e6 + 999_999]));
+  const entries = Object.entries(doc.aggregates);
+  const r = ([k, a]: [string, VariantAggregate]) => rank.get(k) ?? scenarioRank.get(a.scenario) ?? Number.MAX_SAFE_INTEGER;
+  return entries.sort((x, y) => r(x) - r(y) || cmpStr(x[0], y[0]));
 }

@@ -5,6 +5,7 @@ import { groupRuns } from './aggregate.js';
 import { representativeRun } from './representative.js';
 import type { Counts, Downtime, ResultDocument } from './result.js';
 import { formatNs } from './units.js';
+import { aggregatesInOrder } from './runMetrics.js';
 
 /** Presentation options. */
 export interface SummaryOptions {
@@ -64,7 +65,7 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = { colo
   const groups = groupRuns(doc.runs);
   const out: string[] = [];
   if (doc.partial) out.push(st.red('partial result: the run was interrupted; only finished runs are summarized'), '');
-  for (const [key, agg] of Object.entries(doc.aggregates)) {
+  for (const [key, agg] of aggregatesInOrder(doc)) {
     const runs = groups.get(key) ?? [];
     if (runs.length === 0) continue;
     const run = representativeRun(runs);

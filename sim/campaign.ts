@@ -90,7 +90,7 @@ export function resultDocument(c: Campaign, runs: RunRecord[], version: string, 
   const doc: ResultDocument = {
     resultVersion: RESULT_VERSION,
     tool: { name: 'svqsim', version },
-    scenarios: c.loaded.map((l) => {
+    scenarios: c.loaded.map((l, i) => {
       const entry: ResultDocument['scenarios'][number] = {
         file: l.file,
         name: l.scenario.name,
@@ -98,6 +98,7 @@ export function resultDocument(c: Campaign, runs: RunRecord[], version: string, 
         seed: c.opts.seed ?? l.scenario.seed,
       };
       if (l.scenario.gates.length > 0) entry.gates = l.scenario.gates.map((g) => g.text);
+      entry.variants = c.variants[i].map((v) => v.id);
       return entry;
     }),
     runs: sorted,

@@ -99,7 +99,7 @@ export class CommonOps implements VdpaConfigOps {
   *setDriverFeatures(features: bigint): Proc<Result> {
     const extra = features & ~this.dev.deviceFeatures();
     if (extra !== 0n) return err('EINVAL', `features 0x${extra.toString(16)} not offered by the device`);
-    yield this.dev.costs.configureNs;
+    yield this.dev.jittered(this.dev.costs.configureNs);
     this.dev.driverFeatures = features;
     return OK;
   }
@@ -117,14 +117,14 @@ export class CommonOps implements VdpaConfigOps {
     const old = dev.status;
     if ((status & Status.DRIVER_OK) !== 0 && (old & Status.DRIVER_OK) === 0) {
       // Hardware vq objects are created when the driver sets DRIVER_OK, one after the other.
-      yield dev.costs.vqCreateNs * dev.dataVqs;
+      yield dev.jittered(dev.costs.vqCreateNs * dev.dataVqs);
     }
     dev.status = status | (old & Status.DEVICE_NEEDS_RESET);
     return OK;
   }
 
   *reset(flags: ResetFlags): Proc<Result> {
-    yield this.dev.costs.resetNs;
+    yield this.dev.jittered(this.dev.costs.resetNs);
     this.dev.resetState();
     if (flags.cleanMap) yield* this.cleanMaps();
     return OK;
@@ -134,7 +134,7 @@ export class CommonOps implements VdpaConfigOps {
   *perVq(ns: number, what: string): Proc<void> {
     const k = this.dev.kernel;
     const procs = [];
-    for (let i = 0; i < this.dev.dataVqs; i++) procs.push(k.spawn(this.vqCommands.use(waitNs(ns)), `${this.dev.name}.${what}${i}`));
+    for (let i = 0; i < this.dev.dataVqs; i++) procs.push(k.spawn(this.vqCommands.use(waitNs(this.dev.jittered(ns))), `${this.dev.name}.${what}${i}`));
     yield allOf(k, procs);
   }
 

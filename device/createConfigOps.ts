@@ -75,7 +75,7 @@ function addCopyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: VdpaDevice): void 
  * The identity MR exists from device add in ASID 0 when the device starts with a 1:1 map.
  */
 function addMkeyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: VdpaDevice): void {
-  const mr = new Mlx5MemoryRegions(dev.kernel, dev.bus, dev.name, dev.costs);
+  const mr = new Mlx5MemoryRegions(dev.kernel, dev.bus, dev.name, dev.costs, (ns) => dev.jittered(ns));
   dev.mr = mr;
   if (dev.caps.identityMapAtInit) mr.initIdentity(0);
   o.setMap = function* (asid: number, iotlb: VhostIotlb): Proc<Result> {
@@ -106,7 +106,7 @@ function addMkeyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: VdpaDevice): void 
 /** Incremental dma_map/dma_unmap (platform IOMMU or a device taking ranges one by one). */
 function addDmaMapOps(o: VdpaConfigOps, ops: CommonOps, dev: VdpaDevice): void {
   const c = dev.costs;
-  const cost = (pages: number, ranges: number): number => ranges * c.dmaMapPerRangeNs + Math.round(pages * c.dmaMapPerPageNs);
+  const cost = (pages: number, ranges: number): number => dev.jittered(ranges * c.dmaMapPerRangeNs + Math.round(pages * c.dmaMapPerPageNs));
   const own = (asid: number): VhostIotlb => {
     const s = dev.spaces[asid];
     if (s.identity) dev.spaces[asid] = { identity: false, iotlb: s.iotlb };

@@ -40,6 +40,8 @@ export interface MrRebuild {
 }
 
 export class Mlx5MemoryRegions {
+  /** Draws a firmware command's time for this run (the device's cost jitter). */
+  private readonly jittered: (ns: number) => number;
   /** Simulation kernel. */
   private readonly kernel: Kernel;
   /** Event stream. */
@@ -55,7 +57,8 @@ export class Mlx5MemoryRegions {
   /** MKEYs retired but not yet destroyed. */
   pendingDestroy = 0;
 
-  constructor(kernel: Kernel, bus: EventBus, device: string, costs: Costs) {
+  constructor(kernel: Kernel, bus: EventBus, device: string, costs: Costs, jittered: (ns: number) => number = (ns) => ns) {
+    this.jittered = jittered;
     this.kernel = kernel;
     this.bus = bus;
     this.device = device;
@@ -72,7 +75,7 @@ export class Mlx5MemoryRegions {
   private *command(ns: number): Proc<void> {
     yield this.firmware.acquire();
     try {
-      yield ns;
+      yield this.jittered(ns);
     } finally {
       this.firmware.release();
     }

@@ -89,6 +89,12 @@ export const costsSchema = z
     cvqCommandNs: ns,
     /** Enabling one vring (SET_VRING_ENABLE). */
     vringEnableNs: ns,
+    /**
+     * Run-to-run variation of the device's and the host's operation times (firmware commands,
+     * pinning, vq creation, configuration): each such cost is drawn from a normal distribution
+     * with this coefficient of variation (absent or 0: every run identical), truncated at zero.
+     */
+    jitter: z.number().min(0).max(1).optional(),
   })
   .strict();
 export type Costs = z.infer<typeof costsSchema>;

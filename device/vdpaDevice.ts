@@ -3,7 +3,7 @@
 // data plane calls. Device-specific behaviour (costs, map model, MKEYs) lives in the ops chosen
 // from the profile's capabilities (device/createConfigOps.ts).
 
-import type { Kernel } from '../sim/kernel/index.js';
+import type { Kernel, Rng } from '../sim/kernel/index.js';
 import type { EventBus } from '../sim/events.js';
 import type { VdpaConfigOps } from './configOps.js';
 import { createConfigOps } from './createConfigOps.js';
@@ -53,6 +53,8 @@ export interface DeviceEnv {
   kernel: Kernel;
   bus: EventBus;
   hostMemory: HostMemory;
+  /** The device's random stream (cost jitter); without one every cost is exact. */
+  rng?: Rng;
 }
 
 function freshVq(): VirtqueueState {
@@ -90,6 +92,8 @@ export class VdpaDevice {
   readonly bus: EventBus;
   /** The VMM process's address space the device DMAs into. */
   readonly hostMemory: HostMemory;
+  /** Random stream for cost jitter (null: exact costs). */
+  private readonly rng: Rng | null;
   /** Data queue pairs this instance has (vdpa dev add max_vqp). */
   readonly queuePairs: number;
   /** Number of virtqueues: 2 per queue pair plus the CVQ. */
@@ -123,6 +127,7 @@ export class VdpaDevice {
     this.kernel = env.kernel;
     this.bus = env.bus;
     this.hostMemory = env.hostMemory;
+    this.rng = env.rng ?? null;
     this.queuePairs = queuePairs;
     this.nvqs = 2 * queuePairs + 1;
     this.cvqIndex = 2 * queuePairs;
@@ -134,6 +139,13 @@ export class VdpaDevice {
   }
 
   /** The map an ASID starts with and returns to through reset_map. */
+  /** A cost as this run draws it: `ns` varied by the profile's jitter, an integer >= 0. */
+  jittered(ns: number): number {
+    const cv = this.costs.jitter ?? 0;
+    if (this.rng === null || cv === 0 || ns === 0) return ns;
+    return Math.max(0, Math.round(this.rng.normal(ns, ns * cv)));
+  }
+
   initialSpace(): AddressSpace {
     return { identity: this.caps.identityMapAtInit, iotlb: new VhostIotlb(this.caps.maxIotlbEntries) };
   }

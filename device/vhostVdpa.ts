@@ -384,7 +384,7 @@ export class VhostVdpa implements VhostVdpaFd {
     if (!r.ok) return r;
     const [first, end] = pageSpan(uaddr, size);
     const pages = end - first;
-    yield Math.ceil(pages / PIN_CHUNK_PAGES) * this.device.costs.pinPerChunkNs;
+    yield this.device.jittered(Math.ceil(pages / PIN_CHUNK_PAGES) * this.device.costs.pinPerChunkNs);
     this.device.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages });
     return OK;
   }
@@ -400,7 +400,7 @@ export class VhostVdpa implements VhostVdpaFd {
       pages += end - first;
     }
     if (pages > 0) {
-      yield Math.ceil(pages / PIN_CHUNK_PAGES) * this.device.costs.unpinPerChunkNs;
+      yield this.device.jittered(Math.ceil(pages / PIN_CHUNK_PAGES) * this.device.costs.unpinPerChunkNs);
       this.device.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages: -pages });
     }
   }

@@ -47,5 +47,6 @@ export const platformIommuProfile: Profile = {
     unpinPerChunkNs: 10_000, // unsourced
     cvqCommandNs: 3_350, // 13732 µs / ~4099 commands (vp_vdpa CVQ load, Aug 2023)
     vringEnableNs: 4_700, // 75 µs for 16 data vrings (Palmer, Aug 2025)
+    jitter: 0.05, // unsourced: IOMMU page-table updates and pinning vary with memory layout
   },
 };

@@ -62,6 +62,12 @@ export type DevPhase = 'suspend' | 'vringState' | 'reset' | 'unmap' | 'map' | 'v
 
 const WANTED_BACKEND: BackendFeatureName[] = ['IOTLB_MSG_V2', 'IOTLB_BATCH', 'IOTLB_ASID', 'SUSPEND', 'ENABLE_AFTER_DRIVER_OK'];
 
+/** The body of an empty IOTLB batch: BATCH_BEGIN, BATCH_END and nothing between. */
+function* emptyBatch(): Proc<Result> {
+  yield 0;
+  return { ok: true, value: undefined };
+}
+
 /** QEMU's ASID for shadowed, QEMU-owned memory (CVQ buffers, and shadow vrings with a descriptor group). */
 export const VHOST_VDPA_NET_CVQ_ASID = 1;
 const GUEST_PA_ASID = 0;
@@ -254,9 +260,7 @@ export class VhostVdpaNet {
       if (!r.ok) return r;
       this.listenerPolicy = policy;
     } else if (!this.persistent && this.deviceReset) {
-      r = yield* this.inPhase('map', iotlbBatch(this.fd, GUEST_PA_ASID, true, function* (): Proc<Result> {
-        return { ok: true, value: undefined };
-      }));
+      r = yield* this.inPhase('map', iotlbBatch(this.fd, GUEST_PA_ASID, true, emptyBatch));
       if (!r.ok) return r;
     }
     this.deviceReset = false;

@@ -1,6 +1,7 @@
 // recorder.ts — turns one run's event stream into the per-run parts of a RunRecord: counts by
 // top-level phase (per device where a device runs its own phase), the two downtime windows
-// with their phase breakdown, and the probe flow's longest gaps.
+// with their phase breakdown, and the probe flow's longest gaps (not counting where the probe
+// flow was paused).
 
 import type { Observable, Subscription } from 'rxjs';
 import type { ModelEvent } from '../sim/events.js';
@@ -9,6 +10,18 @@ import { emptyCounts, type Counts, type Downtime, type PhaseSpan } from './resul
 /** Phases that partition a run for counting; nested phases count towards these. */
 export const TOP_LEVEL_PHASES = ['boot', 'destInit', 'downtime1', 'precopy', 'downtime2'] as const;
 const TOP = new Set<string>(TOP_LEVEL_PHASES);
+
+/**
+ * The gaps of one device's probe flow, as flat [start, end] pairs. A gap runs from a delivered
+ * probe (or a resume of the flow) to the next delivered probe (or a pause): the interval between
+ * a pause and its resume is not an outage and belongs to no gap.
+ */
+interface ProbeGaps {
+  /** start0, end0, start1, end1, … */
+  gaps: number[];
+  /** Where the open gap starts: the last delivered probe or resume; undefined while paused or before the first. */
+  from: number | undefined;
+}
 
 /** An open phase. */
 interface Open {
@@ -32,8 +45,8 @@ export class RunRecorder {
   private readonly spans: PhaseSpan[] = [];
   /** Downtime windows by name: [start, end]. */
   private readonly windows = new Map<string, [number, number]>();
-  /** Times of delivered probes, per device (each NIC carries its own probe flow). */
-  private readonly probes = new Map<string, number[]>();
+  /** Probe gaps per device (each NIC carries its own probe flow). */
+  private readonly probes = new Map<string, ProbeGaps>();
   /** Inconsistencies in the event stream, reported by check(). */
   private readonly problems: string[] = [];
   /** The stream subscription. */
@@ -117,14 +130,22 @@ export class RunRecorder {
         return;
       case 'probe':
         if (ev.delivered) {
-          let list = this.probes.get(ev.device);
-          if (list === undefined) {
-            list = [];
-            this.probes.set(ev.device, list);
-          }
-          list.push(ev.t);
+          const p = this.probeGaps(ev.device);
+          if (p.from !== undefined) p.gaps.push(p.from, ev.t);
+          p.from = ev.t;
         }
         return;
+      case 'probePause': {
+        const p = this.probeGaps(ev.device);
+        if (ev.edge === 'pause') {
+          // What ran since the last delivered probe is a gap like any other; the pause is not.
+          if (p.from !== undefined) p.gaps.push(p.from, ev.t);
+          p.from = undefined;
+        } else {
+          p.from = ev.t;
+        }
+        return;
+      }
       case 'note':
         return;
     }
@@ -132,18 +153,29 @@ export class RunRecorder {
 
   /**
    * Longest interval between two consecutive delivered probes of one device that overlaps
-   * [from, to], over every device: what a user pinging each NIC would see as the outage.
+   * [from, to], over every device: what a user pinging each NIC would see as the outage. An
+   * interval across a pause of the probe flow counts only up to the pause and from the resume.
    */
   longestProbeGap(from = -Infinity, to = Infinity): number | undefined {
     let best: number | undefined;
-    for (const p of this.probes.values()) {
-      if (p.length < 2) continue;
+    for (const { gaps } of this.probes.values()) {
+      if (gaps.length === 0) continue;
       best ??= 0;
-      for (let i = 1; i < p.length; i++) {
-        if (p[i] >= from && p[i - 1] <= to) best = Math.max(best, p[i] - p[i - 1]);
+      for (let i = 0; i < gaps.length; i += 2) {
+        if (gaps[i + 1] >= from && gaps[i] <= to) best = Math.max(best, gaps[i + 1] - gaps[i]);
       }
     }
     return best;
+  }
+
+  /** The probe gaps of `device`, created empty on first use. */
+  private probeGaps(device: string): ProbeGaps {
+    let p = this.probes.get(device);
+    if (p === undefined) {
+      p = { gaps: [], from: undefined };
+      this.probes.set(device, p);
+    }
+    return p;
   }
 
   /** The downtime window `name` with its nested phases (start offsets relative to the window). */

@@ -73,6 +73,23 @@ export interface ProbeEvent {
   t: number;
   device: string;
   delivered: boolean;
+  /**
+   * Lost probes this event stands for (absent: one). While a device is stopped the probes sent
+   * to it are not played out one by one: they are reported lost together when it starts again.
+   */
+  count?: number;
+}
+
+/**
+ * The probe flow of a device pausing or resuming with its workload: between a pause and the
+ * resume the data plane is not simulated in detail (its steady state is accounted in aggregate),
+ * so no probe is sent, and the interval is not an outage.
+ */
+export interface ProbePauseEvent {
+  kind: 'probePause';
+  t: number;
+  device: string;
+  edge: 'pause' | 'resume';
 }
 
 /** Free-form annotation for traces (e.g. "CVQ replay: 12 commands"). */
@@ -83,7 +100,7 @@ export interface NoteEvent {
   text: string;
 }
 
-export type ModelEvent = PhaseEvent | MessageEvent | MapWorkEvent | PinEvent | FaultEvent | ProbeEvent | NoteEvent;
+export type ModelEvent = PhaseEvent | MessageEvent | MapWorkEvent | PinEvent | FaultEvent | ProbeEvent | ProbePauseEvent | NoteEvent;
 
 /** The per-run event stream. */
 export class EventBus {

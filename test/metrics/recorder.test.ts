@@ -83,6 +83,21 @@ describe('RunRecorder', () => {
     expect(r.longestProbeGap()).toBe(40);
   });
 
+  it('does not count the interval across a pause of the probe flow as a gap, but what ran up to the pause and from the resume', () => {
+    const ev = (t: number, device = 'net0'): ModelEvent => ({ kind: 'probe', t, device, delivered: true });
+    const pause = (t: number, edge: 'pause' | 'resume', device = 'net0'): ModelEvent => ({ kind: 'probePause', t, device, edge });
+    const r = record([ev(0), ev(10), ev(20), pause(25, 'pause'), pause(5000, 'resume'), ev(5004), ev(5014), ev(5024)]);
+    // Without the pause the longest gap would be 20 → 5004.
+    expect(r.longestProbeGap()).toBe(10);
+    // A gap that began before the pause counts up to the pause: here an outage from 20.
+    const outage = record([ev(0), ev(10), ev(20), pause(60, 'pause'), pause(5000, 'resume'), ev(5001), ev(5011)]);
+    expect(outage.longestProbeGap()).toBe(40);
+    expect(outage.longestProbeGap(4000, 4500)).toBe(0);
+    // Another device's pause does not break this one's gap.
+    const other = record([ev(0), pause(5, 'pause', 'net1'), pause(500, 'resume', 'net1'), ev(600)]);
+    expect(other.longestProbeGap()).toBe(600);
+  });
+
   it('reports a phase that ends without beginning, or never ends', () => {
     expect(() => record([{ kind: 'phase', t: 5, edge: 'end', name: 'map', device: 'x' }]).check()).toThrow(/phase map of x ended at 5 ns without a begin/);
     expect(() => record([{ kind: 'phase', t: 5, edge: 'begin', name: 'precopy' }]).check()).toThrow(/precopy began at 5 ns and never ended/);

@@ -12,7 +12,7 @@ import type { NetCtrlState } from './cvqState.js';
 import type { GuestMemory } from './guestMemory.js';
 import type { DirtyLog, DirtyRange } from './dirtyLog.js';
 import type { DirtyModel } from './dirtyModel.js';
-import { precopy, transferNs, type PrecopyTotals } from './precopy.js';
+import { precopy, transferNs, type PrecopyPass, type PrecopyTotals } from './precopy.js';
 import { PAGE_SIZE } from './guestMemory.js';
 import type { VmmCosts } from './vmmCosts.js';
 
@@ -44,6 +44,8 @@ export interface MigrationWorld {
   costs: VmmCosts;
   /** Pages devices wrote, as seen by SVQ since the previous call (the data plane supplies it). */
   deviceDirty?: () => Iterable<DirtyRange>;
+  /** Called as each pre-copy pass starts, with the time it ends (the data plane plans its detail windows). */
+  onPrecopyPass?: (pass: PrecopyPass) => void;
   /** Called when the source data plane stops for good (VM stop) and when the destination starts. */
   onSwitchover?: (edge: 'sourceStopped' | 'destinationStarted') => void;
 }
@@ -117,6 +119,7 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
     onIteration: (it) => {
       lastRoundStart = it.startNs;
     },
+    onPass: w.onPrecopyPass,
     kernel,
     memory: w.memory,
     log: w.log,

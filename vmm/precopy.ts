@@ -68,6 +68,16 @@ export interface PrecopyIteration {
   expectedDowntimeNs: number;
 }
 
+/** A pass about to be sent: when it starts and when its closing sync will run. */
+export interface PrecopyPass {
+  /** 1-based pass number. */
+  index: number;
+  /** Simulated time the pass starts, ns (now). */
+  startNs: number;
+  /** Simulated time the pass ends and the bitmap sync closes it, ns (start + bytes / bandwidth). */
+  endNs: number;
+}
+
 export interface PrecopyTotals {
   /** Passes sent. */
   iterations: number;
@@ -99,6 +109,8 @@ export interface PrecopyContext {
   deviceDirty?: () => Iterable<DirtyRange>;
   /** Called after every pass's closing sync. */
   onIteration?: (it: PrecopyIteration) => void;
+  /** Called as a pass starts, with the time it will end (its bytes at the bandwidth). */
+  onPass?: (pass: PrecopyPass) => void;
   /** Where to report the phase and one note per pass. */
   bus?: EventBus;
 }
@@ -138,6 +150,7 @@ export function* precopy(ctx: PrecopyContext): Proc<PrecopyTotals> {
     const passStart = kernel.now;
     const bytes = toSend * PAGE_SIZE;
     const slices = bytes === 0 ? 0 : Math.min(maxChunks, Math.ceil(bytes / chunkBytes));
+    ctx.onPass?.({ index: iterations, startNs: passStart, endNs: passStart + transferNs(bytes, bw) });
     for (let i = 1; i <= slices; i++) {
       const due = passStart + transferNs((bytes * i) / slices, bw);
       if (due > kernel.now) yield due - kernel.now;

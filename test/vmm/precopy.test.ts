@@ -5,7 +5,7 @@ import { EventBus, type ModelEvent } from '../../sim/events.js';
 import { GuestMemory, type GuestMemoryConfig } from '../../vmm/guestMemory.js';
 import { DirtyLog, type DirtyRange } from '../../vmm/dirtyLog.js';
 import { DirtyModel } from '../../vmm/dirtyModel.js';
-import { precopy, type PrecopyContext, type PrecopyIteration, type PrecopyTotals } from '../../vmm/precopy.js';
+import { precopy, type PrecopyContext, type PrecopyIteration, type PrecopyPass, type PrecopyTotals } from '../../vmm/precopy.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -42,6 +42,32 @@ describe('precopy', () => {
     expect(events.map((e) => e.kind)).toEqual(['phase', 'note', 'phase']);
     expect(events[0]).toMatchObject({ edge: 'begin', name: 'precopy', t: 0 });
     expect(events[2]).toMatchObject({ edge: 'end', name: 'precopy', t: 1e9 });
+  });
+
+  it('announces each pass as it starts with the time its closing sync runs', () => {
+    const writes: DirtyRange[][] = [[], [{ gpa: 0, len: 512 * MiB }], [{ gpa: 0, len: 100 * MiB }]];
+    const passes: { pass: PrecopyPass; at: number }[] = [];
+    const its: PrecopyIteration[] = [];
+    const kernel = new Kernel();
+    run(
+      {
+        memory: mem({ layout: 'flat', ramBytes: GiB }),
+        params: { bandwidth: GiB, downtimeLimitNs: 300_000_000, chunkBytes: 64 * MiB },
+        deviceDirty: () => writes.shift() ?? [],
+        onPass: (pass) => passes.push({ pass, at: kernel.now }),
+        onIteration: (it) => its.push(it),
+      },
+      kernel,
+    );
+    expect(passes.map((p) => p.pass)).toEqual([
+      { index: 1, startNs: 0, endNs: 1e9 },
+      { index: 2, startNs: 1e9, endNs: 1.5e9 },
+    ]);
+    // Announced as the pass starts; the end is where the sync that closes it runs.
+    for (const [i, p] of passes.entries()) {
+      expect(p.at).toBe(p.pass.startNs);
+      expect(its[i].startNs + its[i].durationNs).toBe(p.pass.endNs);
+    }
   });
 
   it('resends device-dirtied pages until the remainder fits the downtime limit', () => {

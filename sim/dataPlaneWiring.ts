@@ -3,6 +3,8 @@
 // whichever device carries the NIC, and the invariant checks. It routes the guest's kicks and
 // the devices' calls for the mode of each start (passthrough: host notifiers straight to the
 // device; SVQ: through QEMU), and follows the ring indices across the SVQ switch and switchover.
+// Through a long pre-copy pass the workload sleeps except in the pass's last window, and while
+// the NIC's device is stopped it is suspended (vmm/detailWindows.ts, vmm/workload.ts).
 
 import type { Kernel, Rng } from './kernel/index.js';
 import type { EventBus } from './events.js';
@@ -21,6 +23,9 @@ import { CvqChannelImpl } from '../vmm/cvqChannel.js';
 import { Workload } from '../vmm/workload.js';
 import { InvariantLog } from '../vmm/invariants.js';
 import { defaultVmmCosts, type VmmCosts } from '../vmm/vmmCosts.js';
+import type { PrecopyPass } from '../vmm/precopy.js';
+import { dormantSpan, observeNs, type DetailMode } from '../vmm/detailWindows.js';
+import type { QueuedEvent } from './kernel/index.js';
 
 export interface DataPlaneInput {
   kernel: Kernel;
@@ -37,12 +42,16 @@ export interface DataPlaneInput {
   costs?: VmmCosts;
   /** A fault is part of the experiment: FaultEvents are not invariant violations. */
   expectFaults?: boolean;
+  /** 'windows' (default): detail only in observation windows; 'full': every burst and probe in detail. */
+  detail?: DetailMode;
 }
 
 export interface DataPlane {
   /** Guest ranges devices wrote, as SVQ saw them, since the previous call. */
   deviceDirty(): Iterable<DirtyRange>;
   onSwitchover(edge: 'sourceStopped' | 'destinationStarted'): void;
+  /** A pre-copy pass starts: sleep through it but for its last window. */
+  onPrecopyPass(pass: PrecopyPass): void;
   /** Final checks; the run's invariant counts. */
   finish(): { checked: number; violations: string[] };
   /** The migration ended (done or failed): the traffic stops after a short tail. */
@@ -167,6 +176,14 @@ export function attachDataPlane(input: DataPlaneInput): DataPlane {
   const baseOf = (bases: readonly VringBase[], vq: number): VringBase => bases[vq] ?? { lastAvailIdx: 0 };
 
   /** After DRIVER_OK, before any vq is enabled: build the shadow vrings and route notifications. */
+  const windows = (input.detail ?? 'windows') === 'windows';
+  /** The planned sleep and wake of the current pass. */
+  let planned: QueuedEvent[] = [];
+  const unplan = (): void => {
+    for (const e of planned) kernel.cancel(e);
+    planned = [];
+  };
+
   const started = (side: HostSide, svq: boolean, bases: readonly VringBase[]): Result => {
     side.starts++;
     current = side;
@@ -203,6 +220,8 @@ export function attachDataPlane(input: DataPlaneInput): DataPlane {
       guest.resume();
       side.channel.afterReplay = () => guest.configure(nicCommands(d.queuePairs, nic));
       workload.start();
+    } else {
+      workload.up();
     }
     return OK;
   };
@@ -225,6 +244,8 @@ export function attachDataPlane(input: DataPlaneInput): DataPlane {
         return err('EIO', `${side.net.cfg.name} vq${vq}: SVQ stop left the guest ring at ${at}, the device at ${want}`);
       }
     }
+    // Until the next start every frame is dropped and every probe lost: no need to play them out.
+    if (windows) workload.down();
     return OK;
   };
 
@@ -256,7 +277,17 @@ export function attachDataPlane(input: DataPlaneInput): DataPlane {
       dirty = new Map();
       return out;
     },
+    onPrecopyPass(pass): void {
+      unplan();
+      if (!windows) return;
+      const t = input.scenario.workload;
+      const span = dormantSpan(pass, observeNs(t.probe?.interval ?? 0, workload.burstNs));
+      if (span === null) return;
+      planned = [kernel.at(Math.max(kernel.now, span.from), () => workload.sleep()), kernel.at(span.to, () => workload.wake())];
+    },
     onSwitchover(edge): void {
+      unplan();
+      workload.wake();
       usedChecks();
       if (edge === 'sourceStopped') {
         guest.pause();
@@ -266,6 +297,8 @@ export function attachDataPlane(input: DataPlaneInput): DataPlane {
       workload.stopBy(kernel.now + TAIL_NS);
     },
     halt(): void {
+      unplan();
+      workload.wake();
       workload.stopBy(kernel.now + TAIL_NS);
     },
     finish() {

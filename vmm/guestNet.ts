@@ -324,6 +324,20 @@ export class GuestNet {
     }
   }
 
+  /**
+   * A clean point for the workload to go dormant at: the VM runs, no control command is
+   * outstanding or queued, no interrupt waits, and every TX buffer the driver made available was
+   * used (RX buffers simply wait, available, for frames).
+   */
+  quiescent(): boolean {
+    if (!this.running || this.ctrlBusy || this.ctrlQueue.length > 0) return false;
+    for (let vq = 0; vq < this.rings.length; vq++) {
+      if (this.pendingIrq[vq] !== 0) return false;
+      if (vq !== this.cvq && vq % 2 === 1 && this.rings[vq].inflight > 0) return false;
+    }
+    return true;
+  }
+
   // ---- control virtqueue ----
 
   /** Queues NIC configuration commands; they go one at a time (virtnet_send_command). */

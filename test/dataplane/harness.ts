@@ -18,9 +18,19 @@ import { DirtyLog } from '../../vmm/dirtyLog.js';
 import { migrate } from '../../vmm/migration.js';
 import { defaultVmmCosts } from '../../vmm/vmmCosts.js';
 import { attachDataPlane } from '../../sim/dataPlaneWiring.js';
+import { DirtyModel } from '../../vmm/dirtyModel.js';
+import type { DetailMode } from '../../vmm/detailWindows.js';
 import { scenario, type ScenarioOpts } from './helpers.js';
 
-export function harness(o: ScenarioOpts & { expectFaults?: boolean } = {}) {
+export interface HarnessOpts extends ScenarioOpts {
+  expectFaults?: boolean;
+  /** How the data plane runs during pre-copy (default: observation windows). */
+  detail?: DetailMode;
+  /** Guest CPU dirtying during the migration (bytes/s over a hot set); none by default. */
+  cpuDirty?: { dirtyRate: number; hotBytes: number };
+}
+
+export function harness(o: HarnessOpts = {}) {
   const sc = scenario(o);
   const d = sc.devices[0];
   const kernel = new Kernel();
@@ -71,6 +81,7 @@ export function harness(o: ScenarioOpts & { expectFaults?: boolean } = {}) {
     ctrl,
     memory,
     expectFaults: o.expectFaults,
+    detail: o.detail,
   });
   /** Runs a process to completion (the traffic is halted when it returns). */
   const run = <T>(body: Proc<T>): T => {
@@ -87,10 +98,12 @@ export function harness(o: ScenarioOpts & { expectFaults?: boolean } = {}) {
       bus,
       memory,
       log: new DirtyLog(memory),
+      model: o.cpuDirty && new DirtyModel({ ramBytes: sc.vm.memory, hotBytes: o.cpuDirty.hotBytes, dirtyRate: o.cpuDirty.dirtyRate }, Rng.fromSeed(9)),
       devices: [{ name: d.name, src: src.net, dst: dst.net, ctrl }],
       costs: defaultVmmCosts,
       policy: { bandwidth: sc.migration.bandwidth, downtimeLimitNs: sc.migration.downtimeLimit, maxIterations: sc.migration.maxIterations, startAtNs: sc.migration.startAt },
       deviceDirty: () => dp.deviceDirty(),
+      onPrecopyPass: (pass) => dp.onPrecopyPass(pass),
       onSwitchover: (edge) => dp.onSwitchover(edge),
     });
   return { sc, kernel, bus, events, memory, src, dst, ctrl, dp, run, migration };

@@ -132,6 +132,9 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
       devices: pairs,
       costs: defaultVmmCosts,
       deviceDirty: () => planes.flatMap((p) => [...p.deviceDirty()]),
+      onPrecopyPass: (pass) => {
+        for (const p of planes) p.onPrecopyPass(pass);
+      },
       onSwitchover: (edge) => {
         for (const p of planes) p.onSwitchover(edge);
       },

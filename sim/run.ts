@@ -104,7 +104,7 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
       cvqBufferBytes: PAGE_SIZE,
     });
     const client = (role: 'src' | 'dst', host: { mem: HostMemory; heap: QemuHeap }) => {
-      const dev = new VdpaDevice({ kernel, bus, hostMemory: host.mem }, d.profile, `${role}:${d.name}`, d.queuePairs);
+      const dev = new VdpaDevice({ kernel, bus, hostMemory: host.mem, rng: rng.fork(`device:${role}:${d.name}`) }, d.profile, `${role}:${d.name}`, d.queuePairs);
       const fd = new VhostVdpa(dev);
       return { dev, net: new VhostVdpaNet(kernel, bus, fd, cfg(role), sections, () => new TreeIovaAllocator(new VhostIovaTree()), host.heap) };
     };

@@ -81,11 +81,25 @@ export class Mlx5MemoryRegions {
     }
   }
 
-  /** Runs `count` firmware commands of `ns` each as parallel processes; waits for all. */
+  /**
+   * Runs `count` firmware commands of `ns` each, all issued at once, and waits for all: as many
+   * submitters as the firmware takes commands in flight, each issuing the next command when its
+   * previous one completes (the same schedule as one process per command, without spawning
+   * thousands of them for a terabyte-sized map).
+   */
   private *parallel(count: number, ns: number, what: string): Proc<void> {
     if (count === 0) return;
+    let left = count;
+    const self = this;
+    function* submitter(): Proc<void> {
+      while (left > 0) {
+        left--;
+        yield* self.command(ns);
+      }
+    }
+    const n = Math.min(count, this.costs.firmwareConcurrency);
     const procs = [];
-    for (let i = 0; i < count; i++) procs.push(this.kernel.spawn(this.command(ns), `${this.device}.${what}${i}`));
+    for (let i = 0; i < n; i++) procs.push(this.kernel.spawn(submitter(), `${this.device}.${what}${i}`));
     yield allOf(this.kernel, procs);
   }
 

@@ -44,7 +44,10 @@ describe('mlx5 MKEY memory region', () => {
     expect(rebuild && rebuild.kind === 'mapWork' && rebuild.dur).toBe(4100);
     // The run ends 10 ns later: the device-add identity MR (1 MKEY) is destroyed in the background.
     expect(t).toBe(4110);
-    expect(s.device.mr?.firmware.maxQueue).toBe(12); // 16 commands, 4 slots: 12 waited
+    // The firmware slots were busy for 16 × 1000 (direct) + 100 (indirect) + 10 (destroy) ns of
+    // the 4 × 4110 available: never more than 4 commands in flight, and no slot left idle early.
+    expect(s.device.mr?.firmware.utilisation()).toBeCloseTo((16 * 1000 + 100 + 10) / (4 * 4110), 9);
+    expect(s.device.mr?.firmware.inUse).toBe(0);
   });
 
   it('the replaced MR is destroyed later, off the set_map path', () => {

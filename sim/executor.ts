@@ -103,9 +103,7 @@ function runOnWorkers(c: Campaign, jobs: number, finished: (r: RunRecord | null)
       }
     };
     for (let i = 0; i < jobs; i++) {
-      // A larger young generation: runs allocate many short-lived objects, and fewer scavenges
-      // leave the other cores to the other workers.
-      const w = new Worker(script, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+      const w = new Worker(script, { workerData: init });
       workers.push(w);
       w.on('message', (m: WorkerReply) => {
         if (m.kind === 'ready') feed(w);

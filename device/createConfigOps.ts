@@ -48,6 +48,22 @@ function installCopy(dev: VdpaDevice, asid: number, iotlb: VhostIotlb): Result {
   return OK;
 }
 
+/**
+ * Reset for devices whose map is software-held (no MKEYs): reset with CLEAN_MAP drops every
+ * ASID's map, and reset_map (when the device has it) returns one ASID to its initial map.
+ */
+function addSoftwareReset(o: VdpaConfigOps, ops: CommonOps, dev: VdpaDevice): void {
+  ops.cleanMaps = () => resetSpaces(dev);
+  if (dev.caps.resetMap) {
+    // eslint-disable-next-line require-yield -- an op is a process even when it takes no time
+    o.resetMap = function* (asid: number): Proc<Result> {
+      dev.spaces[asid] = dev.initialSpace();
+      dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: 0, device: dev.name, asid, what: 'resetMap' });
+      return OK;
+    };
+  }
+}
+
 /** set_map as a software copy of the whole IOTLB (vdpa_sim). */
 function addCopyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: VdpaDevice): void {
   const c = dev.costs;
@@ -58,15 +74,7 @@ function addCopyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: VdpaDevice): void 
     dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'setMapRebuild', ranges: iotlb.count });
     return r;
   };
-  ops.cleanMaps = () => resetSpaces(dev);
-  if (dev.caps.resetMap) {
-    // eslint-disable-next-line require-yield -- an op is a process even when it takes no time
-    o.resetMap = function* (asid: number): Proc<Result> {
-      dev.spaces[asid] = dev.initialSpace();
-      dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: 0, device: dev.name, asid, what: 'resetMap' });
-      return OK;
-    };
-  }
+  addSoftwareReset(o, ops, dev);
 }
 
 /**
@@ -127,13 +135,5 @@ function addDmaMapOps(o: VdpaConfigOps, ops: CommonOps, dev: VdpaDevice): void {
     dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'dmaUnmap', ranges: gone.length });
     return OK;
   };
-  ops.cleanMaps = () => resetSpaces(dev);
-  if (dev.caps.resetMap) {
-    // eslint-disable-next-line require-yield -- an op is a process even when it takes no time
-    o.resetMap = function* (asid: number): Proc<Result> {
-      dev.spaces[asid] = dev.initialSpace();
-      dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: 0, device: dev.name, asid, what: 'resetMap' });
-      return OK;
-    };
-  }
+  addSoftwareReset(o, ops, dev);
 }

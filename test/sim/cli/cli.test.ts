@@ -215,3 +215,17 @@ describe('interrupting a long run', () => {
     expect(Object.keys(doc.aggregates).length).toBeGreaterThan(0);
   });
 });
+
+describe('svqsim gate on a fresh run', () => {
+  it('checks the scenario\'s own gates and command-line thresholds (exit 0, then 3)', async () => {
+    const dir = tmp();
+    expect((await cli(['run', join(ROOT, 'scenarios/default.yaml'), '--out', 'd.json', '--quiet', '--jobs', '1'], { cwd: dir })).code).toBe(0);
+    const ok = await cli(['gate', 'd.json'], { cwd: dir });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/downtime1\.p99 < 1s/);
+    expect(ok.stdout.trim().split('\n').at(-1)).toBe('2 passed, 0 failed');
+    const bad = await cli(['gate', 'd.json', '--threshold', 'downtime2.p99<1ms'], { cwd: dir });
+    expect(bad.code).toBe(3);
+    expect(bad.stdout.trim().split('\n').at(-1)).toBe('2 passed, 1 failed');
+  });
+});

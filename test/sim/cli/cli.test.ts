@@ -229,3 +229,27 @@ describe('svqsim gate on a fresh run', () => {
     expect(bad.stdout.trim().split('\n').at(-1)).toBe('2 passed, 1 failed');
   });
 });
+
+describe('compare and report on shipped scenarios', () => {
+  it('compare runs a scenario given in place of a result and prints every variant', async () => {
+    const r = await cli(['compare', 'scenarios/compare-profiles.yaml', '--replications', '2', '--jobs', '1', '--format', 'csv', '--baseline', 'profile=vdpa_sim'], { cwd: ROOT });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    // Variants in the scenario's own order (not alphabetical).
+    expect(lines[0].split(',').slice(0, 2)).toEqual(['scenario', 'variant']);
+    expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(['profile=vdpa_sim', 'profile=mlx5', 'profile=platform_iommu']);
+  });
+
+  it('report writes one self-contained HTML file with plots of a fresh run', async () => {
+    const dir = tmp();
+    expect((await cli(['run', join(ROOT, 'scenarios/compare-profiles.yaml'), '--replications', '3', '--out', 'r.json', '--quiet', '--jobs', '1'], { cwd: dir })).code).toBe(0);
+    const r = await cli(['report', 'r.json', '--out', 'r.html'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const html = readFileSync(join(dir, 'r.html'), 'utf8');
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThan(5);
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
+    expect(html).toContain('profile=mlx5');
+  });
+});

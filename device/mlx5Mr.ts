@@ -5,7 +5,7 @@
 // the replaced MR's MKEYs are destroyed later in the background through the same firmware queue.
 
 import { Resource, allOf, type Proc } from '../sim/kernel/index.js';
-import type { EventBus } from '../sim/events.js';
+import type { EventBus, MapWorkEvent } from '../sim/events.js';
 import type { Kernel } from '../sim/kernel/index.js';
 import type { VhostIotlb } from './iotlb.js';
 import { PAGE_SIZE } from './pinSet.js';
@@ -71,6 +71,12 @@ export class Mlx5MemoryRegions {
     return this.live.get(asid) ?? 0;
   }
 
+  /** Reports MR work on `asid` that started at `t0` and ends now. */
+  private report(asid: number, what: MapWorkEvent['what'], t0: number, counts: Pick<MapWorkEvent, 'mkeysCreated' | 'mkeysDestroyed' | 'ranges'>): void {
+    const now = this.kernel.now;
+    this.bus.emit({ kind: 'mapWork', t: now, dur: now - t0, device: this.device, asid, what, ...counts });
+  }
+
   /** One firmware command taking `ns`. */
   private *command(ns: number): Proc<void> {
     yield this.firmware.acquire();
@@ -119,16 +125,7 @@ export class Mlx5MemoryRegions {
     if (direct > 0) yield* this.command(c.indirectMkeyNs);
     const retired = this.mkeys(asid);
     this.live.set(asid, created);
-    this.bus.emit({
-      kind: 'mapWork',
-      t: this.kernel.now,
-      dur: this.kernel.now - t0,
-      device: this.device,
-      asid,
-      what: 'setMapRebuild',
-      mkeysCreated: created,
-      ranges: iotlb.count,
-    });
+    this.report(asid, 'setMapRebuild', t0, { mkeysCreated: created, ranges: iotlb.count });
     if (retired > 0) this.kernel.spawn(this.destroyLater(asid, retired), `${this.device}.mrGc`);
     return { created, retired };
   }
@@ -139,15 +136,7 @@ export class Mlx5MemoryRegions {
     const t0 = this.kernel.now;
     yield* this.parallel(count, this.costs.mkeyDestroyNs, 'mkeyDestroy');
     this.pendingDestroy -= count;
-    this.bus.emit({
-      kind: 'mapWork',
-      t: this.kernel.now,
-      dur: this.kernel.now - t0,
-      device: this.device,
-      asid,
-      what: 'mrDestroy',
-      mkeysDestroyed: count,
-    });
+    this.report(asid, 'mrDestroy', t0, { mkeysDestroyed: count });
   }
 
   /**
@@ -162,16 +151,7 @@ export class Mlx5MemoryRegions {
     const created = identity ? 1 : 0;
     if (identity) yield* this.command(this.costs.mkeyCreateNs);
     this.live.set(asid, created);
-    this.bus.emit({
-      kind: 'mapWork',
-      t: this.kernel.now,
-      dur: this.kernel.now - t0,
-      device: this.device,
-      asid,
-      what: 'resetMap',
-      mkeysCreated: created,
-      mkeysDestroyed: destroyed,
-    });
+    this.report(asid, 'resetMap', t0, { mkeysCreated: created, mkeysDestroyed: destroyed });
   }
 
   /** Records the identity MR a device creates at device add (no time: before the run). */

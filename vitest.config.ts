@@ -1,3 +1,4 @@
+// vitest.config.ts — test files and timeouts for `npm test`.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

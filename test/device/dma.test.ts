@@ -1,3 +1,4 @@
+// dma.test.ts — device DMA: descriptor areas through the descriptor group's ASID, buffers through the vq group's, faults on misses.
 import { describe, expect, it } from 'vitest';
 import { mlx5Profile } from '../../device/profiles/mlx5.js';
 import { Status, backendBit } from '../../device/uapi.js';

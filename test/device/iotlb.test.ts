@@ -1,3 +1,4 @@
+// iotlb.test.ts — the per-ASID IOTLB range map: EEXIST on overlap, removal of intersecting ranges, translation, limits.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { VhostIotlb } from '../../device/iotlb.js';

@@ -1,3 +1,4 @@
+// mlx5Mr.test.ts — the mlx5-like MKEY memory region: direct and indirect MKEYs, firmware concurrency, deferred destroy.
 import { describe, expect, it } from 'vitest';
 import { mlx5Profile } from '../../device/profiles/mlx5.js';
 import { directMkeysFor } from '../../device/mlx5Mr.js';

@@ -1,3 +1,4 @@
+// pinSet.test.ts — page pin counts in runs and the QEMU process address space (VMAs, placed objects, pinning).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PAGE_SIZE, PinSet } from '../../device/pinSet.js';

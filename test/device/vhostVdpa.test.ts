@@ -1,3 +1,4 @@
+// vhostVdpa.test.ts — the vhost-vdpa rules with the kernel's errno: backend features, groups/ASIDs, status, vrings, IOTLB.
 import { describe, expect, it } from 'vitest';
 import { mlx5Profile } from '../../device/profiles/mlx5.js';
 import { vdpaSimProfile } from '../../device/profiles/vdpaSim.js';

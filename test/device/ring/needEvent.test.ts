@@ -1,3 +1,4 @@
+// needEvent.test.ts — vring_need_event arithmetic across the 16-bit wrap.
 import { describe, expect, it } from 'vitest';
 import { vringNeedEvent } from '../../../device/ring/index.js';
 

@@ -1,3 +1,4 @@
+// ordering.test.ts — IN_ORDER batches and PARTIAL_ORDER FLUSH rules of used entries.
 import { describe, expect, it } from 'vitest';
 import type { RingLayout, Virtqueue } from '../../../device/ring/index.js';
 import { addPop, chain, drain, mkRing } from './helpers.js';

@@ -1,3 +1,4 @@
+// packedRing.test.ts — the packed ring: wrap counters, buffer ids, event suppression structures.
 import { describe, expect, it } from 'vitest';
 import {
   PackedRing,

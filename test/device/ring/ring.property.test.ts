@@ -1,3 +1,4 @@
+// ring.property.test.ts — property tests over both layouts and every ordering mode: nothing lost or used twice.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DeviceRingState, DriverRingState, RingLayout, Virtqueue } from '../../../device/ring/index.js';

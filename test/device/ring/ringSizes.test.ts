@@ -1,3 +1,4 @@
+// ringSizes.test.ts — ring area sizes as the spec and QEMU's SVQ define them, and ring creation checks.
 import { describe, expect, it } from 'vitest';
 import { createRing, ringAreaSizes } from '../../../device/ring/index.js';
 

@@ -1,3 +1,4 @@
+// splitRing.test.ts — the split ring: 16-bit index wrap, free descriptors, event suppression.
 import { describe, expect, it } from 'vitest';
 import {
   RingInvariantError,

@@ -1,3 +1,4 @@
+// state.test.ts — device ring state save/restore and the vring base word.
 import { describe, expect, it } from 'vitest';
 import {
   decodeVringBase,

@@ -4,7 +4,7 @@
 // there), and page-granular pin counts.
 
 import { err, ok, type Result } from './errno.js';
-import { PinSet } from './pinSet.js';
+import { PinSet, pageSpan } from './pinSet.js';
 import { RangeMap } from './rangeMap.js';
 
 /** What a VMA holds, for traces and checks. */
@@ -37,15 +37,41 @@ export class HostMemory {
   private readonly objects = new RangeMap<unknown>();
   /** Pin counts per 4 KiB page. */
   readonly pins = new PinSet();
+  /** Pages faulted in (resident): pinning a page that is not costs a fault on top of the pin. */
+  private readonly resident = new PinSet();
 
-  /** Maps a VMA. EEXIST when the name is taken or the range overlaps another VMA. */
-  map(name: string, hva: number, size: number, kind: VmaKind = 'other'): Result<Vma> {
+  /**
+   * Maps a VMA. EEXIST when the name is taken or the range overlaps another VMA. A VMA is
+   * resident unless `resident` is false (e.g. guest RAM on a destination host before any of it
+   * arrived: untouched anonymous memory).
+   */
+  map(name: string, hva: number, size: number, kind: VmaKind = 'other', resident = true): Result<Vma> {
     if (!(size > 0) || hva < 0) return err('EINVAL', `bad VMA ${name}: hva=${hva} size=${size}`);
     if (this.byName.has(name)) return err('EEXIST', `VMA ${name} already mapped`);
     const vma: Vma = { name, kind, hva, size };
     if (!this.vmas.insert(hva, size, vma)) return err('EEXIST', `VMA ${name} overlaps another mapping`);
     this.byName.set(name, vma);
+    if (resident) this.touch(hva, size);
     return ok(vma);
+  }
+
+  /** Pages of [hva, hva+size) that are not resident yet (cold). */
+  coldPages(hva: number, size: number): number {
+    const [first, end] = pageSpan(hva, size);
+    return end - first - this.resident.pinnedIn(hva, size);
+  }
+
+  /** Marks [hva, hva+size) resident (written or faulted in). */
+  touch(hva: number, size: number): void {
+    const cold = this.coldPages(hva, size);
+    if (cold === 0) return;
+    // Only the cold part changes; resident pages keep a count of one.
+    const [first, end] = pageSpan(hva, size);
+    if (cold === end - first) this.resident.pin(hva, size);
+    else {
+      this.resident.unpin(hva, size);
+      this.resident.pin(hva, size);
+    }
   }
 
   /** Unmaps a VMA by name. ENOENT if unknown; EBUSY while any of its pages is pinned. */

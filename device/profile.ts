@@ -83,6 +83,11 @@ export const costsSchema = z
     dmaMapPerPageNs: z.number().nonnegative(),
     /** Pinning guest memory: per 512-page (2 MiB) chunk pinned by vhost-vdpa. */
     pinPerChunkNs: ns,
+    /**
+     * Pinning pages that are not resident yet (they are faulted in first), per 512-page chunk;
+     * absent: the same as pinPerChunkNs.
+     */
+    pinColdPerChunkNs: ns.optional(),
     /** Unpinning, per 512-page chunk. */
     unpinPerChunkNs: ns,
     /** One CVQ command processed by the device. */

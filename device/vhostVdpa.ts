@@ -374,17 +374,24 @@ export class VhostVdpa implements VhostVdpaFd {
 
   /**
    * Pins [uaddr, uaddr+size) (vhost_vdpa_pa_map → pin_user_pages): every page of the range is
-   * pinned by this call, pinPerChunkNs per 512 pages, even when another device (or alias) holds a
-   * pin on it already; host memory keeps the per-page counts. EFAULT outside any VMA.
+   * pinned by this call, pinPerChunkNs per 512 pages (pinColdPerChunkNs for pages not resident
+   * yet), even when another device (or alias) holds a pin on it already; host memory keeps the
+   * per-page counts. EFAULT outside any VMA.
    */
   private *pin(uaddr: number, size: number): Proc<Result> {
     const k = this.device.kernel;
     const t0 = k.now;
-    const r = this.device.hostMemory.pin(uaddr, size);
+    const mem = this.device.hostMemory;
+    const cold = mem.covers(uaddr, size) ? mem.coldPages(uaddr, size) : 0;
+    const r = mem.pin(uaddr, size);
     if (!r.ok) return r;
     const [first, end] = pageSpan(uaddr, size);
     const pages = end - first;
-    yield this.device.jittered(Math.ceil(pages / PIN_CHUNK_PAGES) * this.device.costs.pinPerChunkNs);
+    const c = this.device.costs;
+    const chunks = (n: number) => Math.ceil(n / PIN_CHUNK_PAGES);
+    // Resident pages cost the pin; cold ones are faulted in as well (pin_user_pages with FOLL_WRITE).
+    yield this.device.jittered(chunks(pages - cold) * c.pinPerChunkNs + chunks(cold) * (c.pinColdPerChunkNs ?? c.pinPerChunkNs));
+    if (cold > 0) mem.touch(uaddr, size);
     this.device.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages });
     return OK;
   }

@@ -65,11 +65,14 @@ function wantedFeatures(d: ResolvedDevice): bigint {
   return names.reduce((f, n) => f | featureBit(n), 0n);
 }
 
-/** One host: its QEMU process memory, heap and the guest RAM mapped into it. */
-function makeHost(memory: GuestMemory): { mem: HostMemory; heap: QemuHeap } {
+/**
+ * One host: its QEMU process memory, heap and the guest RAM mapped into it. On the destination
+ * the guest RAM is not resident until the first pre-copy pass has written it.
+ */
+function makeHost(memory: GuestMemory, ramResident: boolean): { mem: HostMemory; heap: QemuHeap } {
   const mem = new HostMemory();
   for (const b of memory.blocks) {
-    const r = mem.map(b.idstr, b.hva, b.usedLength, 'guestRam');
+    const r = mem.map(b.idstr, b.hva, b.usedLength, 'guestRam', ramResident);
     if (!r.ok) throw new RunFailure(`mapping guest RAM block ${b.idstr}: ${r.reason}`);
   }
   return { mem, heap: new QemuHeap(mem) };
@@ -88,8 +91,8 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
   if (!mem.ok) throw new RunFailure(`guest memory: ${mem.reason}`);
   const memory = mem.value;
   const sections = memory.listenerSections();
-  const src = makeHost(memory);
-  const dst = makeHost(memory);
+  const src = makeHost(memory, true);
+  const dst = makeHost(memory, false);
 
   const planes: DataPlane[] = [];
   const pairs: NetPair[] = sc.devices.map((d) => {
@@ -132,6 +135,9 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
       devices: pairs,
       costs: defaultVmmCosts,
       deviceDirty: () => planes.flatMap((p) => [...p.deviceDirty()]),
+      onRamSent: () => {
+        for (const b of memory.blocks) dst.mem.touch(b.hva, b.usedLength);
+      },
       onPrecopyPass: (pass) => {
         for (const p of planes) p.onPrecopyPass(pass);
       },

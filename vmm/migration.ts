@@ -46,6 +46,8 @@ export interface MigrationWorld {
   deviceDirty?: () => Iterable<DirtyRange>;
   /** Called as each pre-copy pass starts, with the time it ends (the data plane plans its detail windows). */
   onPrecopyPass?: (pass: PrecopyPass) => void;
+  /** Called once the first pre-copy pass has sent all guest RAM (destination pages now resident). */
+  onRamSent?: () => void;
   /** Called when the source data plane stops for good (VM stop) and when the destination starts. */
   onSwitchover?: (edge: 'sourceStopped' | 'destinationStarted') => void;
 }
@@ -118,6 +120,8 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
   const totals = yield* precopy({
     onIteration: (it) => {
       lastRoundStart = it.startNs;
+      // The first pass wrote every guest page at the destination: its RAM is resident from now.
+      if (it.index === 1) w.onRamSent?.();
     },
     onPass: w.onPrecopyPass,
     kernel,

@@ -61,7 +61,7 @@ export const mlx5Profile: Profile = {
     pinColdPerChunkNs: 82_000,
     unpinPerChunkNs: 10_000, // unsourced
     cvqCommandNs: 3_350, // 13732 µs / ~4099 commands queued at once (vp_vdpa CVQ load, Aug 2023)
-    vringEnableNs: 4_700, // 0.07–0.08 ms for all 16 data vrings of 8 queue pairs (Palmer, Aug 2025): 75 µs / 16
+    vringEnableNs: 2_690, // 0.07–0.08 ms for all 16 data vrings of 8 queue pairs (Palmer, Aug 2025): 75 µs / 16 − ioctlNs
     jitter: 0.1, // unsourced: firmware command latency varies between runs
   },
 };

@@ -49,7 +49,7 @@ export const platformIommuProfile: Profile = {
     pinColdPerChunkNs: 82_000,
     unpinPerChunkNs: 10_000, // unsourced
     cvqCommandNs: 3_350, // 13732 µs / ~4099 commands (vp_vdpa CVQ load, Aug 2023)
-    vringEnableNs: 4_700, // 75 µs for 16 data vrings (Palmer, Aug 2025)
+    vringEnableNs: 2_690, // 75 µs for 16 data vrings (Palmer, Aug 2025): 75 µs / 16 − ioctlNs
     jitter: 0.05, // unsourced: IOMMU page-table updates and pinning vary with memory layout
   },
 };

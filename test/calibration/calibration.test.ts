@@ -6,10 +6,10 @@ import { scenario, GiB } from '../dataplane/helpers.js';
 import type { PhaseSpan } from '../../metrics/result.js';
 import type { Scenario } from '../../sim/scenario/scenario.js';
 
-/** A scenario with its profiles' figures themselves: no run-to-run jitter. */
-function exact(sc: Scenario): Scenario {
+/** One run of `sc` with its profiles' figures themselves: no run-to-run jitter. */
+function runExact(sc: Scenario, keepEvents = false) {
   for (const d of sc.devices) d.profile = { ...d.profile, costs: { ...d.profile.costs, jitter: 0 } };
-  return sc;
+  return runOnce({ scenario: sc, variant: 'calibration', params: {}, replication: 0, stream: 0, seed: 1 }, { keepEvents });
 }
 
 function destinationStart(phases: PhaseSpan[], device: string): { startNs: number; endNs: number; enableNs: number; replayNs: number } {
@@ -24,14 +24,7 @@ describe('calibration of the mlx5 profile', () => {
   // Palmer, "[RFC 5/6] virtio,virtio-net: skip consistency check in virtio_load for iterative
   // migration", Aug 2025: 128 GiB, 8 queue pairs, memory already mapped, first dev_start to
   // first vq enabled: 268.6 / 241.5 / 249.0 ms; enabling all data vrings 0.07–0.08 ms.
-  const r = runOnce({
-    scenario: exact(scenario({ profile: 'mlx5', memory: 128 * GiB, queuePairs: 8, strategies: { earlyMap: true } })),
-    variant: 'calibration',
-    params: {},
-    replication: 0,
-    stream: 0,
-    seed: 1,
-  }).record;
+  const r = runExact(scenario({ profile: 'mlx5', memory: 128 * GiB, queuePairs: 8, strategies: { earlyMap: true } })).record;
   const dst = destinationStart(r.downtime2.phases, 'dst:net0');
 
   it('destination configuration with memory already mapped: within the measured 241.5–268.6 ms (±10%)', () => {
@@ -51,14 +44,7 @@ describe('calibration of the CVQ replay', () => {
   // "[PATCH v4 0/8] vdpa: Send all CVQ state load commands in parallel", Aug 2023: about 4099
   // commands take 13732 µs when all are queued at once (vp_vdpa).
   it('a ~4099-command state load stays within 20% of 13.7 ms', () => {
-    const r = runOnce({
-      scenario: exact(scenario({ profile: 'vdpa_sim', memory: 1 * GiB, nic: { vlans: 4095, macTableEntries: 1, rss: false, promisc: true, allmulti: true } })),
-      variant: 'calibration',
-      params: {},
-      replication: 0,
-      stream: 0,
-      seed: 1,
-    }).record;
+    const r = runExact(scenario({ profile: 'vdpa_sim', memory: 1 * GiB, nic: { vlans: 4095, macTableEntries: 1, rss: false, promisc: true, allmulti: true } })).record;
     const dst = destinationStart(r.downtime2.phases, 'dst:net0');
     const ms = dst.replayNs / 1e6;
     expect(ms).toBeGreaterThan(13.732 * 0.8);
@@ -71,10 +57,7 @@ describe('calibration of pinning (mlx5 profile, one NIC)', () => {
   // listener registered late (warm memory) 100 GiB 8.80 s → 200 GiB 10.79 s (+1.99 s); listener at
   // init (cold memory) 14.01 s → 18.21 s (+4.20 s). The fixed part of those figures is other work;
   // the model must reproduce the slope.
-  const run = (memory: number, earlyMap: boolean) => {
-    const sc = exact(scenario({ profile: 'mlx5', memory: memory * GiB, strategies: { earlyMap } }));
-    return runOnce({ scenario: sc, variant: 'c', params: {}, replication: 0, stream: 0, seed: 1 }, { keepEvents: true });
-  };
+  const run = (memory: number, earlyMap: boolean) => runExact(scenario({ profile: 'mlx5', memory: memory * GiB, strategies: { earlyMap } }), true);
   const phaseNs = (out: ReturnType<typeof run>, name: string, device: string) => {
     const ev = (out.events ?? []).filter((e) => e.kind === 'phase' && e.name === name && e.device === device);
     return ev[ev.length - 1].t - ev[ev.length - 2].t;

@@ -2,7 +2,6 @@
 
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
-import { renderReport } from '../../../metrics/report.js';
 import { readResultFile } from '../../../metrics/resultFile.js';
 import { writeOutputFile } from '../../../metrics/outputFile.js';
 
@@ -16,6 +15,8 @@ export function registerReportCommand(program: Command, io: CliIo): void {
     .option('--title <title>', 'page title', 'svqsim report')
     .action(async (files: string[], opts: { out: string; title: string }) => {
       const docs = files.map((f) => readResultFile(f, io.cwd));
+      // Loaded on use: the plotting libraries take a noticeable share of every command's start-up.
+      const { renderReport } = await import('../../../metrics/report.js');
       const html = await renderReport(docs, opts.title);
       writeOutputFile(io.cwd, opts.out, html);
       io.stderr(`wrote ${opts.out}\n`);

@@ -22,6 +22,8 @@ export class Resource {
   private lastChange = 0;
   /** Largest queue length seen. */
   maxQueue = 0;
+  /** The Waitable acquire() hands out: stateless, so one serves every caller. */
+  private readonly grant: Waitable<void>;
 
   constructor(kernel: Kernel, capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
@@ -29,6 +31,7 @@ export class Resource {
     }
     this.kernel = kernel;
     this.capacity = capacity;
+    this.grant = { onSettled: (resume) => this.enqueue(resume) };
   }
 
   get inUse(): number {
@@ -55,17 +58,18 @@ export class Resource {
 
   /** A Waitable that settles when the caller holds one slot. */
   acquire(): Waitable<void> {
-    return {
-      onSettled: (resume) => {
-        if (this.holders < this.capacity) {
-          this.account(1);
-          this.kernel.after(0, resume as (arg: unknown) => void, undefined);
-        } else {
-          this.waiting.push(resume);
-          this.maxQueue = Math.max(this.maxQueue, this.queued);
-        }
-      },
-    };
+    return this.grant;
+  }
+
+  /** Grants a slot now if one is free, else queues the caller. */
+  private enqueue(resume: (v: void) => void): void {
+    if (this.holders < this.capacity) {
+      this.account(1);
+      this.kernel.after(0, resume as (arg: unknown) => void, undefined);
+    } else {
+      this.waiting.push(resume);
+      this.maxQueue = Math.max(this.maxQueue, this.queued);
+    }
   }
 
   /** Gives a slot back; the longest waiter, if any, gets it. */
@@ -73,7 +77,11 @@ export class Resource {
     if (this.holders === 0) throw new SimulationError('resource released more often than acquired');
     if (this.head < this.waiting.length) {
       const next = this.waiting[this.head++];
-      if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      if (this.head === this.waiting.length) {
+        // Drained: start the array over instead of letting it grow for the resource's lifetime.
+        this.waiting.length = 0;
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.waiting.length) {
         this.waiting.splice(0, this.head);
         this.head = 0;
       }

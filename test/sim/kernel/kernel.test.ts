@@ -196,6 +196,28 @@ describe('Resource', () => {
     expect(fw.inUse).toBe(0);
   });
 
+  it('keeps first-come-first-served order across waves that fill and drain the queue', () => {
+    const k = new Kernel();
+    const fw = new Resource(k, 1);
+    const done: string[] = [];
+    function* job(name: string): Proc {
+      yield fw.acquire();
+      yield 10;
+      fw.release();
+      done.push(`${name}@${k.now}`);
+    }
+    // Wave 1 at t=0 drains by t=30; wave 2 arrives at t=100 to an empty queue; wave 3 joins
+    // at t=115 while wave 2 still has a waiter queued.
+    for (const n of ['a', 'b', 'c']) k.spawn(job(n));
+    k.after(100, () => ['d', 'e', 'f'].forEach((n) => k.spawn(job(n))));
+    k.after(115, () => ['g', 'h'].forEach((n) => k.spawn(job(n))));
+    k.run();
+    expect(done).toEqual(['a@10', 'b@20', 'c@30', 'd@110', 'e@120', 'f@130', 'g@140', 'h@150']);
+    expect(fw.queued).toBe(0);
+    expect(fw.inUse).toBe(0);
+    expect(fw.maxQueue).toBe(3);
+  });
+
   it('reports utilisation and rejects over-release and bad capacity', () => {
     const k = new Kernel();
     const r = new Resource(k, 1);

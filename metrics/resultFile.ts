@@ -5,19 +5,86 @@ import { resolve } from 'node:path';
 import { InputError } from '../sim/inputError.js';
 import { jsonSyntaxError } from './jsonPosition.js';
 import { RESULT_VERSION, type ResultDocument } from './result.js';
+import { findRuns, RunsLayoutError } from './resultText.js';
+
+/** Files up to this size are parsed as one string; larger ones run by run (strings top out near 512 MiB). */
+export const WHOLE_TEXT_LIMIT = 256 * 1024 * 1024;
 
 /** Read the result document at `path` (relative to `cwd`). */
-export function readResultFile(path: string, cwd = '.'): ResultDocument {
+export function readResultFile(path: string, cwd = '.', wholeTextLimit = WHOLE_TEXT_LIMIT): ResultDocument {
   const full = resolve(cwd, path);
-  let text: string;
+  let buf: Buffer;
   try {
-    text = readFileSync(full, 'utf8');
+    buf = readFileSync(full);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(e));
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'ERR_FS_FILE_TOO_LARGE'
+            ? 'larger than 2 GiB (split the campaign into shards and compare or gate them separately)'
+            : (code ?? String(e));
     throw new InputError(`cannot read result file ${path}: ${why}`);
   }
-  return parseResultText(text, path);
+  return buf.length <= wholeTextLimit ? parseResultText(buf.toString('utf8'), path) : parseResultPieces(buf, path);
+}
+
+/** Parse a result held as bytes run by run, never as one string; errors name line and column. */
+export function parseResultPieces(buf: Buffer, name: string): ResultDocument {
+  const at = (offset: number) => {
+    const { line, col } = byteLineCol(buf, offset);
+    return `${name}:${line}:${col}`;
+  };
+  let layout;
+  try {
+    layout = findRuns(buf);
+  } catch (e) {
+    if (e instanceof RunsLayoutError) throw new InputError(`${at(e.offset)}: ${e.message}`);
+    throw e;
+  }
+  if (layout === null) throw new InputError(`${name}: not a svqsim result: member runs is missing`);
+  const piece = (start: number, end: number): unknown => {
+    const text = buf.toString('utf8', start, end);
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      const found = jsonSyntaxError(text);
+      const pos = Buffer.byteLength(text.slice(0, found?.offset ?? text.length));
+      const reason = found?.reason ?? (e as Error).message.split('\n')[0];
+      throw new InputError(`${at(start + pos)}: not valid JSON (${reason})`);
+    }
+  };
+  const runs = layout.elements.map(([s, e]) => piece(s, e));
+  // The document around the runs, with the array emptied, is small: parse it whole.
+  const shell = Buffer.concat([buf.subarray(0, layout.open), buf.subarray(layout.close)]);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(shell.toString('utf8'));
+  } catch (e) {
+    const text = shell.toString('utf8');
+    const found = jsonSyntaxError(text);
+    let pos = Buffer.byteLength(text.slice(0, found?.offset ?? text.length));
+    if (pos >= layout.open) pos += layout.close - layout.open;
+    throw new InputError(`${at(pos)}: not valid JSON (${found?.reason ?? (e as Error).message.split('\n')[0]})`);
+  }
+  if (kindOf(doc) === 'object') (doc as Record<string, unknown>).runs = runs;
+  checkDocument(doc, name);
+  return doc;
+}
+
+/** Line and column (in bytes) of a byte offset. */
+function byteLineCol(buf: Uint8Array, offset: number): { line: number; col: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < buf.length; i++) {
+    if (buf[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, col: offset - lineStart + 1 };
 }
 
 /** Parse and check result JSON text; `name` is used in error messages. */

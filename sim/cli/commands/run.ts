@@ -11,6 +11,7 @@ import { executeCampaign } from '../../executor.js';
 import { formatSummary, wantsColor } from '../../../metrics/summary.js';
 import { documentsHdrLog } from '../../../metrics/hdrLogExport.js';
 import type { RunRecord } from '../../../metrics/result.js';
+import { chunked, documentPieces, writeDocumentFile } from '../../../metrics/resultText.js';
 
 interface RunFlags {
   seed?: string;
@@ -83,13 +84,17 @@ Ctrl-C writes the runs finished so far (marked "partial": true) and exits 130.`,
         },
       });
       const doc = resultDocument(campaign, outcome.records, toolVersion(), outcome.interrupted);
-      const text = JSON.stringify(doc, null, 2) + '\n';
+      // Written in pieces: a large campaign's document does not fit in one string.
       if (flags.out) {
-        writeFile(io, flags.out, text);
+        try {
+          writeDocumentFile(resolve(io.cwd, flags.out), doc);
+        } catch (e) {
+          throw new InputError(`cannot write ${flags.out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        }
         if (stream) rmSync(stream, { force: true });
       }
       if (flags.hdrLog) writeFile(io, flags.hdrLog, documentsHdrLog([doc]));
-      if (flags.json) io.stdout(text);
+      if (flags.json) for (const chunk of chunked(documentPieces(doc))) io.stdout(chunk);
       else if (!flags.quiet) io.stdout(formatSummary(doc, { color: wantsColor(io.env, io.isTTY) }));
       if (outcome.interrupted) {
         throw new ExitWith(

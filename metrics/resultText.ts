@@ -2,6 +2,8 @@
 // larger than one JavaScript string (about 512 MiB, some 40,000 runs) can be written and read.
 
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InputError } from '../sim/inputError.js';
 
 /** The top-level `runs` member as JSON.stringify(doc, null, 2) lays it out when it is empty. */
 const EMPTY_RUNS = '\n  "runs": []';
@@ -61,6 +63,20 @@ export function writeDocumentFile(path: string, doc: { runs: readonly unknown[] 
   }
   closeSync(fd);
   renameSync(tmp, path);
+}
+
+/** Writes the document to `path` (relative to `cwd`); failures are one InputError line. */
+export function writeResultFile(cwd: string, path: string, doc: { runs: readonly unknown[] }): void {
+  try {
+    writeDocumentFile(resolve(cwd, path), doc);
+  } catch (e) {
+    throw new InputError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+/** Hands the document's text to `write` in chunks of about a MiB. */
+export function printDocument(doc: { runs: readonly unknown[] }, write: (text: string) => void): void {
+  for (const chunk of chunked(documentPieces(doc))) write(chunk);
 }
 
 /** Where the top-level `runs` array's elements lie in a JSON text held as bytes. */

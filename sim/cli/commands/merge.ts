@@ -1,11 +1,10 @@
 // merge.ts — `svqsim merge A.json B.json … --out M.json`: merge shard results into one document.
 
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError, type CliIo } from '../io.js';
+import type { CliIo } from '../io.js';
 import { mergeResults } from '../../../metrics/merge.js';
 import { readResultFile } from '../../../metrics/resultFile.js';
-import { chunked, documentPieces, writeDocumentFile } from '../../../metrics/resultText.js';
+import { printDocument, writeResultFile } from '../../../metrics/resultText.js';
 
 /** Add the `merge` subcommand. */
 export function registerMergeCommand(program: Command, io: CliIo): void {
@@ -18,12 +17,8 @@ export function registerMergeCommand(program: Command, io: CliIo): void {
       const docs = files.map((f) => ({ name: f, doc: readResultFile(f, io.cwd) }));
       const merged = mergeResults(docs);
       if (opts.out) {
-        try {
-          writeDocumentFile(resolve(io.cwd, opts.out), merged);
-        } catch (e) {
-          throw new InputError(`cannot write ${opts.out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-        }
+        writeResultFile(io.cwd, opts.out, merged);
         io.stderr(`merged ${merged.runs.length} runs from ${files.length} files into ${opts.out}\n`);
-      } else for (const chunk of chunked(documentPieces(merged))) io.stdout(chunk);
+      } else printDocument(merged, io.stdout);
     });
 }

@@ -11,7 +11,7 @@ import { executeCampaign } from '../../executor.js';
 import { formatSummary, wantsColor } from '../../../metrics/summary.js';
 import { documentsHdrLog } from '../../../metrics/hdrLogExport.js';
 import type { RunRecord } from '../../../metrics/result.js';
-import { chunked, documentPieces, writeDocumentFile } from '../../../metrics/resultText.js';
+import { printDocument, writeResultFile } from '../../../metrics/resultText.js';
 
 interface RunFlags {
   seed?: string;
@@ -86,15 +86,11 @@ Ctrl-C writes the runs finished so far (marked "partial": true) and exits 130.`,
       const doc = resultDocument(campaign, outcome.records, toolVersion(), outcome.interrupted);
       // Written in pieces: a large campaign's document does not fit in one string.
       if (flags.out) {
-        try {
-          writeDocumentFile(resolve(io.cwd, flags.out), doc);
-        } catch (e) {
-          throw new InputError(`cannot write ${flags.out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-        }
+        writeResultFile(io.cwd, flags.out, doc);
         if (stream) rmSync(stream, { force: true });
       }
       if (flags.hdrLog) writeFile(io, flags.hdrLog, documentsHdrLog([doc]));
-      if (flags.json) for (const chunk of chunked(documentPieces(doc))) io.stdout(chunk);
+      if (flags.json) printDocument(doc, io.stdout);
       else if (!flags.quiet) io.stdout(formatSummary(doc, { color: wantsColor(io.env, io.isTTY) }));
       if (outcome.interrupted) {
         throw new ExitWith(

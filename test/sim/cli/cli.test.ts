@@ -143,6 +143,21 @@ describe('svqsim run', () => {
     const merged = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8'));
     expect(JSON.stringify(merged.aggregates)).toBe(JSON.stringify(all.aggregates));
     expect(JSON.stringify(merged.runs)).toBe(JSON.stringify(all.runs));
+    // Documents are written run by run, in exactly the indented JSON layout; stdout gets the same bytes.
+    const allText = readFileSync(join(dir, 'all.json'), 'utf8');
+    expect(allText).toBe(JSON.stringify(all, null, 2) + '\n');
+    expect((await cli([...base, '--json', '--jobs', '1'], { cwd: dir })).stdout).toBe(allText);
+    const printed = await cli(['merge', 's2.json', 's1.json'], { cwd: dir });
+    expect(printed.stdout).toBe(readFileSync(join(dir, 'merged.json'), 'utf8'));
+    for (const args of [
+      [...base, '--out', 'no/such/dir/r.json'],
+      ['merge', 's1.json', 's2.json', '--out', 'no/such/dir/m.json'],
+    ]) {
+      const bad = await cli(args, { cwd: dir });
+      expect(bad.code).toBe(2);
+      // run checks its FILE.runs.jsonl stream first, before any run starts.
+      expect(bad.stderr).toMatch(/^svqsim: error: cannot write no\/such\/dir\/[rm]\.json(\.runs\.jsonl)?: ENOENT\n$/);
+    }
   });
 
   it('worker threads give the same document as one thread', async () => {

@@ -160,9 +160,10 @@ export function runOnce(spec: RunInput, opts: RunOptions = {}): RunOutput {
   const outcome = proc.result;
   recorder.stop();
   bus.complete();
-  recorder.check();
+  // A failed call leaves its phase open: report the failure itself, not the unbalanced phases.
   if (outcome === undefined) throw new RunFailure(`migration did not finish (simulated time ${kernel.now} ns)`);
   if (!outcome.ok) throw new RunFailure(`at ${kernel.now} ns: ${outcome.errno}: ${outcome.reason}`);
+  recorder.check();
   const o = outcome.value;
   let checked = 0;
   const violations: string[] = [];

@@ -2,9 +2,9 @@
 // a run plan, select a shard, execute the runs (in-process or on worker threads), and assemble
 // the versioned result document. Interrupted campaigns return what finished, marked partial.
 
-import { loadScenarioFile, expandScenario, runPlan, type LoadedScenario, type Variant, type RunSpec } from './scenario/index.js';
+import { loadScenarioFile, expandScenario, runPlan, type LoadedScenario, type Variant } from './scenario/index.js';
 import { InputError } from './inputError.js';
-import { runOnce } from './run.js';
+import type { PlannedRun } from './plannedRun.js';
 import { aggregate } from '../metrics/aggregate.js';
 import { compareRuns } from '../metrics/runMetrics.js';
 import { RESULT_VERSION, type ResultDocument, type RunRecord } from '../metrics/result.js';
@@ -18,12 +18,7 @@ export interface CampaignOptions {
   shard?: { index: number; count: number };
 }
 
-/** One planned run with everything needed to execute it anywhere (e.g. a worker thread). */
-export interface PlannedRun {
-  /** Index of the scenario file in the invocation. */
-  file: number;
-  spec: RunSpec;
-}
+export { executePlanned, type PlannedRun } from './plannedRun.js';
 
 /** The loaded scenarios and the plan of the invocation. */
 export interface Campaign {
@@ -67,20 +62,6 @@ export async function planCampaign(files: readonly string[], opts: CampaignOptio
   // A shard takes every n-th run of the canonical order: deterministic and balanced.
   const runs = opts.shard ? all.filter((_, i) => i % opts.shard!.count === opts.shard!.index - 1) : all;
   return { opts, files: [...files], loaded, variants, runs, totalRuns: all.length };
-}
-
-/** Executes one planned run in this thread; warm-up runs return null. */
-export function executePlanned(c: Pick<Campaign, 'variants'>, p: PlannedRun): RunRecord | null {
-  const v = c.variants[p.file][p.spec.variantIndex];
-  const out = runOnce({
-    scenario: v.scenario,
-    variant: v.id,
-    params: v.params,
-    replication: p.spec.replication,
-    stream: p.spec.stream,
-    seed: p.spec.seed,
-  });
-  return p.spec.warmup ? null : out.record;
 }
 
 /** The result document of a campaign's finished runs. */

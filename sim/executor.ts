@@ -82,7 +82,7 @@ const PREFETCH = 3;
 /** Farms runs out to `jobs` workers, a few queued ahead per worker. */
 function runOnWorkers(c: Campaign, jobs: number, finished: (r: RunRecord | null) => void, stop: () => boolean): Promise<void> {
   const script = workerScript();
-  const init: WorkerInit = { files: c.files, opts: c.opts };
+  const init: WorkerInit = { variants: c.variants, runs: c.runs };
   let next = 0;
   let live = jobs;
   return new Promise((resolve, reject) => {

@@ -1,14 +1,16 @@
-// worker.ts — a worker thread of the executor: loads the same campaign (plans are deterministic)
-// and runs the planned runs it is sent, one at a time, replying with each record.
+// worker.ts — a worker thread of the executor: runs the planned runs it is sent, one at a time,
+// replying with each record. It gets the main thread's plan (variants and runs) at start, so it
+// executes exactly that plan, whatever happens to the scenario files meanwhile.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { planCampaign, executePlanned, type Campaign, type CampaignOptions } from './campaign.js';
+import { executePlanned, type PlannedRun } from './plannedRun.js';
+import type { Variant } from './scenario/index.js';
 import type { RunRecord } from '../metrics/result.js';
 
-/** What a worker is started with. */
+/** What a worker is started with: the campaign's plan. */
 export interface WorkerInit {
-  files: string[];
-  opts: CampaignOptions;
+  variants: Variant[][];
+  runs: PlannedRun[];
 }
 
 /** Messages from a worker. */
@@ -17,20 +19,13 @@ export type WorkerReply =
   | { kind: 'done'; run: number; record: RunRecord | null }
   | { kind: 'error'; run: number; message: string };
 
-async function serve(): Promise<void> {
+function serve(): void {
   const port = parentPort;
   if (port === null) return;
-  const init = workerData as WorkerInit;
-  let campaign: Campaign;
-  try {
-    campaign = await planCampaign(init.files, init.opts);
-  } catch (e) {
-    port.postMessage({ kind: 'error', run: -1, message: e instanceof Error ? e.message : String(e) } satisfies WorkerReply);
-    return;
-  }
+  const plan = workerData as WorkerInit;
   port.on('message', (m: { run: number }) => {
     try {
-      const record = executePlanned(campaign, campaign.runs[m.run]);
+      const record = executePlanned(plan, plan.runs[m.run]);
       port.postMessage({ kind: 'done', run: m.run, record } satisfies WorkerReply);
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
@@ -40,4 +35,4 @@ async function serve(): Promise<void> {
   port.postMessage({ kind: 'ready' } satisfies WorkerReply);
 }
 
-void serve();
+serve();

@@ -4,7 +4,7 @@
 // them. Direct MKEYs are created by parallel firmware commands limited by firmwareConcurrency;
 // the replaced MR's MKEYs are destroyed later in the background through the same firmware queue.
 
-import { Resource, allOf, type Proc } from '../sim/kernel/index.js';
+import { Resource, allOf, type Proc, type Process } from '../sim/kernel/index.js';
 import type { EventBus, MapWorkEvent } from '../sim/events.js';
 import type { Kernel } from '../sim/kernel/index.js';
 import type { VhostIotlb } from './iotlb.js';
@@ -56,6 +56,8 @@ export class Mlx5MemoryRegions {
   private readonly live = new Map<number, number>();
   /** MKEYs retired but not yet destroyed. */
   pendingDestroy = 0;
+  /** Process names of the firmware submitters, built once per kind and index. */
+  private readonly names = new Map<string, string[]>();
 
   constructor(kernel: Kernel, bus: EventBus, device: string, costs: Costs, jittered: (ns: number) => number = (ns) => ns) {
     this.jittered = jittered;
@@ -91,22 +93,36 @@ export class Mlx5MemoryRegions {
    * Runs `count` firmware commands of `ns` each, all issued at once, and waits for all: as many
    * submitters as the firmware takes commands in flight, each issuing the next command when its
    * previous one completes (the same schedule as one process per command, without spawning
-   * thousands of them for a terabyte-sized map).
+   * thousands of them for a terabyte-sized map). The submitters do what command() does, inline:
+   * this runs for every MKEY, and a generator per command is most of its allocation.
    */
   private *parallel(count: number, ns: number, what: string): Proc<void> {
     if (count === 0) return;
     let left = count;
-    const self = this;
+    const firmware = this.firmware;
+    const jittered = this.jittered;
     function* submitter(): Proc<void> {
       while (left > 0) {
         left--;
-        yield* self.command(ns);
+        yield firmware.acquire();
+        try {
+          yield jittered(ns);
+        } finally {
+          firmware.release();
+        }
       }
     }
     const n = Math.min(count, this.costs.firmwareConcurrency);
-    const procs = [];
-    for (let i = 0; i < n; i++) procs.push(this.kernel.spawn(submitter(), `${this.device}.${what}${i}`));
+    const procs: Process<void>[] = new Array(n);
+    for (let i = 0; i < n; i++) procs[i] = this.kernel.spawn(submitter(), this.submitterName(what, i));
     yield allOf(this.kernel, procs);
+  }
+
+  /** The name of submitter `i` of a kind of command. */
+  private submitterName(what: string, i: number): string {
+    let list = this.names.get(what);
+    if (list === undefined) this.names.set(what, (list = []));
+    return (list[i] ??= `${this.device}.${what}${i}`);
   }
 
   /**

@@ -74,25 +74,28 @@ describe('reading a result file run by run', () => {
     });
   }
 
-  it('reports a syntax error inside a run at the same line and column as whole-text parsing', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'svqsim-text-'));
-    const text = readFileSync(join(fixtures, 'two-variants.json'), 'utf8');
-    const lines = text.split('\n');
-    const i = lines.findIndex((l, k) => k > 40 && l.includes('"replication"'));
-    lines[i] = lines[i].replace(/: (\d+)/, ': 1x');
-    writeFileSync(join(dir, 'bad.json'), lines.join('\n'));
-    const whole = () => readResultFile('bad.json', dir);
-    const pieces = () => readResultFile('bad.json', dir, 0);
-    expect(whole).toThrow(InputError);
-    expect(whole).toThrow(new RegExp(`^bad\\.json:${i + 1}:\\d+: not valid JSON`));
-    let wholeMsg = '';
-    try {
-      whole();
-    } catch (e) {
-      wholeMsg = (e as Error).message;
-    }
-    expect(pieces).toThrow(wholeMsg);
-  });
+  // Breaks the first line after line 40 that contains `member`, and checks both readers.
+  for (const member of ['"replication"', '"p99"']) {
+    it(`reports a syntax error at ${member} (${member === '"p99"' ? 'after' : 'inside'} the runs) where whole-text parsing does`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'svqsim-text-'));
+      const text = readFileSync(join(fixtures, 'two-variants.json'), 'utf8');
+      const lines = text.split('\n');
+      const i = lines.findIndex((l, k) => k > 40 && l.includes(member));
+      lines[i] = lines[i].replace(/: (\d+)/, ': 1x');
+      writeFileSync(join(dir, 'bad.json'), lines.join('\n'));
+      const whole = () => readResultFile('bad.json', dir);
+      const pieces = () => readResultFile('bad.json', dir, 0);
+      expect(whole).toThrow(InputError);
+      expect(whole).toThrow(new RegExp(`^bad\\.json:${i + 1}:\\d+: not valid JSON`));
+      let wholeMsg = '';
+      try {
+        whole();
+      } catch (e) {
+        wholeMsg = (e as Error).message;
+      }
+      expect(pieces).toThrow(wholeMsg);
+    });
+  }
 
   it('names a run that is not an object, and a document without runs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'svqsim-text-'));

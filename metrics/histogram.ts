@@ -2,7 +2,8 @@
 //
 // Every histogram has the same fixed shape so encodings add exactly: values are integer ns,
 // trackable from 1 ns to 1 hour (3.6e12 ns), with 3 significant decimal digits (relative
-// error ≤ 0.1%), no auto-resize, packed counts. Values above 1 hour are clamped to 1 hour,
+// error ≤ 0.1%), no auto-resize, 32-bit counts (plain arrays record and encode ~3x faster than
+// packed ones; a bucket would need 4 billion runs to overflow). Values above 1 hour are clamped to 1 hour,
 // negative or non-finite values are rejected. Because the shape is fixed, decoding two
 // encodings, adding them and encoding again yields the same string as recording every value
 // into one histogram.
@@ -24,7 +25,7 @@ export function newHistogram(): Histogram {
     highestTrackableValue: HIST_MAX_NS,
     numberOfSignificantValueDigits: HIST_DIGITS,
     autoResize: false,
-    bitBucketSize: 'packed',
+    bitBucketSize: 32,
   });
 }
 
@@ -48,7 +49,7 @@ export function encodeHistogram(h: Histogram): string {
 
 /** Decode a compressed base64 histogram into the fixed shape; throws on a foreign shape or bad data. */
 export function decodeHistogram(encoded: string): Histogram {
-  const decoded = hdr.decodeFromCompressedBase64(encoded, 'packed', false);
+  const decoded = hdr.decodeFromCompressedBase64(encoded, 32, false);
   if (decoded.highestTrackableValue !== HIST_MAX_NS || decoded.numberOfSignificantValueDigits !== HIST_DIGITS) {
     throw new RangeError(
       `histogram has shape (max ${decoded.highestTrackableValue}, ${decoded.numberOfSignificantValueDigits} digits); expected (max ${HIST_MAX_NS}, ${HIST_DIGITS} digits)`,

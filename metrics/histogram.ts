@@ -3,8 +3,8 @@
 // Every histogram has the same fixed shape so encodings add exactly: values are integer ns,
 // trackable from 1 ns to 1 hour (3.6e12 ns), with 3 significant decimal digits (relative
 // error ≤ 0.1%), no auto-resize, 32-bit counts (plain arrays record and encode ~3x faster than
-// packed ones; a bucket would need 4 billion runs to overflow). Values above 1 hour are clamped to 1 hour,
-// negative or non-finite values are rejected. Because the shape is fixed, decoding two
+// packed ones; a bucket would need 4 billion runs to overflow). Values above 1 hour are clamped
+// to 1 hour, negative or non-finite values are rejected. Because the shape is fixed, decoding two
 // encodings, adding them and encoding again yields the same string as recording every value
 // into one histogram.
 

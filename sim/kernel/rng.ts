@@ -33,12 +33,29 @@ export class Rng {
     return new Rng(xoroshiro128plus(seed | 0));
   }
 
-  /** The stream of replication `index`: the seed's stream jumped `index` times (2^64 steps each). */
+  /**
+   * The stream of replication `index`: the seed's stream jumped `index` times (2^64 steps each).
+   * Jumps resume from the last stream asked for when it is of the same seed and not beyond
+   * `index`, so a campaign walking replications upwards pays one jump per run, not `index`.
+   */
   static forReplication(seed: number, index: number): Rng {
-    const g = xoroshiro128plus(seed | 0);
-    for (let i = 0; i < index; i++) g.jump();
+    const memo = Rng.lastReplication;
+    let g: JumpableRandomGenerator;
+    let at: number;
+    if (memo !== null && memo.seed === (seed | 0) && memo.index <= index) {
+      g = xoroshiro128plusFromState(memo.state);
+      at = memo.index;
+    } else {
+      g = xoroshiro128plus(seed | 0);
+      at = 0;
+    }
+    for (; at < index; at++) g.jump();
+    Rng.lastReplication = { seed: seed | 0, index, state: g.getState().slice() };
     return new Rng(g);
   }
+
+  /** The replication stream forReplication made last (per thread): where the next jumps resume. */
+  private static lastReplication: { seed: number; index: number; state: readonly number[] } | null = null;
 
   /** An independent stream named `label`, derived from this stream's origin. */
   fork(label: string): Rng {

@@ -1,5 +1,7 @@
 // rng.test.ts — seeded streams: reproducible, independent per replication and per label.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { Rng } from '../../../sim/kernel/index.js';
 
 const draw = (r: Rng, n = 5) => Array.from({ length: n }, () => r.float());
@@ -13,6 +15,23 @@ describe('Rng', () => {
     const a = draw(Rng.forReplication(42, 0));
     expect(draw(Rng.forReplication(42, 1))).not.toEqual(a);
     expect(draw(Rng.forReplication(43, 0))).not.toEqual(a);
+  });
+
+  it('gives every replication the state of `index` jumps from the seed, whatever was asked before', () => {
+    const jumped = (seed: number, index: number) => {
+      const g = xoroshiro128plus(seed | 0);
+      for (let i = 0; i < index; i++) g.jump();
+      return g.getState();
+    };
+    fc.assert(
+      fc.property(fc.array(fc.record({ seed: fc.integer({ min: 0, max: 2 }), index: fc.nat(30) }), { maxLength: 12 }), (asks) => {
+        for (const { seed, index } of asks) {
+          const r = Rng.forReplication(seed, index);
+          draw(r, 3); // drawing must not disturb where the next request resumes
+          expect(r.state).toEqual(jumped(seed, index));
+        }
+      }),
+    );
   });
 
   it('forks by label independently of how much the parent drew', () => {

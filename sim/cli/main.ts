@@ -4,15 +4,25 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, ExitWith, InputError, processIo, type CliIo } from './io.js';
 import { toolVersion } from './version.js';
-import { registerRunCommand } from './commands/run.js';
-import { registerValidateCommand } from './commands/validate.js';
-import { registerSchemaCommand } from './commands/schema.js';
-import { registerListCommand } from './commands/list.js';
-import { registerCompareCommand } from './commands/compare.js';
-import { registerGateCommand } from './commands/gate.js';
-import { registerReportCommand } from './commands/report.js';
-import { registerMergeCommand } from './commands/merge.js';
-import { registerTraceCommand } from './commands/trace.js';
+
+/** Adds one subcommand to the program. */
+type Register = (program: Command, io: CliIo) => void;
+
+/**
+ * The subcommands in help order, each loaded on demand: a command line that names one loads
+ * only that one's modules, so start-up does not pay for the simulator when gating a result.
+ */
+const COMMANDS: [string, () => Promise<Register>][] = [
+  ['run', async () => (await import('./commands/run.js')).registerRunCommand],
+  ['validate', async () => (await import('./commands/validate.js')).registerValidateCommand],
+  ['schema', async () => (await import('./commands/schema.js')).registerSchemaCommand],
+  ['list', async () => (await import('./commands/list.js')).registerListCommand],
+  ['trace', async () => (await import('./commands/trace.js')).registerTraceCommand],
+  ['compare', async () => (await import('./commands/compare.js')).registerCompareCommand],
+  ['gate', async () => (await import('./commands/gate.js')).registerGateCommand],
+  ['report', async () => (await import('./commands/report.js')).registerReportCommand],
+  ['merge', async () => (await import('./commands/merge.js')).registerMergeCommand],
+];
 
 const EXAMPLES = `
 Examples:
@@ -27,8 +37,12 @@ Examples:
 Exit codes: 0 success, 1 internal error, 2 bad input (usage or scenario), 3 a gate failed.
 `;
 
-/** Builds the program; every command writes through `io`. */
-export function buildProgram(io: CliIo): Command {
+/**
+ * Builds the program; every command writes through `io`. With `argv`, only the subcommand it
+ * names is registered when it names one, none for a bare --version, and all otherwise (for help
+ * and for "unknown command" suggestions).
+ */
+export async function buildProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('svqsim')
@@ -43,15 +57,10 @@ export function buildProgram(io: CliIo): Command {
       writeErr: (s) => io.stderr(s),
       outputError: (s, write) => write(s),
     });
-  registerRunCommand(program, io);
-  registerValidateCommand(program, io);
-  registerSchemaCommand(program, io);
-  registerListCommand(program, io);
-  registerTraceCommand(program, io);
-  registerCompareCommand(program, io);
-  registerGateCommand(program, io);
-  registerReportCommand(program, io);
-  registerMergeCommand(program, io);
+  const named = argv.find((a) => !a.startsWith('-'));
+  const versionOnly = named === undefined && (argv.includes('-V') || argv.includes('--version')) && !argv.some((a) => a === '-h' || a === '--help');
+  const wanted = versionOnly ? [] : COMMANDS.filter(([name]) => name === named);
+  for (const [, load] of wanted.length > 0 || versionOnly ? wanted : COMMANDS) (await load())(program, io);
   for (const c of program.commands) {
     c.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   }
@@ -61,7 +70,7 @@ export function buildProgram(io: CliIo): Command {
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const debug = argv.includes('--debug');
-  const program = buildProgram(io);
+  const program = await buildProgram(io, argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return ExitCode.OK;

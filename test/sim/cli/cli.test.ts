@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { cli } from '../../cliHarness.js';
+import { buildProgram } from '../../../sim/cli/main.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const tmp = () => mkdtempSync(join(tmpdir(), 'svqsim-cli-'));
@@ -17,6 +18,21 @@ describe('svqsim basics', () => {
     expect(r.code).toBe(0);
     for (const c of ['run', 'validate', 'schema', 'list', 'trace', 'compare', 'gate', 'report', 'merge']) expect(r.stdout).toContain(c);
     expect(r.stdout).toContain('Exit codes: 0 success, 1 internal error, 2 bad input');
+  });
+
+  it('registers only the command a command line names (help and unknown commands get all)', async () => {
+    const io = { stdout: () => {}, stderr: () => {}, cwd: ROOT, env: {}, isTTY: false };
+    const names = async (argv: string[]) => (await buildProgram(io, argv)).commands.map((c) => c.name());
+    expect(await names(['gate', 'r.json', '--threshold', 'downtime2.p99<1s'])).toEqual(['gate']);
+    expect(await names(['--debug', 'merge', 'a.json'])).toEqual(['merge']);
+    expect(await names(['--version'])).toEqual([]);
+    const all = ['run', 'validate', 'schema', 'list', 'trace', 'compare', 'gate', 'report', 'merge'];
+    expect(await names([])).toEqual(all);
+    expect(await names(['--help'])).toEqual(all);
+    expect(await names(['help', 'gate'])).toEqual(all);
+    expect(await names(['rn'])).toEqual(all);
+    // An unknown command still gets the suggestion that needs every name.
+    expect((await cli(['rn'])).stderr).toContain('(Did you mean run?)');
   });
 
   it('--version prints the package version', async () => {

@@ -5,12 +5,12 @@
 // same scenario: the variant named by `baseline` (a variant name or "<scenario>/<variant>"),
 // by default the scenario's first variant. Counts are mean whole-run totals per replication.
 
-import { InputError } from '../sim/inputError.js';
+import { InputError } from '../sim/tool/inputError.js';
 import { groupRuns } from './aggregate.js';
 import type { ResultDocument, VariantAggregate } from './result.js';
 import { aggregatesInOrder, runMetrics } from './runMetrics.js';
 import { terminalHistogram } from './terminalChart.js';
-import { formatMs } from './units.js';
+import { formatMs } from './display.js';
 import { mdCell } from './gateMarkdown.js';
 
 export type CompareFormat = 'table' | 'md' | 'json' | 'csv';

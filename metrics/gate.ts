@@ -16,13 +16,13 @@
 //   A variant missing from the baseline is skipped.
 // With `warnOnly`, failures are reported as "warn" and do not fail the gate.
 
-import { InputError } from '../sim/inputError.js';
-import { parseThreshold, type Threshold } from '../sim/scenario/threshold.js';
+import { InputError } from '../sim/tool/inputError.js';
+import { parseThreshold, type Threshold } from '../sim/notation/threshold.js';
 import { groupRuns } from './aggregate.js';
 import { mannWhitneyU } from './mannWhitney.js';
 import type { ResultDocument, Stats, VariantAggregate } from './result.js';
 import { isTimeMetric, runMetrics } from './runMetrics.js';
-import { formatNs } from './units.js';
+import { formatNs } from './display.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip' | 'warn';
 

@@ -7,7 +7,7 @@
 // is byte-identical to the document of one unsharded invocation (scenarios keep the order in
 // which the inputs first list them). The result has no `shard`.
 
-import { InputError } from '../sim/inputError.js';
+import { InputError } from '../sim/tool/inputError.js';
 import { aggregate } from './aggregate.js';
 import type { ResultDocument, RunRecord } from './result.js';
 import { compareRuns, variantKey } from './runMetrics.js';

@@ -2,7 +2,7 @@
 
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InputError } from '../sim/inputError.js';
+import { InputError } from '../sim/tool/inputError.js';
 
 /** Write (or append) `text` to `path` resolved against `cwd`. */
 export function writeOutputFile(cwd: string, path: string, text: string, append = false): void {

@@ -4,7 +4,7 @@
 // flow was paused).
 
 import type { Observable, Subscription } from 'rxjs';
-import type { ModelEvent } from '../sim/events.js';
+import type { ModelEvent } from '../sim/events/events.js';
 import { emptyCounts, type Counts, type Downtime, type PhaseSpan } from './result.js';
 
 /** Phases that partition a run for counting; nested phases count towards these. */

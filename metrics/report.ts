@@ -9,7 +9,7 @@ import { representativeRun } from './representative.js';
 
 export { representativeRun };
 import { aggregatesInOrder, cmpStr } from './runMetrics.js';
-import { formatNs } from './units.js';
+import { formatNs } from './display.js';
 
 /** Escape text for HTML. */
 export function htmlEscape(s: string): string {

@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InputError } from '../sim/inputError.js';
+import { InputError } from '../sim/tool/inputError.js';
 import { jsonSyntaxError } from './jsonPosition.js';
 import { RESULT_VERSION, type ResultDocument } from './result.js';
 import { findRuns, RunsLayoutError } from './resultText.js';

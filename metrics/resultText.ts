@@ -3,7 +3,7 @@
 
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InputError } from '../sim/inputError.js';
+import { InputError } from '../sim/tool/inputError.js';
 
 /** The top-level `runs` member as JSON.stringify(doc, null, 2) lays it out when it is empty. */
 const EMPTY_RUNS = '\n  "runs": []';

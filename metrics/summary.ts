@@ -4,7 +4,7 @@
 import { groupRuns } from './aggregate.js';
 import { representativeRun } from './representative.js';
 import type { Counts, Downtime, ResultDocument } from './result.js';
-import { formatNs } from './units.js';
+import { formatNs } from './display.js';
 import { aggregatesInOrder } from './runMetrics.js';
 
 /** Presentation options. */

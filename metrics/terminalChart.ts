@@ -1,7 +1,7 @@
 // terminalChart.ts — horizontal unicode block bars for terminal histograms.
 
 import { linearBins } from './histogram.js';
-import { formatNs } from './units.js';
+import { formatNs } from './display.js';
 
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 

@@ -8,7 +8,7 @@
 // thread-scoped instants ('i'); delivered probes are left out. Timestamps are µs with the ns in
 // the fraction. Output is deterministic: events are sorted by (ts, tid, input order).
 
-import type { ModelEvent } from '../sim/events.js';
+import type { ModelEvent } from '../sim/events/events.js';
 import { cmpStr } from './runMetrics.js';
 
 /** One Trace Event Format record. */

@@ -6,13 +6,13 @@
 // another round only when the out buffer or the ring is full).
 
 import { Resource, Signal, wait, type Kernel, type Proc } from '../sim/kernel/index.js';
-import type { AvailChain, BufferDesc } from '../device/ring/index.js';
-import { err, ok, type Result } from '../device/errno.js';
-import type { HostMemory } from '../device/hostMemory.js';
-import type { VhostVdpaFd } from '../device/uapi.js';
-import { CTRL_STATUS_UNSET, isCtrlMessage, isCtrlStatus, type NetCtrlMessage, type NetCtrlStatus } from '../device/netBuffers.js';
+import type { AvailChain, BufferDesc } from '../device/shared/ring/index.js';
+import { err, ok, type Result } from '../device/uapi/errno.js';
+import type { HostMemory } from '../device/shared/hostMemory.js';
+import type { VhostVdpaFd } from '../device/uapi/uapi.js';
+import { CTRL_STATUS_UNSET, isCtrlMessage, isCtrlStatus, type NetCtrlMessage, type NetCtrlStatus } from '../device/shared/netBuffers.js';
 import { VIRTIO_NET_ERR, VIRTIO_NET_OK, type CtrlCommand, type NetCtrlState } from './cvqState.js';
-import type { SvqForwarder, SvqHook, SvqVerdict } from './svqForwarder.js';
+import type { ShadowVirtqueue, SvqHook, SvqVerdict } from './shadowVirtqueue.js';
 import type { CvqChannel } from './vhostVdpaNet.js';
 
 /** Bytes of a command in the out buffer: virtio_net_ctrl_hdr (class, cmd) plus its data. */
@@ -52,8 +52,8 @@ export interface CvqChannelConfig {
 export class CvqChannelImpl implements CvqChannel, SvqHook {
   /** Static configuration. */
   private readonly cfg: CvqChannelConfig;
-  /** The shadow virtqueue of the CVQ (set by the machine before the first start). */
-  svq: SvqForwarder | null = null;
+  /** The shadow virtqueue of the CVQ (bindSvq, before the first start). */
+  private svq: ShadowVirtqueue | null = null;
   /** QEMU's BQL as far as the CVQ goes: one batch of commands on the shadow CVQ at a time. */
   private readonly lock: Resource;
   /** Status objects of the batch in flight, by token (-1 - index). */
@@ -72,13 +72,23 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
   sent = 0;
   /** Guest commands intercepted. */
   intercepted = 0;
-  /** Called once after the next state replay (the device start's load) completes. */
-  afterReplay: (() => void) | null = null;
+  /** Called once after the next state replay (the device start's load) completes (setAfterReplay). */
+  private afterReplay: (() => void) | null = null;
 
   constructor(cfg: CvqChannelConfig) {
     this.cfg = cfg;
     this.lock = new Resource(cfg.kernel, 1);
   }
+  /** Binds the shadow virtqueue this channel sends through (the CVQ's SVQ, whose hook it is). */
+  bindSvq(svq: ShadowVirtqueue): void {
+    this.svq = svq;
+  }
+
+  /** Sets the hook called once after the next state replay completes. */
+  setAfterReplay(fn: (() => void) | null): void {
+    this.afterReplay = fn;
+  }
+
 
   /** The client's state replay at a device start (vhost_vdpa_net_load). */
   *sendAll(commands: readonly CtrlCommand[]): Proc<Result<number[]>> {

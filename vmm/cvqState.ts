@@ -48,8 +48,10 @@ export class NetCtrlState {
   /** VLAN ids in the filter (0..4095). */
   vlans = new Set<number>();
 
-  constructor(maxQueuePairs: number) {
+  /** `curQueuePairs`: the pairs already active (a guest that enabled them all before the state is taken). */
+  constructor(maxQueuePairs: number, curQueuePairs = 1) {
     this.maxQueuePairs = maxQueuePairs;
+    this.curQueuePairs = curQueuePairs;
   }
 
   /** Applies a command as virtio_net_handle_ctrl does; returns the ack the guest sees. */

@@ -35,7 +35,7 @@
 // (QEMU_VMALLOC_ALIGN on x86-64 Linux) with a 2 MiB gap between blocks (the guard page QEMU
 // reserves, rounded up). Real mmap placement differs; only relative layout matters to the model.
 
-import { err, ok, type Result } from '../device/errno.js';
+import { err, ok, type Result } from '../device/uapi/errno.js';
 
 /** Target page size used for dirty tracking and migration (x86 TARGET_PAGE_SIZE). */
 export const PAGE_SIZE = 4096;

@@ -2,8 +2,8 @@
 // as QEMU does when VHOST_BACKEND_F_IOTLB_BATCH is negotiated.
 
 import type { Proc } from '../sim/kernel/index.js';
-import type { VhostVdpaFd } from '../device/uapi.js';
-import type { Result } from '../device/errno.js';
+import type { VhostVdpaFd } from '../device/uapi/uapi.js';
+import type { Result } from '../device/uapi/errno.js';
 
 /** Runs `body` inside one batch on `asid` when `batch` is true; the batch is closed even on error. */
 export function* iotlbBatch(fd: VhostVdpaFd, asid: number, batch: boolean, body: () => Proc<Result>): Proc<Result> {

@@ -1,8 +1,8 @@
 // iovaAllocator.ts — what the vhost-vdpa client needs from an IOVA allocator (allocate a range
 // for host memory or for a guest range, free it), and its implementation over the IOVA tree.
 
-import { Access } from '../device/uapi.js';
-import { ok, type Result } from '../device/errno.js';
+import { Access } from '../device/uapi/uapi.js';
+import { ok, type Result } from '../device/uapi/errno.js';
 import type { IovaMapping, VhostIovaTree } from './iovaTree.js';
 
 export interface IovaAllocator {

@@ -17,8 +17,8 @@
 // Sizes here are byte lengths (QEMU's DMAMap stores length − 1). Every index is a sorted array:
 // a VM has tens of mappings, so first-fit is a linear walk over the holes.
 
-import { err, ok, type Result } from '../device/errno.js';
-import type { AccessMode } from '../device/uapi.js';
+import { err, ok, type Result } from '../device/uapi/errno.js';
+import type { AccessMode } from '../device/uapi/uapi.js';
 
 /** Default first IOVA handed out (vhost-vdpa's default iova_range.first is 0; QEMU starts at 0x1000 for SVQ). */
 export const IOVA_FIRST_DEFAULT = 0x1000;

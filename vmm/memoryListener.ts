@@ -3,8 +3,8 @@
 // memory transaction (vhost_vdpa_listener_begin/commit) when IOTLB_BATCH is negotiated.
 
 import type { Proc } from '../sim/kernel/index.js';
-import { Access, type VhostVdpaFd } from '../device/uapi.js';
-import type { Result } from '../device/errno.js';
+import { Access, type VhostVdpaFd } from '../device/uapi/uapi.js';
+import type { Result } from '../device/uapi/errno.js';
 import { iotlbBatch } from './iotlbBatch.js';
 import type { IovaAllocator } from './iovaAllocator.js';
 

@@ -5,13 +5,13 @@
 // sent, destination devices started in passthrough with the migrated state).
 
 import { Signal, allOf, wait, type Kernel, type Proc } from '../sim/kernel/index.js';
-import type { EventBus } from '../sim/events.js';
-import { err, type Result } from '../device/errno.js';
+import type { EventBus } from '../sim/events/events.js';
+import { err, type Result } from '../device/uapi/errno.js';
 import type { VhostVdpaNet } from './vhostVdpaNet.js';
 import type { NetCtrlState } from './cvqState.js';
 import type { GuestMemory } from './guestMemory.js';
 import type { DirtyLog, DirtyRange } from './dirtyLog.js';
-import type { DirtyModel } from './dirtyModel.js';
+import type { DirtyModel } from '../sim/guest/dirtyModel.js';
 import { precopy, transferNs, type PrecopyPass, type PrecopyTotals } from './precopy.js';
 import { PAGE_SIZE } from './guestMemory.js';
 import type { VmmCosts } from './vmmCosts.js';

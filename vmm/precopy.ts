@@ -19,9 +19,9 @@
 // guest size, and no step does per-page work.
 
 import type { Kernel, Proc } from '../sim/kernel/index.js';
-import type { EventBus } from '../sim/events.js';
+import type { EventBus } from '../sim/events/events.js';
 import { DirtyLog, type DirtyRange } from './dirtyLog.js';
-import type { DirtyModel } from './dirtyModel.js';
+import type { DirtyModel } from '../sim/guest/dirtyModel.js';
 import { PAGE_SIZE, type GuestMemory } from './guestMemory.js';
 
 /** QEMU's default downtime-limit (migration parameter), 300 ms. */

@@ -2,7 +2,7 @@
 // a page-aligned bump allocator in a range of the QEMU process that guest RAM never uses, each
 // allocation mapped as a VMA of the process so vhost-vdpa can pin it.
 
-import type { HostMemory, VmaKind } from '../device/hostMemory.js';
+import type { HostMemory, VmaKind } from '../device/shared/hostMemory.js';
 
 /** Start of QEMU's heap range in the simulated process (below the guest RAM mappings, which start at 0x7f00_0000_0000). */
 export const QEMU_HEAP_BASE = 0x5555_0000_0000;

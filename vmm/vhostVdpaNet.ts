@@ -3,16 +3,16 @@
 // SVQ mode, device stop, and the CVQ state replay. Talks to the device only through VhostVdpaFd.
 
 import type { Kernel, Proc } from '../sim/kernel/index.js';
-import type { EventBus } from '../sim/events.js';
-import { backendBit, Status, type BackendFeatureName, type VhostVdpaFd, type VringBase } from '../device/uapi.js';
-import { err, type Result } from '../device/errno.js';
+import type { EventBus } from '../sim/events/events.js';
+import { backendBit, Status, type BackendFeatureName, type VhostVdpaFd, type VringBase } from '../device/uapi/uapi.js';
+import { err, type Result } from '../device/uapi/errno.js';
 import { MemoryListener, allocatedIova, identityIova, type ListenerSection, type SectionIovaPolicy } from './memoryListener.js';
-import { ShadowVirtqueue, type SvqAreaSizes } from './shadowVirtqueue.js';
+import { SvqRings, type SvqAreaSizes } from './svqRings.js';
 import type { IovaAllocator } from './iovaAllocator.js';
 import type { QemuHeap } from './qemuHeap.js';
 import type { NetCtrlState, CtrlCommand } from './cvqState.js';
 import { iotlbBatch } from './iotlbBatch.js';
-import { Access } from '../device/uapi.js';
+import { Access } from '../device/uapi/uapi.js';
 
 /** VMM strategies that change the mechanism (scenario `migration.strategies`). */
 export interface NetStrategies {
@@ -55,6 +55,8 @@ export interface NetClientConfig {
   svqSizes: SvqAreaSizes;
   /** CVQ buffer size (one page each for the command and the status, as QEMU allocates). */
   cvqBufferBytes: number;
+  /** Guest-physical address where the guest driver puts this device's rings (one slot per vq). */
+  guestRingGpa: number;
 }
 
 /** The phases a device start/stop reports (names shared with the result document). */
@@ -96,7 +98,7 @@ export class VhostVdpaNet {
   /** Group of the data vqs, of the CVQ, and the data vqs' descriptor group (if DESC_ASID). */
   groups = { data: 0, cvq: 0, dataDesc: null as number | null };
   /** One SVQ per vq (data vqs used only in SVQ mode; the CVQ is always shadowed). */
-  readonly svqs: ShadowVirtqueue[] = [];
+  readonly svqs: SvqRings[] = [];
   /** CVQ buffer host addresses (out, status) and their IOVAs while mapped (-1 otherwise). */
   readonly cvqBufs: { hva: number; iova: number }[] = [];
   /** Whether the data vqs are shadowed in the current start. */
@@ -113,12 +115,10 @@ export class VhostVdpaNet {
   private listenerPolicy: SectionIovaPolicy;
   /** The device was reset since the last start (its maps are gone unless IOTLB_PERSIST). */
   private deviceReset = false;
-  /** Device-side CVQ channel (set by the data plane wiring). */
-  cvqChannel: CvqChannel | null = null;
-  /** SVQ data path start/stop (set by the data plane wiring). */
-  dataPath: NetDataPathHooks | null = null;
-  /** Guest-physical address where the guest driver puts this device's rings (one slot per vq). */
-  guestRingGpa = 0x100000;
+  /** Device-side CVQ channel (attachDataPath). */
+  private cvqChannel: CvqChannel | null = null;
+  /** SVQ data path start/stop (attachDataPath). */
+  private dataPath: NetDataPathHooks | null = null;
 
   constructor(kernel: Kernel, bus: EventBus, fd: VhostVdpaFd, cfg: NetClientConfig, sections: readonly ListenerSection[], newIovaSpace: () => IovaAllocator, heap: QemuHeap) {
     this.kernel = kernel;
@@ -132,9 +132,15 @@ export class VhostVdpaNet {
     this.allocatedPolicy = allocatedIova(this.iovaAt(GUEST_PA_ASID));
     this.listenerPolicy = this.identityPolicy;
     const nvq = 2 * cfg.queuePairs + 1;
-    for (let i = 0; i < nvq; i++) this.svqs.push(new ShadowVirtqueue(i, cfg.svqSizes, heap));
+    for (let i = 0; i < nvq; i++) this.svqs.push(new SvqRings(i, cfg.svqSizes, heap));
     for (let i = 0; i < 2; i++) this.cvqBufs.push({ hva: heap.alloc(cfg.cvqBufferBytes, 'cvqBuffer'), iova: -1 });
   }
+  /** Attaches the data path (the SVQs' start and stop; null: none) and the CVQ channel the state replay sends through. */
+  attachDataPath(dataPath: NetDataPathHooks | null, cvqChannel: CvqChannel): void {
+    this.dataPath = dataPath;
+    this.cvqChannel = cvqChannel;
+  }
+
 
   /** The IOVA allocator of an address space. */
   iovaAt(asid: number): IovaAllocator {
@@ -388,7 +394,7 @@ export class VhostVdpaNet {
     const z = this.cfg.svqSizes;
     const usedAt = Math.max(0x8000, z.driverAreaBytes);
     const slot = Math.ceil((usedAt + z.deviceAreaBytes) / 0x10000) * 0x10000;
-    const base = this.guestRingGpa + vq * slot;
+    const base = this.cfg.guestRingGpa + vq * slot;
     return { desc: base, avail: base + z.descBytes, used: base + usedAt };
   }
 

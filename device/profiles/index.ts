@@ -1,5 +1,5 @@
 // index.ts — the shipped device profiles, by name.
-import type { Profile } from '../profile.js';
+import type { Profile } from './profile.js';
 import { mlx5Profile } from './mlx5.js';
 import { platformIommuProfile } from './platformIommu.js';
 import { vdpaSimProfile } from './vdpaSim.js';

@@ -2,7 +2,7 @@
 // rebuilds an MKEY memory region, groups DATAVQ=0 / CVQ=1 / DATAVQ_DESC=2, 2 ASIDs, a descriptor
 // group, reset_map back to the initial 1:1 map, suspend/resume, maps kept across reset.
 
-import type { Profile } from '../profile.js';
+import type { Profile } from './profile.js';
 
 export const mlx5Profile: Profile = {
   name: 'mlx5',

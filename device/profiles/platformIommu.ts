@@ -2,7 +2,7 @@
 // domain, or a parent with incremental dma_map/dma_unmap): pays per range and per page at once,
 // has no map of its own to lose on reset, no descriptor group.
 
-import type { Profile } from '../profile.js';
+import type { Profile } from './profile.js';
 
 export const platformIommuProfile: Profile = {
   name: 'platform_iommu',

@@ -2,7 +2,7 @@
 // 3 vqs (RX, TX, CVQ), CVQ alone in group 1, 2 address spaces, whole-map set_map,
 // at most 2048 IOTLB entries per ASID, suspend/resume, reset_map, no descriptor group.
 
-import type { Profile } from '../profile.js';
+import type { Profile } from './profile.js';
 
 export const vdpaSimProfile: Profile = {
   name: 'vdpa_sim',

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { holdDelays, holdKernel, holdPlainHeap, holdRxjs } from './holdModel.js';
-import { packageRoot } from '../cli/version.js';
+import { packageRoot } from '../tool/version.js';
 
 const PENDING = 1_000;
 const EVENTS = 1_000_000;
@@ -55,7 +55,7 @@ export function runKernelBench(rounds = 5): BenchFigures {
 
 /** One run of a scenario variant in a fresh process: wall time (ms) and peak RSS (MB). */
 function childRunOnce(scenario: string, variant: string): { ms: number; maxRssMB: number } {
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'oneRun.js');
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'freshProcessRun.js');
   const r = spawnSync(process.execPath, [script, scenario, variant], { cwd: packageRoot(), encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bench run of ${scenario}/${variant} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { ms: number; maxRssMB: number };

@@ -1,6 +1,6 @@
 // flags.ts — parsing of numeric command-line flags into InputErrors that name the flag.
 
-import { InputError } from '../inputError.js';
+import { InputError } from '../tool/inputError.js';
 
 /** An integer flag >= min (undefined when absent). */
 export function intFlag(flag: string, text: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {

@@ -25,7 +25,7 @@ export const ExitCode = {
   INTERRUPTED: 130,
 } as const;
 
-export { InputError } from '../inputError.js';
+export { InputError } from '../tool/inputError.js';
 
 /** Thrown by a command to end with a given exit code after it has printed what it had to say. */
 export class ExitWith extends Error {

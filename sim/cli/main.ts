@@ -3,7 +3,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { ExitCode, ExitWith, InputError, processIo, type CliIo } from './io.js';
-import { toolVersion } from './version.js';
+import { toolVersion } from '../tool/version.js';
 
 /** Adds one subcommand to the program. */
 type Register = (program: Command, io: CliIo) => void;

@@ -1,11 +1,11 @@
 // checks.ts — scenario rules spanning several fields or needing the devices' resolved profiles:
 // device limits, capability-dependent features and strategies, and variant/sweep definitions.
 
-import type { Profile } from '../../device/profile.js';
+import type { Profile } from '../../device/profiles/profile.js';
 import { formatPath, parsePath, type FieldPath, type PathSegment } from './fieldPath.js';
 import { keysAt, schemaAt, unknownKeyMessage, type Problem } from './problem.js';
 import { scenarioSchema, type ScenarioInput } from './schema.js';
-import { formatBytes } from './units.js';
+import { formatBytes } from '../notation/units.js';
 
 /** Top-level fields a variant or sweep may not set (they define the expansion itself). */
 export const FIXED_FIELDS = ['name', 'seed', 'replications', 'warmup', 'variants', 'sweep'] as const;

@@ -9,7 +9,7 @@
 // ones streams W..W+R-1, so changing `warmup` shifts the recorded streams.
 
 import { dirname } from 'node:path';
-import { InputError } from '../inputError.js';
+import { InputError } from '../tool/inputError.js';
 import { Rng } from '../kernel/rng.js';
 import { checkSetPath } from './checks.js';
 import { formatPath, setAt, startsWith, type FieldPath, type PathSegment } from './fieldPath.js';

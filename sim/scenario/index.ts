@@ -14,7 +14,7 @@ export {
   type ThresholdMetric,
   type ThresholdStat,
   type ThresholdOp,
-} from './threshold.js';
+} from '../notation/threshold.js';
 export {
   parseSize,
   parseDuration,
@@ -24,5 +24,5 @@ export {
   formatNs,
   type UnitResult,
   type FormatOptions,
-} from './units.js';
+} from '../notation/units.js';
 export { MAX_INPUT_BYTES, MAX_ALIAS_COUNT } from './sourceFile.js';

@@ -3,9 +3,9 @@
 // (pattern + examples) or a plain number in base units.
 
 import { z } from 'zod';
-import { profileFileSchema } from '../../device/profile.js';
+import { profileFileSchema } from '../../device/profiles/profile.js';
 import { scenarioSchema } from './schema.js';
-import { REQUIRED_MARK } from './units.js';
+import { REQUIRED_MARK } from '../notation/units.js';
 
 const DRAFT = 'draft-2020-12';
 

@@ -6,7 +6,7 @@
 // The hash is sha256 of the file's bytes as read, so any edit (even a comment) changes it.
 
 import { dirname, resolve } from 'node:path';
-import { InputError } from '../inputError.js';
+import { InputError } from '../tool/inputError.js';
 import { firstInFileOrder, renderProblem, type Problem } from './problem.js';
 import { ProfileLoader } from './profileLoader.js';
 import { resolveScenario } from './resolve.js';

@@ -2,10 +2,10 @@
 // and rendered as the one-line `<file>:<line>:<col>: <field.path>: <message>` users see.
 
 import type { z } from 'zod';
-import { didYouMean } from './didYouMean.js';
+import { didYouMean } from '../notation/didYouMean.js';
 import { formatPath, getAt, type FieldPath } from './fieldPath.js';
 import { locate, type Position, type SourceFile } from './sourceFile.js';
-import { describeFound } from './units.js';
+import { describeFound } from '../notation/units.js';
 
 /** One thing wrong with a document. */
 export interface Problem {

@@ -11,10 +11,10 @@ import {
   type Capabilities,
   type Costs,
   type Profile,
-} from '../../device/profile.js';
+} from '../../device/profiles/profile.js';
 import { shippedProfiles } from '../../device/profiles/index.js';
-import { InputError } from '../inputError.js';
-import { didYouMean } from './didYouMean.js';
+import { InputError } from '../tool/inputError.js';
+import { didYouMean } from '../notation/didYouMean.js';
 import type { FieldPath } from './fieldPath.js';
 import { firstInFileOrder, problemsFromZod, renderProblem, type Problem } from './problem.js';
 import { displayPath, readSourceSync, type SourceFile } from './sourceFile.js';

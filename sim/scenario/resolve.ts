@@ -2,13 +2,13 @@
 // variant/sweep definitions, device profiles (with overrides), capability rules. Problems of the
 // first failing stage are returned; problems inside profile files are thrown as InputError.
 
-import type { Profile } from '../../device/profile.js';
+import type { Profile } from '../../device/profiles/profile.js';
 import { checkExpansion, checkScenario } from './checks.js';
 import { problemsFromZod, type Problem } from './problem.js';
 import { applyOverrides, type ProfileLoader } from './profileLoader.js';
 import type { ResolvedDevice, Scenario } from './scenario.js';
 import { scenarioSchema, type ScenarioInput } from './schema.js';
-import { parseThreshold, type Threshold } from './threshold.js';
+import { parseThreshold, type Threshold } from '../notation/threshold.js';
 
 /** Where profile references resolve from. */
 export interface ResolveContext {

@@ -2,9 +2,9 @@
 // units converted (sizes in bytes, durations in integer ns, rates in bytes/s or packets/s),
 // and every device carrying its full resolved Profile.
 
-import type { Profile } from '../../device/profile.js';
+import type { Profile } from '../../device/profiles/profile.js';
 import type { ProfileOverrides } from './profileLoader.js';
-import type { Threshold } from './threshold.js';
+import type { Threshold } from '../notation/threshold.js';
 
 export interface ResolvedDevice {
   /** Device name, unique in the scenario. */

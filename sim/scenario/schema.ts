@@ -3,9 +3,9 @@
 // scenario (profiles attached, defaults filled) is typed in scenario.ts.
 
 import { z } from 'zod';
-import { capabilitiesSchema, costsSchema } from '../../device/profile.js';
-import { parseThreshold } from './threshold.js';
-import { describeFound, DURATION, PACKET_RATE, RATE, SIZE, unitField } from './units.js';
+import { capabilitiesSchema, costsSchema } from '../../device/profiles/profile.js';
+import { parseThreshold } from '../notation/threshold.js';
+import { describeFound, DURATION, PACKET_RATE, RATE, SIZE, unitField } from '../notation/units.js';
 
 const MiB = 1024 * 1024;
 

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { relative, isAbsolute } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { InputError } from '../inputError.js';
+import { InputError } from '../tool/inputError.js';
 import type { FieldPath } from './fieldPath.js';
 
 /** Largest input file accepted (scenario or profile). */

@@ -1,15 +1,15 @@
 // calibration.test.ts — the shipped profiles against the measured figures of DESIGN.md 2.5:
 // each check runs the mechanism (full runs, no formula) and compares with the published number.
 import { describe, expect, it } from 'vitest';
-import { runOnce } from '../../sim/run.js';
-import { scenario, GiB } from '../dataplane/helpers.js';
+import { simulateMigration } from '../../sim/testbed/simulateMigration.js';
+import { scenario, GiB } from '../sim/testbed/helpers.js';
 import type { PhaseSpan } from '../../metrics/result.js';
 import type { Scenario } from '../../sim/scenario/scenario.js';
 
 /** One run of `sc` with its profiles' figures themselves: no run-to-run jitter. */
 function runExact(sc: Scenario, keepEvents = false) {
   for (const d of sc.devices) d.profile = { ...d.profile, costs: { ...d.profile.costs, jitter: 0 } };
-  return runOnce({ scenario: sc, variant: 'calibration', params: {}, replication: 0, stream: 0, seed: 1 }, { keepEvents });
+  return simulateMigration({ scenario: sc, variant: 'calibration', params: {}, replication: 0, stream: 0, seed: 1 }, { keepEvents });
 }
 
 function destinationStart(phases: PhaseSpan[], device: string): { startNs: number; endNs: number; enableNs: number; replayNs: number } {

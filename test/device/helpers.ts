@@ -1,11 +1,12 @@
 // helpers.ts — test helpers for the device model: build a device on a fresh kernel, run a
 // process to completion, and tally the events it emitted (metrics count from events too).
 
-import { EventBus, type ModelEvent } from '../../sim/events.js';
+import { EventBus, type ModelEvent } from '../../sim/events/events.js';
 import { Kernel, type Proc } from '../../sim/kernel/index.js';
-import { createVdpaDevice } from '../../device/createVdpaDevice.js';
-import { HostMemory } from '../../device/hostMemory.js';
-import type { Profile } from '../../device/profile.js';
+import { buildDevice, type DeviceEnv } from '../../device/parents/vdpaDevAdd.js';
+import { VhostVdpa } from '../../device/vhost/vhostVdpa.js';
+import { HostMemory } from '../../device/shared/hostMemory.js';
+import type { Profile } from '../../device/profiles/profile.js';
 
 export const GiB = 1 << 30;
 export const MiB = 1 << 20;
@@ -50,8 +51,8 @@ export function setup(profile: Profile, opts: { queuePairs?: number; ramBytes?: 
   const ramBytes = opts.ramBytes ?? 4 * GiB;
   const m = hostMemory.map('pc.ram', ramHva, ramBytes, 'guestRam');
   if (!m.ok) throw new Error(m.reason);
-  const { device, fd } = createVdpaDevice({ kernel, bus, profile, name: 'vdpa0', queuePairs: opts.queuePairs ?? 1, hostMemory });
-  return { kernel, bus, tally, hostMemory, device, fd, ramHva, ramBytes };
+  const { device, added, fd } = openDevice({ kernel, bus, hostMemory }, profile, 'vdpa0', opts.queuePairs ?? 1);
+  return { kernel, bus, tally, hostMemory, device, added, fd, ramHva, ramBytes };
 }
 
 /** Runs `body` as a process until the kernel is idle; returns its value and the time it ended. */
@@ -60,4 +61,11 @@ export function run<T>(kernel: Kernel, body: Proc<T>): { value: T; t: number } {
   kernel.run();
   if (!p.done) throw new Error('process did not finish');
   return { value: p.result as T, t: kernel.now };
+}
+
+/** `vdpa dev add` and open of its vhost-vdpa fd: the device core (to probe DMA), the added device and the fd. */
+export function openDevice(env: DeviceEnv, profile: Profile, name: string, queuePairs: number) {
+  const b = buildDevice(env, profile, name, queuePairs);
+  if (!b.ok) throw new Error(b.reason);
+  return { device: b.value.core, added: b.value.device, fd: new VhostVdpa(env, b.value.device) };
 }

@@ -1,7 +1,7 @@
 // recorder.test.ts — counts by phase and device, downtime windows and probe gaps from events.
 import { describe, expect, it } from 'vitest';
 import { Subject } from 'rxjs';
-import type { ModelEvent } from '../../sim/events.js';
+import type { ModelEvent } from '../../sim/events/events.js';
 import { RunRecorder } from '../../metrics/recorder.js';
 
 function record(events: ModelEvent[]): RunRecorder {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chunked, documentPieces, findRuns, writeDocumentFile } from '../../metrics/resultText.js';
 import { readResultFile } from '../../metrics/resultFile.js';
-import { InputError } from '../../sim/inputError.js';
+import { InputError } from '../../sim/tool/inputError.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'results');
 

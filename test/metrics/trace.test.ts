@@ -1,7 +1,7 @@
 // trace.test.ts — Chrome trace conversion: tracks, complete events, instants, µs timestamps.
 
 import { describe, expect, it } from 'vitest';
-import type { ModelEvent } from '../../sim/events.js';
+import type { ModelEvent } from '../../sim/events/events.js';
 import { toChromeTrace } from '../../metrics/trace.js';
 
 const events: ModelEvent[] = [

@@ -1,7 +1,7 @@
 // iovaTree.test.ts — first-fit IOVA allocation, lookups and aliases (vhost-iova-tree semantics).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Access } from '../../device/uapi.js';
+import { Access } from '../../device/uapi/uapi.js';
 import { GuestMemory } from '../../vmm/guestMemory.js';
 import { VhostIovaTree, type IovaMapping } from '../../vmm/iovaTree.js';
 

@@ -1,13 +1,13 @@
 // netHarness.ts — a source host with one vDPA NIC and QEMU's vhost-vdpa net client on top, for
 // tests of the client's sequences (the CVQ replay is answered by a stand-in channel).
 
-import { EventBus } from '../../sim/events.js';
+import { EventBus } from '../../sim/events/events.js';
 import { Kernel, type Proc } from '../../sim/kernel/index.js';
-import { createVdpaDevice } from '../../device/createVdpaDevice.js';
-import { HostMemory } from '../../device/hostMemory.js';
-import type { Profile } from '../../device/profile.js';
-import { featureBit } from '../../device/uapi.js';
-import { ringAreaSizes } from '../../device/ring/ringSizes.js';
+import { openDevice } from '../device/helpers.js';
+import { HostMemory } from '../../device/shared/hostMemory.js';
+import type { Profile } from '../../device/profiles/profile.js';
+import { featureBit } from '../../device/uapi/uapi.js';
+import { ringAreaSizes } from '../../device/shared/ring/ringSizes.js';
 import { GuestMemory } from '../../vmm/guestMemory.js';
 import { QemuHeap } from '../../vmm/qemuHeap.js';
 import { TreeIovaAllocator } from '../../vmm/iovaAllocator.js';
@@ -36,7 +36,7 @@ export function netHarness(o: NetHarnessOptions) {
   const host = new HostMemory();
   for (const b of mem.value.blocks) host.map(b.idstr, b.hva, b.usedLength, 'guestRam');
   const qp = o.queuePairs ?? 1;
-  const { device, fd } = createVdpaDevice({ kernel, bus, profile: o.profile, name: 'src:net0', queuePairs: qp, hostMemory: host });
+  const { device, fd } = openDevice({ kernel, bus, hostMemory: host }, o.profile, 'src:net0', qp);
   const sizes = ringAreaSizes('split', 256);
   const net = new VhostVdpaNet(
     kernel,
@@ -50,21 +50,21 @@ export function netHarness(o: NetHarnessOptions) {
       strategies: { descGroup: false, iotlbPersist: false, earlyMap: false, batchMaps: false, ...o.strategies },
       svqSizes: { descBytes: sizes.descArea, driverAreaBytes: sizes.svqDriverArea, deviceAreaBytes: sizes.svqDeviceArea },
       cvqBufferBytes: 4096,
+      guestRingGpa: 0x100000,
     },
     mem.value.listenerSections(),
     () => new TreeIovaAllocator(new VhostIovaTree()),
     new QemuHeap(host),
   );
   const replayed: number[] = [];
-  net.cvqChannel = {
+  net.attachDataPath(null, {
     *sendAll(commands) {
       replayed.push(commands.length);
       yield commands.length * (o.cvqCommandNs ?? 1000);
       return { ok: true, value: commands.map(() => 0) };
     },
-  };
-  const ctrl = new NetCtrlState(qp);
-  ctrl.curQueuePairs = qp;
+  });
+  const ctrl = new NetCtrlState(qp, qp);
   /** Runs a process to completion and returns its value. */
   const run = <T>(body: Proc<T>): T => {
     const p = kernel.spawn(body);

@@ -1,10 +1,10 @@
 // precopy.test.ts — the pre-copy loop: hand-computed cases, the iteration cap, interleaving, scale.
 import { describe, expect, it } from 'vitest';
 import { Kernel, Rng } from '../../sim/kernel/index.js';
-import { EventBus, type ModelEvent } from '../../sim/events.js';
+import { EventBus, type ModelEvent } from '../../sim/events/events.js';
 import { GuestMemory, type GuestMemoryConfig } from '../../vmm/guestMemory.js';
 import { DirtyLog, type DirtyRange } from '../../vmm/dirtyLog.js';
-import { DirtyModel } from '../../vmm/dirtyModel.js';
+import { DirtyModel } from '../../sim/guest/dirtyModel.js';
 import { precopy, type PrecopyContext, type PrecopyIteration, type PrecopyPass, type PrecopyTotals } from '../../vmm/precopy.js';
 
 const GiB = 1024 ** 3;

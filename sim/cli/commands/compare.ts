@@ -7,10 +7,10 @@ import { readResultFile } from '../../../metrics/resultFile.js';
 import { documentsHdrLog } from '../../../metrics/hdrLogExport.js';
 import { writeOutputFile } from '../../../metrics/outputFile.js';
 import type { ResultDocument } from '../../../metrics/result.js';
-import { toolVersion } from '../version.js';
+import { toolVersion } from '../../tool/version.js';
 import { intFlag } from '../flags.js';
-import { planCampaign, resultDocument } from '../../campaign.js';
-import { executeCampaign } from '../../executor.js';
+import { planCampaign, resultDocument } from '../../campaign/campaign.js';
+import { executeCampaign } from '../../campaign/executor.js';
 
 /** A scenario file (YAML, or JSON that is not a result document) is run first. */
 function isScenarioFile(file: string): boolean {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
 import type { CliIo } from '../io.js';
-import { packageRoot } from '../version.js';
+import { packageRoot } from '../../tool/version.js';
 import { shippedProfiles } from '../../../device/profiles/index.js';
 
 /** Shipped scenario files with their descriptions. */

@@ -4,10 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError, type CliIo } from '../io.js';
-import { toolVersion } from '../version.js';
+import { toolVersion } from '../../tool/version.js';
 import { intFlag } from '../flags.js';
 import { expandScenario, loadScenarioFile, runPlan } from '../../scenario/index.js';
-import { runOnce } from '../../run.js';
+import { simulateMigration } from '../../testbed/simulateMigration.js';
 import { toChromeTrace } from '../../../metrics/trace.js';
 
 interface TraceFlags {
@@ -40,7 +40,7 @@ export function registerTraceCommand(program: Command, io: CliIo): void {
       );
       if (spec === undefined) throw new Error('run plan has no such run');
       const v = variants[vi];
-      const out = runOnce({ scenario: v.scenario, variant: v.id, params: v.params, replication: rep, stream: spec.stream, seed }, { keepEvents: true });
+      const out = simulateMigration({ scenario: v.scenario, variant: v.id, params: v.params, replication: rep, stream: spec.stream, seed }, { keepEvents: true });
       const trace = toChromeTrace(out.events ?? [], {
         title: `${sc.name}/${v.id} #${rep}`,
         metadata: { scenario: sc.name, variant: v.id, replication: rep, seed, file: loaded.file, hash: loaded.hash, tool: `svqsim ${toolVersion()}` },

@@ -1,0 +1,145 @@
+// createConfigOps.ts — picks a device's ops from its profile's capabilities, so a user-defined
+// profile (capabilities + costs only) gets the right behaviour: whole-map set_map (a software copy
+// of the IOTLB, or an MKEY memory region rebuilt by firmware when `mkeys`), or incremental
+// dma_map/dma_unmap; reset_map when the device can return to its initial map; suspend/resume and
+// a descriptor group when the device has them. Returns the ops and, for MKEY devices, the memory
+// regions (for tests and notes).
+
+import type { Proc } from '../../sim/kernel/index.js';
+import { CommonOps, resumeOp, suspendOp } from '../core/commonOps.js';
+import type { VdpaConfigOps } from '../core/configOps.js';
+import { OK, type Result } from '../uapi/errno.js';
+import type { VhostIotlb } from '../vhost/iotlb.js';
+import { Mlx5MemoryRegions } from './mlx5Mr.js';
+import { PAGE_SIZE } from '../shared/pinSet.js';
+import type { AccessMode } from '../uapi/uapi.js';
+import type { DeviceCore } from '../core/deviceCore.js';
+import type { VqWorker } from '../core/vqWorker.js';
+import { backendBit } from '../uapi/uapi.js';
+
+export function createConfigOps(dev: DeviceCore, worker: VqWorker): { ops: VdpaConfigOps; mr: Mlx5MemoryRegions | null } {
+  const ops = new CommonOps(dev, worker);
+  const o: VdpaConfigOps = ops;
+  const caps = dev.caps;
+  let mr: Mlx5MemoryRegions | null = null;
+  if (caps.dataDescGroup !== null) o.getVqDescGroup = (vq) => dev.vqDescGroup(vq);
+  if (caps.suspend) o.suspend = () => suspendOp(ops, dev, worker);
+  if (caps.resume) o.resume = () => resumeOp(ops, dev, worker);
+  // The device keeps its maps across a reset (the proposed VHOST_BACKEND_F_IOTLB_PERSIST).
+  if (caps.iotlbPersist) o.getBackendFeatures = () => backendBit('IOTLB_PERSIST');
+  if (caps.mapModel === 'setMap') {
+    if (caps.mkeys === true) mr = addMkeyMapOps(o, ops, dev);
+    else addCopyMapOps(o, ops, dev);
+  } else {
+    addDmaMapOps(o, ops, dev);
+  }
+  return { ops: o, mr };
+}
+
+/** Every ASID back to its initial map, without cost (software maps). */
+// eslint-disable-next-line require-yield -- an op is a process even when it takes no time
+function* resetSpaces(dev: DeviceCore): Proc<void> {
+  for (let asid = 0; asid < dev.caps.nas; asid++) dev.setSpace(asid, dev.initialSpace());
+}
+
+/** Copies the IOTLB into the device's map; on failure the device is left with an empty map (vdpa_sim). */
+function installCopy(dev: DeviceCore, asid: number, iotlb: VhostIotlb): Result {
+  const { iotlb: copy, result } = iotlb.copy(dev.caps.maxIotlbEntries);
+  if (!result.ok) {
+    copy.clear();
+    dev.setSpace(asid, { identity: false, iotlb: copy });
+    return result;
+  }
+  dev.setSpace(asid, { identity: false, iotlb: copy });
+  return OK;
+}
+
+/**
+ * Reset for devices whose map is software-held (no MKEYs): reset with CLEAN_MAP drops every
+ * ASID's map, and reset_map (when the device has it) returns one ASID to its initial map.
+ */
+function addSoftwareReset(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void {
+  ops.cleanMaps = () => resetSpaces(dev);
+  if (dev.caps.resetMap) {
+    // eslint-disable-next-line require-yield -- an op is a process even when it takes no time
+    o.resetMap = function* (asid: number): Proc<Result> {
+      dev.setSpace(asid, dev.initialSpace());
+      dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: 0, device: dev.name, asid, what: 'resetMap' });
+      return OK;
+    };
+  }
+}
+
+/** set_map as a software copy of the whole IOTLB (vdpa_sim). */
+function addCopyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void {
+  const c = dev.costs;
+  o.setMap = function* (asid: number, iotlb: VhostIotlb): Proc<Result> {
+    const t0 = dev.kernel.now;
+    yield c.setMapBaseNs + Math.round(Math.ceil(iotlb.bytes / PAGE_SIZE) * c.setMapPerPageNs);
+    const r = installCopy(dev, asid, iotlb);
+    dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'setMapRebuild', ranges: iotlb.count });
+    return r;
+  };
+  addSoftwareReset(o, ops, dev);
+}
+
+/**
+ * set_map as an MKEY memory region (mlx5). ASIDs used by a data-path group get an MR rebuild;
+ * an ASID used only by the CVQ group gets a software copy (mlx5 keeps the CVQ's IOTLB in software).
+ * The identity MR exists from device add in ASID 0 when the device starts with a 1:1 map.
+ */
+function addMkeyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): Mlx5MemoryRegions {
+  const mr = new Mlx5MemoryRegions(dev.kernel, dev.bus, dev.name, dev.costs, (ns) => dev.jittered(ns));
+  if (dev.caps.identityMapAtInit) mr.initIdentity(0);
+  o.setMap = function* (asid: number, iotlb: VhostIotlb): Proc<Result> {
+    if (dev.asidServesDataPath(asid)) {
+      yield* mr.rebuild(asid, iotlb);
+    } else {
+      const t0 = dev.kernel.now;
+      yield dev.costs.setMapBaseNs;
+      dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'setMapRebuild', mkeysCreated: 0, ranges: iotlb.count });
+    }
+    return installCopy(dev, asid, iotlb);
+  };
+  const restore = function* (asid: number): Proc<void> {
+    yield* mr.resetMap(asid, dev.caps.identityMapAtInit && asid === 0);
+    dev.setSpace(asid, dev.initialSpace());
+  };
+  ops.cleanMaps = function* () {
+    for (let asid = 0; asid < dev.caps.nas; asid++) yield* restore(asid);
+  };
+  if (dev.caps.resetMap) {
+    o.resetMap = function* (asid: number): Proc<Result> {
+      yield* restore(asid);
+      return OK;
+    };
+  }
+  return mr;
+}
+
+/** Incremental dma_map/dma_unmap (platform IOMMU or a device taking ranges one by one). */
+function addDmaMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void {
+  const c = dev.costs;
+  const cost = (pages: number, ranges: number): number => dev.jittered(ranges * c.dmaMapPerRangeNs + Math.round(pages * c.dmaMapPerPageNs));
+  const own = (asid: number): VhostIotlb => {
+    const s = dev.spaces[asid];
+    if (s.identity) dev.setSpace(asid, { identity: false, iotlb: s.iotlb });
+    return dev.spaces[asid].iotlb;
+  };
+  o.dmaMap = function* (asid: number, iova: number, size: number, uaddr: number, perm: AccessMode): Proc<Result> {
+    const t0 = dev.kernel.now;
+    yield cost(Math.ceil(size / PAGE_SIZE), 1);
+    const r = own(asid).add(iova, size, uaddr, perm);
+    dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'dmaMap', ranges: 1 });
+    return r;
+  };
+  o.dmaUnmap = function* (asid: number, iova: number, size: number): Proc<Result> {
+    const t0 = dev.kernel.now;
+    const gone = own(asid).del(iova, size);
+    const bytes = gone.reduce((s, r) => s + r.size, 0);
+    yield cost(Math.ceil(bytes / PAGE_SIZE), gone.length);
+    dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'dmaUnmap', ranges: gone.length });
+    return OK;
+  };
+  addSoftwareReset(o, ops, dev);
+}

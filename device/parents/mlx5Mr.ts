@@ -1,0 +1,177 @@
+// mlx5Mr.ts — the memory region (MR) of an on-chip-IOMMU device in the style of mlx5_vdpa
+// (drivers/vdpa/mlx5/core/mr.c): a set_map rebuilds the ASID's whole MR as one direct MKEY per
+// IOVA-contiguous, same-permission chunk of at most mkeyChunkBytes plus one indirect MKEY over
+// them. Direct MKEYs are created by parallel firmware commands limited by firmwareConcurrency;
+// the replaced MR's MKEYs are destroyed later in the background through the same firmware queue.
+
+import { Resource, allOf, type Proc, type Process } from '../../sim/kernel/index.js';
+import type { EventBus, MapWorkEvent } from '../../sim/events/events.js';
+import type { Kernel } from '../../sim/kernel/index.js';
+import type { VhostIotlb } from '../vhost/iotlb.js';
+import { PAGE_SIZE } from '../shared/pinSet.js';
+import type { Costs } from '../profiles/profile.js';
+
+/** Direct MKEYs a map needs: per run of IOVA-contiguous, same-permission ranges, ceil(run / chunk). */
+export function directMkeysFor(iotlb: VhostIotlb, chunkBytes: number): number {
+  let n = 0;
+  let runEnd = -1;
+  let runPerm = -1;
+  let runBytes = 0;
+  for (const r of iotlb) {
+    if (r.start === runEnd && r.value.perm === runPerm) {
+      runBytes += r.size;
+    } else {
+      if (runBytes > 0) n += Math.ceil(runBytes / chunkBytes);
+      runBytes = r.size;
+      runPerm = r.value.perm;
+    }
+    runEnd = r.start + r.size;
+  }
+  if (runBytes > 0) n += Math.ceil(runBytes / chunkBytes);
+  return n;
+}
+
+/** Outcome of one MR rebuild. */
+export interface MrRebuild {
+  /** MKEYs created for the new MR (direct + indirect). */
+  created: number;
+  /** MKEYs of the replaced MR queued for deferred destruction. */
+  retired: number;
+}
+
+export class Mlx5MemoryRegions {
+  /** Draws a firmware command's time for this run (the device's cost jitter). */
+  private readonly jittered: (ns: number) => number;
+  /** Simulation kernel. */
+  private readonly kernel: Kernel;
+  /** Event stream. */
+  private readonly bus: EventBus;
+  /** Device name for events. */
+  private readonly device: string;
+  /** Cost parameters. */
+  private readonly costs: Costs;
+  /** The firmware command queue: at most firmwareConcurrency commands in flight. */
+  readonly firmware: Resource;
+  /** Live MKEYs of the current MR of each ASID. */
+  private readonly live = new Map<number, number>();
+  /** MKEYs retired but not yet destroyed. */
+  pendingDestroy = 0;
+  /** Process names of the firmware submitters, built once per kind and index. */
+  private readonly names = new Map<string, string[]>();
+
+  constructor(kernel: Kernel, bus: EventBus, device: string, costs: Costs, jittered: (ns: number) => number = (ns) => ns) {
+    this.jittered = jittered;
+    this.kernel = kernel;
+    this.bus = bus;
+    this.device = device;
+    this.costs = costs;
+    this.firmware = new Resource(kernel, costs.firmwareConcurrency);
+  }
+
+  /** Live MKEYs of one ASID's MR. */
+  mkeys(asid: number): number {
+    return this.live.get(asid) ?? 0;
+  }
+
+  /** Reports MR work on `asid` that started at `t0` and ends now. */
+  private report(asid: number, what: MapWorkEvent['what'], t0: number, counts: Pick<MapWorkEvent, 'mkeysCreated' | 'mkeysDestroyed' | 'ranges'>): void {
+    const now = this.kernel.now;
+    this.bus.emit({ kind: 'mapWork', t: now, dur: now - t0, device: this.device, asid, what, ...counts });
+  }
+
+  /** One firmware command taking `ns`. */
+  private *command(ns: number): Proc<void> {
+    yield this.firmware.acquire();
+    try {
+      yield this.jittered(ns);
+    } finally {
+      this.firmware.release();
+    }
+  }
+
+  /**
+   * Runs `count` firmware commands of `ns` each, all issued at once, and waits for all: as many
+   * submitters as the firmware takes commands in flight, each issuing the next command when its
+   * previous one completes (the same schedule as one process per command, without spawning
+   * thousands of them for a terabyte-sized map). The submitters do what command() does, inline:
+   * this runs for every MKEY, and a generator per command is most of its allocation.
+   */
+  private *parallel(count: number, ns: number, what: string): Proc<void> {
+    if (count === 0) return;
+    let left = count;
+    const firmware = this.firmware;
+    const jittered = this.jittered;
+    function* submitter(): Proc<void> {
+      while (left > 0) {
+        left--;
+        yield firmware.acquire();
+        try {
+          yield jittered(ns);
+        } finally {
+          firmware.release();
+        }
+      }
+    }
+    const n = Math.min(count, this.costs.firmwareConcurrency);
+    const procs: Process<void>[] = new Array(n);
+    for (let i = 0; i < n; i++) procs[i] = this.kernel.spawn(submitter(), this.submitterName(what, i));
+    yield allOf(this.kernel, procs);
+  }
+
+  /** The name of submitter `i` of a kind of command. */
+  private submitterName(what: string, i: number): string {
+    let list = this.names.get(what);
+    if (list === undefined) this.names.set(what, (list = []));
+    return (list[i] ??= `${this.device}.${what}${i}`);
+  }
+
+  /**
+   * Builds a new MR for `asid` from `iotlb` and swaps it in: walk the map (setMapBaseNs +
+   * setMapPerPageNs per page), create the direct MKEYs in parallel, then the indirect one; the
+   * old MR's MKEYs are destroyed afterwards by a background process. An empty map builds no MR.
+   */
+  *rebuild(asid: number, iotlb: VhostIotlb): Proc<MrRebuild> {
+    const c = this.costs;
+    const t0 = this.kernel.now;
+    const pages = Math.ceil(iotlb.bytes / PAGE_SIZE);
+    yield c.setMapBaseNs + Math.round(pages * c.setMapPerPageNs);
+    const direct = directMkeysFor(iotlb, c.mkeyChunkBytes);
+    yield* this.parallel(direct, c.mkeyCreateNs, 'mkey');
+    const created = direct > 0 ? direct + 1 : 0;
+    if (direct > 0) yield* this.command(c.indirectMkeyNs);
+    const retired = this.mkeys(asid);
+    this.live.set(asid, created);
+    this.report(asid, 'setMapRebuild', t0, { mkeysCreated: created, ranges: iotlb.count });
+    if (retired > 0) this.kernel.spawn(this.destroyLater(asid, retired), `${this.device}.mrGc`);
+    return { created, retired };
+  }
+
+  /** Deferred destruction of a replaced MR (mlx5 frees old MRs off the set_map path). */
+  private *destroyLater(asid: number, count: number): Proc<void> {
+    this.pendingDestroy += count;
+    const t0 = this.kernel.now;
+    yield* this.parallel(count, this.costs.mkeyDestroyNs, 'mkeyDestroy');
+    this.pendingDestroy -= count;
+    this.report(asid, 'mrDestroy', t0, { mkeysDestroyed: count });
+  }
+
+  /**
+   * Returns `asid` to its initial MR (reset_map, or reset with CLEAN_MAP): destroys the current
+   * MKEYs synchronously and, for a device whose initial map is 1:1, creates the one MKEY of the
+   * identity (DMA) MR. Emits a resetMap MapWorkEvent.
+   */
+  *resetMap(asid: number, identity: boolean): Proc<void> {
+    const t0 = this.kernel.now;
+    const destroyed = this.mkeys(asid);
+    yield* this.parallel(destroyed, this.costs.mkeyDestroyNs, 'mkeyDestroy');
+    const created = identity ? 1 : 0;
+    if (identity) yield* this.command(this.costs.mkeyCreateNs);
+    this.live.set(asid, created);
+    this.report(asid, 'resetMap', t0, { mkeysCreated: created, mkeysDestroyed: destroyed });
+  }
+
+  /** Records the identity MR a device creates at device add (no time: before the run). */
+  initIdentity(asid: number): void {
+    this.live.set(asid, 1);
+  }
+}

@@ -1,0 +1,417 @@
+// vhostVdpa.ts — the host kernel's vhost-vdpa driver (drivers/vhost/vdpa.c) over a vDPA device,
+// reached only through its vdpa_config_ops: one open /dev/vhost-vdpa-N implementing VhostVdpaFd
+// with the kernel's rules and errno, the
+// vhost-side IOTLB of every ASID (what is mapped and pinned), IOTLB batching, and the choice
+// between whole-map set_map and per-range dma_map. Every call takes at least ioctlNs, is
+// serialised by the device mutex, and reports a MessageEvent when it completes.
+
+import { Resource, type Kernel, type Proc } from '../../sim/kernel/index.js';
+import type { EventBus } from '../../sim/events/events.js';
+import type { VdpaConfigOps, VdpaDevice } from '../core/configOps.js';
+import type { HostMemory } from '../shared/hostMemory.js';
+import { OK, err, ok, type Err, type Result } from '../uapi/errno.js';
+import { VhostIotlb, type IotlbRange } from './iotlb.js';
+import { PIN_CHUNK_PAGES, pageSpan } from '../shared/pinSet.js';
+import {
+  BackendFeature,
+  Status,
+  backendBit,
+  type AccessMode,
+  type IotlbMsg,
+  type MessageType,
+  type VhostVdpaFd,
+  type VringAddr,
+  type VringBase,
+} from '../uapi/uapi.js';
+
+/** Fields a MessageEvent may carry besides its type. */
+interface MsgInfo {
+  asid?: number;
+  iova?: number;
+  size?: number;
+}
+
+/** What the driver needs of the host: the clock, the event stream, and the opening process's memory (current->mm). */
+export interface VhostEnv {
+  kernel: Kernel;
+  bus: EventBus;
+  /** The VMM process's address space: what UPDATEs pin and map. */
+  hostMemory: HostMemory;
+}
+
+/** Every VHOST_BACKEND_F_* bit the driver knows (the kernel's accepted mask). */
+const KNOWN_BACKEND_BITS = Object.values(BackendFeature).reduce((m, b) => m | (1 << b), 0);
+
+export class VhostVdpa implements VhostVdpaFd {
+  /** Device name, for events. */
+  readonly name: string;
+  /** The vDPA device behind this fd. */
+  private readonly device: VdpaDevice;
+  /** Simulation kernel. */
+  private readonly kernel: Kernel;
+  /** Event stream. */
+  private readonly bus: EventBus;
+  /** The opening process's memory. */
+  private readonly mm: HostMemory;
+  /** The parent driver's ops. */
+  private readonly ops: VdpaConfigOps;
+  /** Backend features acked by SET_BACKEND_FEATURES. */
+  backendFeatures = 0;
+  /** vhost-side IOTLB per ASID: what userspace mapped (and vhost-vdpa pinned). */
+  readonly as: VhostIotlb[];
+  /** Between BATCH_BEGIN and BATCH_END. */
+  inBatch = false;
+  /** ASID of the open batch. */
+  batchAsid = 0;
+  /** The vhost device mutex: one ioctl at a time. */
+  private readonly mutex: Resource;
+
+  constructor(env: VhostEnv, device: VdpaDevice) {
+    this.name = device.name;
+    this.device = device;
+    this.kernel = env.kernel;
+    this.bus = env.bus;
+    this.mm = env.hostMemory;
+    this.ops = device.ops;
+    this.as = Array.from({ length: this.ops.nas }, () => new VhostIotlb(null));
+    this.mutex = new Resource(env.kernel, 1);
+  }
+
+  // --- capability helpers (vhost_vdpa_can_suspend, _has_desc_group, _has_persistent_map) ---
+
+  /** True when the backend feature was acked. */
+  has(name: keyof typeof BackendFeature): boolean {
+    return (this.backendFeatures & backendBit(name)) !== 0;
+  }
+
+  /** Maps survive reset: the parent offers IOTLB_PERSIST through get_backend_features. */
+  get persistentMap(): boolean {
+    return ((this.ops.getBackendFeatures?.() ?? 0) & backendBit('IOTLB_PERSIST')) !== 0;
+  }
+
+  /** Backend features offered by GET_BACKEND_FEATURES. */
+  offeredBackendFeatures(): number {
+    let f = backendBit('IOTLB_MSG_V2') | backendBit('IOTLB_BATCH') | backendBit('ENABLE_AFTER_DRIVER_OK');
+    if (this.ops.nas > 1) f |= backendBit('IOTLB_ASID');
+    if (this.ops.suspend) f |= backendBit('SUSPEND');
+    if (this.ops.resume) f |= backendBit('RESUME');
+    if (this.ops.getVqDescGroup) f |= backendBit('DESC_ASID');
+    if (this.persistentMap) f |= backendBit('IOTLB_PERSIST');
+    return f;
+  }
+
+  /** Runs one call: mutex, ioctlNs, body, MessageEvent with duration and errno. */
+  private *call<T>(type: MessageType, info: MsgInfo, body: () => Proc<Result<T>> | Result<T>): Proc<Result<T>> {
+    const k = this.kernel;
+    yield this.mutex.acquire();
+    const t0 = k.now;
+    let r: Result<T>;
+    try {
+      yield this.device.costs.ioctlNs;
+      const b = body();
+      r = 'ok' in b ? b : yield* b;
+    } finally {
+      this.mutex.release();
+    }
+    // One object shape for every message (absent fields undefined): no spread copies per call.
+    this.bus.emit({
+      kind: 'msg',
+      t: k.now,
+      dur: k.now - t0,
+      device: this.name,
+      type,
+      asid: info.asid,
+      iova: info.iova,
+      size: info.size,
+      errno: r.ok ? undefined : r.errno,
+    });
+    return r;
+  }
+
+  /** vhost_vdpa_vring_ioctl rejects an index >= nvqs with ENOBUFS. */
+  private vqCheck(vq: number): Err | null {
+    return Number.isInteger(vq) && vq >= 0 && vq < this.ops.nvqs ? null : err('ENOBUFS', `vq ${vq} >= nvqs ${this.ops.nvqs}`);
+  }
+
+  getFeatures(): Proc<Result<bigint>> {
+    return this.call('GET_FEATURES', {}, () => {
+      return ok(this.ops.getDeviceFeatures());
+    });
+  }
+
+  setFeatures(features: bigint): Proc<Result> {
+    return this.call('SET_FEATURES', {}, function* (this: VhostVdpa): Proc<Result> {
+      // Features cannot change once negotiated (vhost_vdpa_set_features: EBUSY).
+      if ((this.ops.getStatus() & Status.FEATURES_OK) !== 0) return err('EBUSY', 'features already negotiated (FEATURES_OK)');
+      return yield* this.ops.setDriverFeatures(features);
+    }.bind(this));
+  }
+
+  getBackendFeatures(): Proc<Result<number>> {
+    return this.call('GET_BACKEND_FEATURES', {}, () => {
+      return ok(this.offeredBackendFeatures());
+    });
+  }
+
+  /**
+   * VHOST_SET_BACKEND_FEATURES, checked in the kernel's order: bits the driver does not know
+   * EOPNOTSUPP; SUSPEND/RESUME on a device without the op EOPNOTSUPP; (model) IOTLB_ASID on a
+   * single-ASID device EOPNOTSUPP; DESC_ASID without IOTLB_ASID EINVAL; DESC_ASID on a device
+   * without get_vq_desc_group EOPNOTSUPP; IOTLB_PERSIST without persistent maps EOPNOTSUPP.
+   */
+  setBackendFeatures(features: number): Proc<Result> {
+    return this.call('SET_BACKEND_FEATURES', {}, () => {
+      const bit = (n: keyof typeof BackendFeature): boolean => (features & backendBit(n)) !== 0;
+      if ((features & ~KNOWN_BACKEND_BITS) !== 0) return err('EOPNOTSUPP', `unknown backend feature bits 0x${(features & ~KNOWN_BACKEND_BITS).toString(16)}`);
+      if (bit('SUSPEND') && !this.ops.suspend) return err('EOPNOTSUPP', 'device cannot suspend');
+      if (bit('RESUME') && !this.ops.resume) return err('EOPNOTSUPP', 'device cannot resume');
+      if (bit('IOTLB_ASID') && this.ops.nas <= 1) return err('EOPNOTSUPP', 'device has a single address space');
+      if (bit('DESC_ASID') && !bit('IOTLB_ASID')) return err('EINVAL', 'DESC_ASID requires IOTLB_ASID');
+      if (bit('DESC_ASID') && !this.ops.getVqDescGroup) return err('EOPNOTSUPP', 'device has no descriptor group');
+      if (bit('IOTLB_PERSIST') && !this.persistentMap) return err('EOPNOTSUPP', 'device cannot keep maps across reset');
+      this.backendFeatures = features;
+      return OK;
+    });
+  }
+
+  getVqsCount(): Proc<Result<number>> {
+    return this.call('GET_VQS_COUNT', {}, () => {
+      return ok(this.ops.nvqs);
+    });
+  }
+
+  getGroupNum(): Proc<Result<number>> {
+    return this.call('GET_GROUP_NUM', {}, () => {
+      return ok(this.ops.ngroups);
+    });
+  }
+
+  getAsNum(): Proc<Result<number>> {
+    return this.call('GET_AS_NUM', {}, () => {
+      return ok(this.ops.nas);
+    });
+  }
+
+  getVringGroup(vq: number): Proc<Result<number>> {
+    return this.call('GET_VRING_GROUP', {}, () => {
+      return this.vqCheck(vq) ?? ok(this.ops.getVqGroup(vq));
+    });
+  }
+
+  getVringDescGroup(vq: number): Proc<Result<number>> {
+    return this.call('GET_VRING_DESC_GROUP', {}, () => {
+      const bad = this.vqCheck(vq);
+      if (bad) return bad;
+      if (!this.ops.getVqDescGroup || !this.has('DESC_ASID')) return err('EOPNOTSUPP', 'DESC_ASID not negotiated');
+      return ok(this.ops.getVqDescGroup(vq));
+    });
+  }
+
+  /** EOPNOTSUPP unless IOTLB_ASID was acked (model rule: the kernel gates on the op); EINVAL out of range. */
+  setGroupAsid(group: number, asid: number): Proc<Result> {
+    return this.call('SET_GROUP_ASID', { asid }, function* (this: VhostVdpa): Proc<Result> {
+      if (!this.has('IOTLB_ASID')) return err('EOPNOTSUPP', 'IOTLB_ASID not negotiated');
+      return yield* this.ops.setGroupAsid(group, asid);
+    }.bind(this));
+  }
+
+  getStatus(): Proc<Result<number>> {
+    return this.call('GET_STATUS', {}, () => {
+      return ok(this.ops.getStatus());
+    });
+  }
+
+  /** Status 0 resets; clearing any bit otherwise is EINVAL (vhost_vdpa_set_status). */
+  setStatus(status: number): Proc<Result> {
+    return this.call('SET_STATUS', {}, function* (this: VhostVdpa): Proc<Result> {
+      if (status === 0) return yield* this.reset();
+      const old = this.ops.getStatus() & ~Status.DEVICE_NEEDS_RESET;
+      if ((old & ~status) !== 0) return err('EINVAL', `status 0x${status.toString(16)} clears bits of 0x${old.toString(16)} without a reset`);
+      return yield* this.ops.setStatus(status);
+    }.bind(this));
+  }
+
+  /**
+   * Reset (_compat_vdpa_reset): closes any batch and resets the device, with CLEAN_MAP unless
+   * IOTLB_PERSIST was acked, so the device drops its maps (an on-chip IOMMU returns to its initial
+   * map). The vhost-side IOTLB and its pins stay: they go with INVALIDATE (or close), and the next
+   * set_map of an ASID hands the device the whole vhost-side map again.
+   */
+  private *reset(): Proc<Result> {
+    this.inBatch = false;
+    const persist = this.has('IOTLB_PERSIST');
+    return yield* this.ops.reset({ cleanMap: !persist });
+  }
+
+  setVringNum(vq: number, num: number): Proc<Result> {
+    return this.call('SET_VRING_NUM', {}, function* (this: VhostVdpa): Proc<Result> {
+      return this.vqCheck(vq) ?? (yield* this.ops.setVqNum(vq, num));
+    }.bind(this));
+  }
+
+  setVringAddr(vq: number, addr: VringAddr): Proc<Result> {
+    return this.call('SET_VRING_ADDR', {}, function* (this: VhostVdpa): Proc<Result> {
+      return this.vqCheck(vq) ?? (yield* this.ops.setVqAddress(vq, addr));
+    }.bind(this));
+  }
+
+  setVringBase(vq: number, base: VringBase): Proc<Result> {
+    return this.call('SET_VRING_BASE', {}, function* (this: VhostVdpa): Proc<Result> {
+      return this.vqCheck(vq) ?? (yield* this.ops.setVqState(vq, base));
+    }.bind(this));
+  }
+
+  getVringBase(vq: number): Proc<Result<VringBase>> {
+    return this.call('GET_VRING_BASE', {}, () => {
+      return this.vqCheck(vq) ?? this.ops.getVqState(vq);
+    });
+  }
+
+  setVringKick(vq: number, _fd: number): Proc<Result> {
+    return this.call('SET_VRING_KICK', {}, () => {
+      return this.vqCheck(vq) ?? OK;
+    });
+  }
+
+  setVringCall(vq: number, _fd: number): Proc<Result> {
+    return this.call('SET_VRING_CALL', {}, () => {
+      return this.vqCheck(vq) ?? OK;
+    });
+  }
+
+  setVringEnable(vq: number, enable: boolean): Proc<Result> {
+    return this.call('SET_VRING_ENABLE', {}, function* (this: VhostVdpa): Proc<Result> {
+      return this.vqCheck(vq) ?? (yield* this.ops.setVqReady(vq, enable));
+    }.bind(this));
+  }
+
+  /** EOPNOTSUPP unless the device can suspend and SUSPEND was acked. */
+  suspend(): Proc<Result> {
+    return this.call('SUSPEND', {}, function* (this: VhostVdpa): Proc<Result> {
+      if (!this.ops.suspend || !this.has('SUSPEND')) return err('EOPNOTSUPP', 'SUSPEND not negotiated');
+      return yield* this.ops.suspend();
+    }.bind(this));
+  }
+
+  /** EOPNOTSUPP unless the device can resume and RESUME was acked. */
+  resume(): Proc<Result> {
+    return this.call('RESUME', {}, function* (this: VhostVdpa): Proc<Result> {
+      if (!this.ops.resume || !this.has('RESUME')) return err('EOPNOTSUPP', 'RESUME not negotiated');
+      return yield* this.ops.resume();
+    }.bind(this));
+  }
+
+  /** vhost_vdpa's kick handler (handle_vq_kick): the eventfd write reaches the parent's kick_vq. */
+  kick(vq: number): void {
+    this.ops.kickVq(vq);
+  }
+
+  /** The call eventfd (vhost_vdpa_setup_vq_irq): the parent's vq callback signals it. */
+  onCall(vq: number, handler: ((vq: number) => void) | null): void {
+    this.ops.setVqCb(vq, handler);
+  }
+
+  iotlbMsg(msg: IotlbMsg): Proc<Result> {
+    const type: MessageType =
+      msg.type === 'update' ? 'IOTLB_UPDATE' : msg.type === 'invalidate' ? 'IOTLB_INVALIDATE' : msg.type === 'batchBegin' ? 'IOTLB_BATCH_BEGIN' : 'IOTLB_BATCH_END';
+    const info: MsgInfo = msg.type === 'update' || msg.type === 'invalidate' ? { asid: msg.asid, iova: msg.iova, size: msg.size } : { asid: msg.asid };
+    return this.call(type, info, () => this.processIotlbMsg(msg));
+  }
+
+  /**
+   * vhost_vdpa_process_iotlb_msg: a non-zero ASID without IOTLB_ASID, an ASID >= nas, or a message
+   * for another ASID inside a batch is EINVAL.
+   */
+  private *processIotlbMsg(msg: IotlbMsg): Proc<Result> {
+    const asid = msg.asid;
+    if (asid !== 0 && !this.has('IOTLB_ASID')) return err('EINVAL', `ASID ${asid} without IOTLB_ASID`);
+    if (!Number.isInteger(asid) || asid < 0 || asid >= this.as.length) return err('EINVAL', `ASID ${asid} >= nas ${this.as.length}`);
+    if (this.inBatch && this.batchAsid !== asid) return err('EINVAL', `message for ASID ${asid} inside a batch for ASID ${this.batchAsid}`);
+    switch (msg.type) {
+      case 'update':
+        return yield* this.update(asid, msg.iova, msg.size, msg.uaddr, msg.perm);
+      case 'invalidate':
+        yield* this.unmap(asid, msg.iova, msg.size);
+        return OK;
+      case 'batchBegin':
+        this.batchAsid = asid;
+        this.inBatch = true;
+        return OK;
+      case 'batchEnd':
+        // The kernel ignores set_map's return value here: a failed rebuild leaves the device's map as the device left it.
+        if (this.inBatch && this.ops.setMap) yield* this.ops.setMap(asid, this.as[asid]);
+        this.inBatch = false;
+        return OK;
+    }
+  }
+
+  /** IOTLB UPDATE: EINVAL for an empty range, EEXIST on overlap, EFAULT for unmapped memory; pins, then maps. */
+  private *update(asid: number, iova: number, size: number, uaddr: number, perm: AccessMode): Proc<Result> {
+    const iotlb = this.as[asid];
+    if (!(size > 0)) return err('EINVAL', 'UPDATE of an empty range');
+    if (iotlb.intersecting(iova, size).length > 0) return err('EEXIST', `IOVA range [${iova}, ${iova + size}) already mapped in ASID ${asid}`);
+    const pinned = yield* this.pin(uaddr, size);
+    if (!pinned.ok) return pinned;
+    const added = iotlb.add(iova, size, uaddr, perm);
+    if (!added.ok) {
+      yield* this.unpinRanges([{ start: iova, size, value: { uaddr, perm } }]);
+      return added;
+    }
+    let r: Result = OK;
+    if (this.ops.dmaMap) r = yield* this.ops.dmaMap(asid, iova, size, uaddr, perm);
+    else if (this.ops.setMap && !this.inBatch) r = yield* this.ops.setMap(asid, iotlb);
+    if (!r.ok) yield* this.unmap(asid, iova, size);
+    return r;
+  }
+
+  /** Removes every vhost-side range intersecting [iova, iova+size), unpins it and tells the device. */
+  private *unmap(asid: number, iova: number, size: number): Proc<void> {
+    const gone = this.as[asid].del(iova, size);
+    yield* this.unpinRanges(gone);
+    if (this.ops.dmaUnmap) {
+      for (const r of gone) yield* this.ops.dmaUnmap(asid, r.start, r.size);
+    } else if (this.ops.setMap && !this.inBatch) {
+      yield* this.ops.setMap(asid, this.as[asid]);
+    }
+  }
+
+  /**
+   * Pins [uaddr, uaddr+size) (vhost_vdpa_pa_map → pin_user_pages): every page of the range is
+   * pinned by this call, pinPerChunkNs per 512 pages (pinColdPerChunkNs for pages not resident
+   * yet), even when another device (or alias) holds a pin on it already; host memory keeps the
+   * per-page counts. EFAULT outside any VMA.
+   */
+  private *pin(uaddr: number, size: number): Proc<Result> {
+    const k = this.kernel;
+    const t0 = k.now;
+    const mem = this.mm;
+    const cold = mem.covers(uaddr, size) ? mem.coldPages(uaddr, size) : 0;
+    const r = mem.pin(uaddr, size);
+    if (!r.ok) return r;
+    const [first, end] = pageSpan(uaddr, size);
+    const pages = end - first;
+    const c = this.device.costs;
+    const chunks = (n: number) => Math.ceil(n / PIN_CHUNK_PAGES);
+    // Resident pages cost the pin; cold ones are faulted in as well (pin_user_pages with FOLL_WRITE).
+    yield this.device.jittered(chunks(pages - cold) * c.pinPerChunkNs + chunks(cold) * (c.pinColdPerChunkNs ?? c.pinPerChunkNs));
+    if (cold > 0) mem.touch(uaddr, size);
+    this.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages });
+    return OK;
+  }
+
+  /** Unpins the pages of removed ranges (unpin_user_pages): unpinPerChunkNs per 512 pages. */
+  private *unpinRanges(ranges: IotlbRange[]): Proc<void> {
+    const k = this.kernel;
+    const t0 = k.now;
+    let pages = 0;
+    for (const r of ranges) {
+      this.mm.unpin(r.value.uaddr, r.size);
+      const [first, end] = pageSpan(r.value.uaddr, r.size);
+      pages += end - first;
+    }
+    if (pages > 0) {
+      yield this.device.jittered(Math.ceil(pages / PIN_CHUNK_PAGES) * this.device.costs.unpinPerChunkNs);
+      this.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages: -pages });
+    }
+  }
+}

@@ -1,0 +1,38 @@
+// worker.ts — a worker thread of the executor: runs the planned runs it is sent, one at a time,
+// replying with each record. It gets the main thread's plan (variants and runs) at start, so it
+// executes exactly that plan, whatever happens to the scenario files meanwhile.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { executePlanned, type PlannedRun } from './plannedRun.js';
+import type { Variant } from '../scenario/index.js';
+import type { RunRecord } from '../../metrics/result.js';
+
+/** What a worker is started with: the campaign's plan. */
+export interface WorkerInit {
+  variants: Variant[][];
+  runs: PlannedRun[];
+}
+
+/** Messages from a worker. */
+export type WorkerReply =
+  | { kind: 'ready' }
+  | { kind: 'done'; run: number; record: RunRecord | null }
+  | { kind: 'error'; run: number; message: string };
+
+function serve(): void {
+  const port = parentPort;
+  if (port === null) return;
+  const plan = workerData as WorkerInit;
+  port.on('message', (m: { run: number }) => {
+    try {
+      const record = executePlanned(plan, plan.runs[m.run]);
+      port.postMessage({ kind: 'done', run: m.run, record } satisfies WorkerReply);
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      port.postMessage({ kind: 'error', run: m.run, message: err.message } satisfies WorkerReply);
+    }
+  });
+  port.postMessage({ kind: 'ready' } satisfies WorkerReply);
+}
+
+serve();

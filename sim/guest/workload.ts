@@ -1,0 +1,368 @@
+// workload.ts — the traffic around one NIC: bulk traffic per queue pair (RX from the wire into
+// the device, TX from the guest) in bursts every BURST_NS, and a probe flow — a ping from the
+// wire on RX queue 0 every interval, answered by the guest on TX queue 0; a reply leaving the
+// device is a delivered probe, a ping the device could not take is a lost one. The observed
+// downtime is the longest gap between delivered probes (metrics/recorder.ts).
+//
+// Generation can be suspended and resumed on its time grid (bursts and probes keep their
+// phase). Dormant (vmm/detailWindows.ts): the steady state of a long pre-copy pass, with the probe
+// flow paused (ProbePauseEvents). Down: the NIC's device is stopped, so every frame is dropped and
+// every probe lost. Either way no kernel event runs meanwhile; at the resume the earlier skipped
+// bursts are accounted in aggregate (packets = rate × time) and the last ones — as many as it
+// takes to cycle the guest's buffer pools — are replayed at once through the real path, so the
+// device writes (and SVQ reports dirty) the very buffers it would have written, the guest queues
+// what it would have queued, and the rings stay consistent.
+
+import type { Kernel, QueuedEvent, Rng } from '../kernel/index.js';
+import type { EventBus } from '../events/events.js';
+import type { NetFrame } from '../../device/shared/netBuffers.js';
+import { GUEST_BUFFER_BYTES, type GuestNet } from './virtioNet.js';
+
+/** Shortest burst period of the bulk traffic. */
+export const BURST_NS = 100_000;
+/** Work items per direction a burst aims to carry (bounded work per burst, few bursts). */
+const ITEMS_PER_BURST = 4;
+/** Longest burst period (a slow flow still moves every millisecond). */
+export const MAX_BURST_NS = 1_000_000;
+/** Bytes of a probe ping and of its reply (ICMP echo over Ethernet). */
+export const PROBE_BYTES = 98;
+
+/** The network side of the device currently carrying the NIC (the machine switches it at switchover). */
+export interface WireIn {
+  /** Frames for RX vq `vq`; returns how many the device took. */
+  deliver(vq: number, count: number, len: number, packets: number, tag: number): number;
+}
+
+export interface WorkloadConfig {
+  kernel: Kernel;
+  bus: EventBus;
+  rng: Rng;
+  /** Device name in ProbeEvents. */
+  device: string;
+  queuePairs: number;
+  traffic: { packetsPerSecond: number; packetSize: number; rxFraction: number } | null;
+  probe: { interval: number } | null;
+  guest: GuestNet;
+  wire: WireIn;
+}
+
+/** Generating; asleep through a steady state; suspended while the NIC's device is stopped. */
+export type WorkloadMode = 'live' | 'dormant' | 'down';
+
+/** What suspended stretches carried, accounted in aggregate rather than burst by burst. */
+export interface WorkloadAggregate {
+  /** Bursts skipped and not replayed. */
+  bursts: number;
+  /** Packets those bursts carried (dormant) or that were dropped (down), per direction. */
+  rxPackets: number;
+  txPackets: number;
+  droppedPackets: number;
+  /** Probes sent while down (all lost), and probe slots skipped while the flow was paused. */
+  probesLost: number;
+  probesPaused: number;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Number of grid points first + j·period (j ≥ 0) strictly before `before`. */
+function gridPointsBefore(first: number, period: number, before: number): number {
+  return first >= before ? 0 : Math.ceil((before - first) / period);
+}
+
+export class Workload {
+  /** Static configuration. */
+  private readonly cfg: WorkloadConfig;
+  /** Fractional RX and TX packets carried to the next burst, per queue pair. */
+  private readonly rxAcc: Float64Array;
+  private readonly txAcc: Float64Array;
+  /** Packets in one work item (one pool buffer). */
+  private readonly perItem: number;
+  /** Running (between start and stop). */
+  private active = false;
+  /** Simulated time after which nothing more is generated. */
+  private endAt = Number.POSITIVE_INFINITY;
+  /** Next probe sequence number. */
+  private nextProbe = 1;
+  /** Probes sent and delivered. */
+  probesSent = 0;
+  probesDelivered = 0;
+  /** Pings the guest answered, by tag, awaiting the reply on the wire. */
+  private readonly answered = new Set<number>();
+  /** Bulk frames dropped: RX at the device, TX in the guest (no buffer or ring slot). */
+  droppedFrames = 0;
+  private readonly burstFn: () => void;
+  private readonly probeFn: () => void;
+  private readonly trySleepFn: () => void;
+  /** Burst period: long enough for ITEMS_PER_BURST work items per direction, within [BURST_NS, MAX_BURST_NS]. */
+  readonly burstNs: number;
+  /** The last stretch of a suspension replayed at its resume: long enough for the bursts and the pings to cycle every pool of guest buffers. */
+  private readonly replayNs: number;
+  /**
+   * Period of the burst and probe grids together (a common multiple, 0 when none is short
+   * enough): skipping whole periods keeps the order of frames into the RX rings unchanged.
+   */
+  private readonly gridNs: number;
+  /** Generating, dormant or down. */
+  private state: WorkloadMode = 'live';
+  /** Dormancy was asked for and waits for a clean point of the rings. */
+  private sleepWanted = false;
+  /** The pending retry of a dormancy that found the rings busy. */
+  private sleepRetry: QueuedEvent | null = null;
+  /** The next burst and probe: their event while live, their grid time always. */
+  private burstEv: QueuedEvent | null = null;
+  private burstAt = Number.POSITIVE_INFINITY;
+  private probeEv: QueuedEvent | null = null;
+  private probeAt = Number.POSITIVE_INFINITY;
+  /** What suspended stretches carried. */
+  readonly aggregate: WorkloadAggregate = { bursts: 0, rxPackets: 0, txPackets: 0, droppedPackets: 0, probesLost: 0, probesPaused: 0 };
+
+  constructor(cfg: WorkloadConfig) {
+    this.cfg = cfg;
+    this.rxAcc = new Float64Array(cfg.queuePairs);
+    this.txAcc = new Float64Array(cfg.queuePairs);
+    const size = cfg.traffic?.packetSize ?? 1500;
+    this.perItem = Math.max(1, Math.floor(GUEST_BUFFER_BYTES / size));
+    const t = cfg.traffic;
+    const slowest = t === null ? 0 : t.packetsPerSecond * Math.min(t.rxFraction, 1 - t.rxFraction || 1);
+    const fill = slowest > 0 ? Math.ceil((ITEMS_PER_BURST * this.perItem * 1e9) / slowest) : BURST_NS;
+    this.burstNs = Math.min(MAX_BURST_NS, Math.max(BURST_NS, fill));
+    this.burstFn = () => this.burst();
+    this.probeFn = () => this.probe();
+    this.trySleepFn = () => this.trySleep();
+    // A burst moves at least one buffer per direction that has a packet in it (below one packet
+    // per burst, one buffer every 1/packets bursts); a ping moves one RX buffer of queue 0.
+    const pool = cfg.guest.perQueue;
+    const perBurst = t === null || t.packetsPerSecond <= 0 ? 0 : (t.packetsPerSecond * this.burstNs) / 1e9;
+    const rates = [t?.rxFraction ?? 0, 1 - (t?.rxFraction ?? 0)].map((f) => perBurst * f).filter((r) => r > 0);
+    const burstsNs = rates.length === 0 ? 0 : Math.ceil(pool / Math.min(1, ...rates)) * this.burstNs;
+    const pingsNs = cfg.probe === null ? 0 : pool * cfg.probe.interval;
+    this.replayNs = Math.max(burstsNs, pingsNs);
+    const periods = [rates.length > 0 ? this.burstNs : 0, cfg.probe?.interval ?? 0].filter((x) => x > 0);
+    const common = periods.reduce((a, b) => (a / gcd(a, b)) * b, periods[0] ?? 0);
+    this.gridNs = common <= this.replayNs ? common : 0;
+    cfg.guest.setOnProbe((tag) => {
+      this.answered.add(tag);
+      cfg.guest.sendTx(0, 1, PROBE_BYTES, 1, tag);
+    });
+  }
+
+  /** Generating, dormant or down. */
+  get mode(): WorkloadMode {
+    return this.state;
+  }
+
+  /** Starts the flows (the NIC is up). */
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    const k = this.cfg.kernel;
+    if (this.cfg.traffic !== null && this.cfg.traffic.packetsPerSecond > 0) this.scheduleBurst(k.now + this.burstNs);
+    const p = this.cfg.probe;
+    if (p !== null) this.scheduleProbe(k.now + this.cfg.rng.int(1, p.interval));
+  }
+
+  private scheduleBurst(at: number): void {
+    this.burstAt = at;
+    this.burstEv = this.cfg.kernel.at(at, this.burstFn);
+  }
+
+  private scheduleProbe(at: number): void {
+    this.probeAt = at;
+    this.probeEv = this.cfg.kernel.at(at, this.probeFn);
+  }
+
+  /** Takes the pending burst and probe off the kernel; their grid times stay. */
+  private suspendEvents(): void {
+    const k = this.cfg.kernel;
+    if (this.burstEv !== null) k.cancel(this.burstEv);
+    if (this.probeEv !== null) k.cancel(this.probeEv);
+    this.burstEv = null;
+    this.probeEv = null;
+  }
+
+  /**
+   * Goes dormant as soon as the rings are at a clean point (now, or at a later burst period):
+   * no bursts, no probes, no kernel events until wake(). The probe flow pauses.
+   */
+  sleep(): void {
+    if (!this.active || this.state !== 'live') return;
+    this.sleepWanted = true;
+    this.trySleep();
+  }
+
+  private trySleep(): void {
+    this.sleepRetry = null;
+    if (!this.sleepWanted || this.state !== 'live') return;
+    const k = this.cfg.kernel;
+    if (k.now > this.endAt) return;
+    if (!this.cfg.guest.quiescent()) {
+      this.sleepRetry = k.after(this.burstNs, this.trySleepFn);
+      return;
+    }
+    this.sleepWanted = false;
+    this.state = 'dormant';
+    this.suspendEvents();
+    if (this.cfg.probe !== null) this.cfg.bus.emit({ kind: 'probePause', t: k.now, device: this.cfg.device, edge: 'pause' });
+  }
+
+  /** Ends dormancy (or a dormancy still waiting for its clean point): accounts it and resumes. */
+  wake(): void {
+    this.sleepWanted = false;
+    if (this.sleepRetry !== null) this.cfg.kernel.cancel(this.sleepRetry);
+    this.sleepRetry = null;
+    if (this.state !== 'dormant') return;
+    if (this.cfg.probe !== null) this.cfg.bus.emit({ kind: 'probePause', t: this.cfg.kernel.now, device: this.cfg.device, edge: 'resume' });
+    this.resume('dormant');
+  }
+
+  /** The NIC's device stopped: nothing can be carried until up(); frames are dropped, probes lost. */
+  down(): void {
+    if (!this.active) return;
+    if (this.state === 'dormant') this.wake();
+    this.sleepWanted = false;
+    if (this.state !== 'live') return;
+    this.state = 'down';
+    this.suspendEvents();
+  }
+
+  /** The NIC's device started again. */
+  up(): void {
+    if (this.state === 'down') this.resume('down');
+  }
+
+  /**
+   * Back to live at now. Of the skipped bursts and probes, about the last `replayNs` are
+   * replayed now in their order (a probe as the ping frame it would have put into an RX buffer,
+   * not answered: it is not a probe of the flow), the earlier bursts accounted in aggregate —
+   * whole periods of the grids where there is one, so the frames replayed follow on from the
+   * last ones before the suspension as they would have, and the next ones after it follow on
+   * from them. Skipped probes were lost (down) or not sent (dormant, the flow paused).
+   */
+  private resume(from: 'dormant' | 'down'): void {
+    const k = this.cfg.kernel;
+    this.state = 'live';
+    const until = Math.min(k.now, this.endAt + 1);
+    const t = this.cfg.traffic;
+    const p = this.cfg.probe;
+    const bursts = t === null ? 0 : gridPointsBefore(this.burstAt, this.burstNs, until);
+    const pings = p === null ? 0 : gridPointsBefore(this.probeAt, p.interval, until);
+    let b: number;
+    let q: number;
+    if (this.gridNs > 0) {
+      const first = Math.min(bursts > 0 ? this.burstAt : Number.POSITIVE_INFINITY, pings > 0 && p !== null ? this.probeAt : Number.POSITIVE_INFINITY);
+      const skip = first === Number.POSITIVE_INFINITY ? 0 : Math.max(0, Math.floor((until - first - this.replayNs) / this.gridNs)) * this.gridNs;
+      b = Math.min(bursts, skip / this.burstNs);
+      q = p === null ? 0 : Math.min(pings, skip / p.interval);
+    } else {
+      const replayFrom = until - this.replayNs;
+      b = t === null ? 0 : Math.min(bursts, gridPointsBefore(this.burstAt, this.burstNs, replayFrom));
+      q = p === null ? 0 : Math.min(pings, gridPointsBefore(this.probeAt, p.interval, replayFrom));
+    }
+    if (t !== null && b > 0) {
+      const per = (t.packetsPerSecond * this.burstNs) / 1e9;
+      const rx = b * per * t.rxFraction * this.cfg.queuePairs;
+      const tx = b * per * (1 - t.rxFraction) * this.cfg.queuePairs;
+      this.aggregate.bursts += b;
+      if (from === 'dormant') {
+        this.aggregate.rxPackets += rx;
+        this.aggregate.txPackets += tx;
+      } else {
+        this.aggregate.droppedPackets += rx + tx;
+      }
+    }
+    // Replay in time order (a burst before a ping at the same time).
+    while (b < bursts || q < pings) {
+      const bt = b < bursts ? this.burstAt + b * this.burstNs : Number.POSITIVE_INFINITY;
+      const pt = p !== null && q < pings ? this.probeAt + q * p.interval : Number.POSITIVE_INFINITY;
+      if (bt <= pt) {
+        this.carry();
+        b++;
+      } else {
+        this.cfg.wire.deliver(0, 1, PROBE_BYTES, 1, 0);
+        q++;
+      }
+    }
+    if (t !== null && this.burstAt !== Number.POSITIVE_INFINITY && k.now <= this.endAt) {
+      this.scheduleBurst(Math.max(this.burstAt + bursts * this.burstNs, k.now));
+    }
+    if (p !== null && this.probeAt !== Number.POSITIVE_INFINITY) {
+      if (from === 'down') {
+        this.nextProbe += pings;
+        this.probesSent += pings;
+        this.aggregate.probesLost += pings;
+        if (pings > 0) this.cfg.bus.emit({ kind: 'probe', t: k.now, device: this.cfg.device, delivered: false, count: pings });
+      } else {
+        this.aggregate.probesPaused += pings;
+      }
+      if (k.now <= this.endAt) this.scheduleProbe(Math.max(this.probeAt + pings * p.interval, k.now));
+    }
+  }
+
+  /** Stops generating at simulated time `t` at the latest. */
+  stopBy(t: number): void {
+    this.endAt = Math.min(this.endAt, t);
+  }
+
+  /** A frame left the device on TX vq `vq`. */
+  transmitted(_vq: number, frame: NetFrame | undefined): void {
+    if (frame === undefined || frame.tag === 0) return;
+    if (!this.answered.delete(frame.tag)) return;
+    this.probesDelivered++;
+    this.cfg.bus.emit({ kind: 'probe', t: this.cfg.kernel.now, device: this.cfg.device, delivered: true });
+  }
+
+  private burst(): void {
+    const k = this.cfg.kernel;
+    this.burstEv = null;
+    this.burstAt = Number.POSITIVE_INFINITY;
+    if (this.cfg.traffic === null || k.now > this.endAt) return;
+    this.carry();
+    this.scheduleBurst(k.now + this.burstNs);
+  }
+
+  /** One burst's packets, per queue pair and direction. */
+  private carry(): void {
+    const t = this.cfg.traffic;
+    if (t === null) return;
+    const per = (t.packetsPerSecond * this.burstNs) / 1e9;
+    const size = t.packetSize;
+    for (let q = 0; q < this.cfg.queuePairs; q++) {
+      this.rxAcc[q] += per * t.rxFraction;
+      this.txAcc[q] += per * (1 - t.rxFraction);
+      const rx = Math.floor(this.rxAcc[q]);
+      const tx = Math.floor(this.txAcc[q]);
+      this.rxAcc[q] -= rx;
+      this.txAcc[q] -= tx;
+      if (rx > 0) this.items(rx, size, (count, len, packets) => count - this.cfg.wire.deliver(2 * q, count, len, packets, 0));
+      if (tx > 0) this.items(tx, size, (count, len, packets) => count - this.cfg.guest.sendTx(q, count, len, packets, 0));
+    }
+  }
+
+  /** Splits `packets` into full work items and one partial item; `send` returns frames dropped. */
+  private items(packets: number, size: number, send: (count: number, len: number, packets: number) => number): void {
+    const full = Math.floor(packets / this.perItem);
+    const rest = packets - full * this.perItem;
+    const itemLen = Math.min(GUEST_BUFFER_BYTES, this.perItem * size);
+    let dropped = 0;
+    if (full > 0) dropped += send(full, itemLen, this.perItem);
+    if (rest > 0) dropped += send(1, Math.min(GUEST_BUFFER_BYTES, rest * size), rest);
+    this.droppedFrames += dropped;
+  }
+
+  private probe(): void {
+    const k = this.cfg.kernel;
+    const p = this.cfg.probe;
+    this.probeEv = null;
+    this.probeAt = Number.POSITIVE_INFINITY;
+    if (p === null || k.now > this.endAt) return;
+    const tag = this.nextProbe++;
+    this.probesSent++;
+    if (this.cfg.wire.deliver(0, 1, PROBE_BYTES, 1, tag) === 0) {
+      this.cfg.bus.emit({ kind: 'probe', t: k.now, device: this.cfg.device, delivered: false });
+    }
+    this.scheduleProbe(k.now + p.interval);
+  }
+}

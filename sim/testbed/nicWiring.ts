@@ -1,0 +1,345 @@
+// nicWiring.ts — the machine around one NIC: the guest driver, the source and destination QEMU
+// data paths (shadow virtqueues, the CVQ channel) over their devices, the network feeding
+// whichever device carries the NIC, and the invariant checks. It routes the guest's kicks and
+// the devices' calls for the mode of each start (passthrough: host notifiers straight to the
+// device; SVQ: through QEMU), and follows the ring indices across the SVQ switch and switchover.
+// Through a long pre-copy pass the workload sleeps except in the pass's last window, and while
+// the NIC's device is stopped it is suspended (detailWindows.ts, sim/guest/workload.ts).
+
+import type { Kernel, QueuedEvent, Rng } from '../kernel/index.js';
+import type { EventBus } from '../events/events.js';
+import type { ResolvedDevice, Scenario } from '../scenario/scenario.js';
+import type { AddedDevice } from '../../device/parents/vdpaDevAdd.js';
+import type { HostMemory } from '../../device/shared/hostMemory.js';
+import { err, OK, type Result } from '../../device/uapi/errno.js';
+import type { VringBase } from '../../device/uapi/uapi.js';
+import type { VhostVdpaNet } from '../../vmm/vhostVdpaNet.js';
+import type { NetCtrlState } from '../../vmm/cvqState.js';
+import type { DirtyRange } from '../../vmm/dirtyLog.js';
+import { PAGE_SIZE, type GuestMemory } from '../../vmm/guestMemory.js';
+import { ShadowVirtqueue } from '../../vmm/shadowVirtqueue.js';
+import { CvqChannelImpl } from '../../vmm/cvqChannel.js';
+import { defaultVmmCosts, type VmmCosts } from '../../vmm/vmmCosts.js';
+import type { PrecopyPass } from '../../vmm/precopy.js';
+import { GuestNet, nicCommands } from '../guest/virtioNet.js';
+import { Workload } from '../guest/workload.js';
+import { InvariantLog } from './invariants.js';
+import { dormantSpan, observeNs, type DetailMode } from './detailWindows.js';
+
+/** One host's side of the NIC as the testbed built it. */
+export interface NicOnHost {
+  dev: AddedDevice;
+  net: VhostVdpaNet;
+  /** The host's QEMU process memory. */
+  host: HostMemory;
+}
+
+export interface NicWiringInput {
+  kernel: Kernel;
+  bus: EventBus;
+  rng: Rng;
+  device: ResolvedDevice;
+  scenario: Scenario;
+  src: NicOnHost;
+  dst: NicOnHost;
+  ctrl: NetCtrlState;
+  memory: GuestMemory;
+  costs?: VmmCosts;
+  /** A fault is part of the experiment: FaultEvents are not invariant violations. */
+  expectFaults?: boolean;
+  /** 'windows' (default): detail only in observation windows; 'full': every burst and probe in detail. */
+  detail?: DetailMode;
+}
+
+export interface NicWiring {
+  /** Guest ranges devices wrote, as SVQ saw them, since the previous call. */
+  deviceDirty(): Iterable<DirtyRange>;
+  onSwitchover(edge: 'sourceStopped' | 'destinationStarted'): void;
+  /** A pre-copy pass starts: sleep through it but for its last window. */
+  onPrecopyPass(pass: PrecopyPass): void;
+  /** Final checks; the run's invariant counts. */
+  finish(): { checked: number; violations: string[] };
+  /** The migration ended (done or failed): the traffic stops after a short tail. */
+  halt(): void;
+  /** For tests and traces. */
+  readonly guest: GuestNet;
+  readonly workload: Workload;
+  readonly log: InvariantLog;
+  readonly src: HostSide;
+  readonly dst: HostSide;
+}
+
+/** One host's QEMU data path for the NIC. */
+export interface HostSide {
+  readonly role: 'src' | 'dst';
+  readonly dev: AddedDevice;
+  readonly net: VhostVdpaNet;
+  readonly host: HostMemory;
+  /** One SVQ per vq (the CVQ's carries the channel's hook). */
+  readonly svqs: ShadowVirtqueue[];
+  readonly channel: CvqChannelImpl;
+}
+
+/** Lingering traffic after the destination starts, so the last gap closes. */
+const TAIL_NS = 20_000_000;
+
+const baseOf = (bases: readonly VringBase[], vq: number): VringBase => bases[vq] ?? { lastAvailIdx: 0 };
+
+class NicPath implements NicWiring {
+  /** The run's inputs for this NIC. */
+  private readonly input: NicWiringInput;
+  /** QEMU-side costs (CVQ poll). */
+  private readonly costs: VmmCosts;
+  /** Virtqueues of the NIC (2 per pair + CVQ) and the CVQ's index. */
+  private readonly nvq: number;
+  private readonly cvq: number;
+  /** Detail only in observation windows (else every burst in detail). */
+  private readonly windows: boolean;
+  readonly log: InvariantLog;
+  readonly guest: GuestNet;
+  readonly workload: Workload;
+  readonly src: HostSide;
+  readonly dst: HostSide;
+  /** The side whose device carries the NIC now (null before the first start). */
+  private current: HostSide | null = null;
+  /** Starts seen per side (0 before the first). */
+  private readonly starts = new Map<HostSide, number>();
+  /** Pages the device wrote, by buffer start: bounded by the buffer pool. */
+  private dirty = new Map<number, number>();
+  /** The planned sleep and wake of the current pass. */
+  private planned: QueuedEvent[] = [];
+  /** DMA faults seen on this NIC's devices. */
+  private faults = 0;
+
+  constructor(input: NicWiringInput) {
+    this.input = input;
+    const { kernel, memory } = input;
+    const d = input.device;
+    this.costs = input.costs ?? defaultVmmCosts;
+    this.log = new InvariantLog(() => kernel.now);
+    this.nvq = 2 * d.queuePairs + 1;
+    this.cvq = this.nvq - 1;
+    this.windows = (input.detail ?? 'windows') === 'windows';
+    const violation = (o: string, m: string): void => this.log.violation(o, m);
+    this.guest = new GuestNet({
+      name: `guest:${d.name}`,
+      queuePairs: d.queuePairs,
+      queueSize: d.queueSize,
+      layout: d.ring,
+      inOrder: d.inOrder,
+      partialOrder: d.partialOrder,
+      vringAddr: (vq) => input.src.net.guestVringAddr(vq),
+      memory,
+      hosts: [input.src.host, input.dst.host],
+      violation,
+    });
+    this.workload = new Workload({
+      kernel,
+      bus: input.bus,
+      rng: input.rng,
+      device: d.name,
+      queuePairs: d.queuePairs,
+      traffic: input.scenario.workload.traffic,
+      probe: input.scenario.workload.probe,
+      guest: this.guest,
+      wire: { deliver: (vq, count, len, packets, tag) => (this.current === null ? 0 : this.current.dev.port.receive(vq, count, len, packets, tag)) },
+    });
+    this.src = this.makeSide('src', input.src);
+    this.dst = this.makeSide('dst', input.dst);
+    const names = new Set([input.src.dev.name, input.dst.dev.name]);
+    input.bus.stream.subscribe((e) => {
+      if (e.kind !== 'fault' || !names.has(e.device)) return;
+      this.faults++;
+      if (!input.expectFaults) this.log.violation(`${e.device} vq${e.vq}`, `DMA fault: ${e.reason}`);
+    });
+    this.guest.setOnReap((ring) => this.log.usedForward(ring));
+  }
+
+  /** QEMU's data path on one host: the CVQ channel, one SVQ per vq, hooked into the net client. */
+  private makeSide(role: 'src' | 'dst', nic: NicOnHost): HostSide {
+    const { kernel, memory, ctrl } = this.input;
+    const { dev, net, host } = nic;
+    const violation = (o: string, m: string): void => this.log.violation(o, m);
+    const markDirty = (gpa: number, len: number): void => {
+      const prev = this.dirty.get(gpa);
+      if (prev === undefined || prev < len) this.dirty.set(gpa, len);
+    };
+    const channel = new CvqChannelImpl({
+      name: `${net.cfg.name} cvq`,
+      kernel,
+      fd: net.fd,
+      hostMemory: host,
+      ctrl,
+      buffers: () => ({ out: net.cvqBufs[0], status: net.cvqBufs[1], bytes: PAGE_SIZE }),
+      gpaToHva: (gpa) => memory.gpaToHva(gpa),
+      pollNs: this.costs.cvqPollNs,
+      violation,
+    });
+    const svqs: ShadowVirtqueue[] = [];
+    for (let vq = 0; vq < this.nvq; vq++) {
+      svqs.push(
+        new ShadowVirtqueue({
+          vq,
+          name: `${net.cfg.name} vq${vq}`,
+          guest: this.guest.rings[vq],
+          fd: net.fd,
+          hostMemory: host,
+          areas: () => {
+            const s = net.svqs[vq];
+            return { driver: s.hva.driver, driverBytes: net.cfg.svqSizes.driverAreaBytes, device: s.hva.device, deviceBytes: net.cfg.svqSizes.deviceAreaBytes };
+          },
+          translateAddr: (gpa) => net.listener.iovaOf(gpa),
+          notifyGuest: (v) => this.guest.interrupt(v),
+          markDirty,
+          violation,
+          hook: vq === this.cvq ? channel : undefined,
+        }),
+      );
+    }
+    channel.bindSvq(svqs[this.cvq]);
+    const side: HostSide = { role, dev, net, host, svqs, channel };
+    this.starts.set(side, 0);
+    net.attachDataPath({ started: (svq, bases) => this.started(side, svq, bases), stopped: (bases) => this.stopped(side, bases) }, channel);
+    dev.port.connect({ transmit: (vq, frame) => this.workload.transmitted(vq, frame) });
+    return side;
+  }
+
+  /** After DRIVER_OK, before any vq is enabled: start the shadow vrings and route notifications. */
+  private started(side: HostSide, svq: boolean, bases: readonly VringBase[]): Result {
+    const starts = (this.starts.get(side) ?? 0) + 1;
+    this.starts.set(side, starts);
+    this.current = side;
+    const cvq = this.cvq;
+    const c = side.svqs[cvq].start(baseOf(bases, cvq), false);
+    if (!c.ok) return c;
+    for (let vq = 0; vq < cvq; vq++) {
+      if (svq) {
+        const r = side.svqs[vq].start(baseOf(bases, vq));
+        if (!r.ok) return r;
+        this.log.passed();
+      } else {
+        this.startPassthrough(side, vq, bases);
+      }
+    }
+    this.guest.setNotify(
+      svq
+        ? (vq) => side.svqs[vq].guestKick()
+        : (vq) => {
+            if (vq === cvq) side.svqs[cvq].guestKick();
+            else side.net.fd.kick(vq);
+          },
+    );
+    if (side.role === 'src' && starts === 1) {
+      // Boot: the guest driver runs once the device is up, then configures the NIC.
+      const d = this.input.device;
+      this.guest.resume();
+      side.channel.setAfterReplay(() => this.guest.configure(nicCommands(d.queuePairs, d.nic)));
+      this.workload.start();
+    } else {
+      this.workload.up();
+    }
+    return OK;
+  }
+
+  /** Passthrough: the device resumes on the guest's ring itself, at the migrated index. */
+  private startPassthrough(side: HostSide, vq: number, bases: readonly VringBase[]): void {
+    const ring = this.guest.rings[vq];
+    const at = ring.getDeviceState().lastAvailIdx;
+    const want = baseOf(bases, vq).lastAvailIdx;
+    this.log.check(at === want && ring.inflight === 0, `${side.net.cfg.name} vq${vq}`, () => `guest ring device side at ${at} (${ring.inflight} in flight), device resumes at ${want}`);
+    if (side.role === 'dst') {
+      // The destination device was given the source's index (SET_VRING_BASE), before it runs.
+      const srcBase = baseOf(this.input.src.net.vringBases, vq).lastAvailIdx;
+      const got = side.dev.view.vqs[vq].lastAvailIdx;
+      this.log.check(got === srcBase, `${side.dev.name} vq${vq}`, () => `destination resumes at ${got}, source stopped at ${srcBase}`);
+    }
+    side.net.fd.onCall(vq, (v) => this.guest.interrupt(v));
+  }
+
+  /** After the vring bases were read from the suspended device, before its reset. */
+  private stopped(side: HostSide, bases: readonly VringBase[]): Result {
+    side.channel.abort();
+    for (let vq = 0; vq < this.nvq; vq++) {
+      const f = side.svqs[vq];
+      if (!f.active) {
+        side.net.fd.onCall(vq, null);
+        continue;
+      }
+      const r = f.stop();
+      if (!r.ok) return r;
+      if (vq === this.cvq) continue;
+      const at = r.value.lastAvailIdx;
+      const want = baseOf(bases, vq).lastAvailIdx;
+      if (!this.log.check(at === want, `${side.net.cfg.name} vq${vq}`, () => `guest ring given back at ${at}, device vring base ${want}`)) {
+        return err('EIO', `${side.net.cfg.name} vq${vq}: SVQ stop left the guest ring at ${at}, the device at ${want}`);
+      }
+    }
+    // Until the next start every frame is dropped and every probe lost: no need to play them out.
+    if (this.windows) this.workload.down();
+    return OK;
+  }
+
+  private unplan(): void {
+    for (const e of this.planned) this.input.kernel.cancel(e);
+    this.planned = [];
+  }
+
+  private usedChecks(): void {
+    for (const r of this.guest.rings) this.log.usedForward(r);
+  }
+
+  deviceDirty(): Iterable<DirtyRange> {
+    const out: DirtyRange[] = [];
+    for (const [gpa, len] of this.dirty) out.push({ gpa, len });
+    this.dirty = new Map();
+    return out;
+  }
+
+  onPrecopyPass(pass: PrecopyPass): void {
+    this.unplan();
+    if (!this.windows) return;
+    const kernel = this.input.kernel;
+    const t = this.input.scenario.workload;
+    const span = dormantSpan(pass, observeNs(t.probe?.interval ?? 0, this.workload.burstNs));
+    if (span === null) return;
+    this.planned = [kernel.at(Math.max(kernel.now, span.from), () => this.workload.sleep()), kernel.at(span.to, () => this.workload.wake())];
+  }
+
+  onSwitchover(edge: 'sourceStopped' | 'destinationStarted'): void {
+    this.unplan();
+    this.workload.wake();
+    this.usedChecks();
+    if (edge === 'sourceStopped') {
+      this.guest.pause();
+      return;
+    }
+    this.guest.resume();
+    this.workload.stopBy(this.input.kernel.now + TAIL_NS);
+  }
+
+  halt(): void {
+    this.unplan();
+    this.workload.wake();
+    this.workload.stopBy(this.input.kernel.now + TAIL_NS);
+  }
+
+  finish(): { checked: number; violations: string[] } {
+    const { guest, log } = this;
+    const name = this.input.device.name;
+    this.usedChecks();
+    let outstanding = 0;
+    for (let vq = 0; vq < this.nvq; vq++) {
+      const ring = guest.rings[vq];
+      outstanding += ring.outstanding;
+      log.check(guest.availableIn(vq) === ring.outstanding, ring.name, () => `${guest.availableIn(vq)} buffers available by the driver's count, ${ring.outstanding} outstanding in the ring`);
+    }
+    log.check(guest.madeAvailable - guest.usedBack === outstanding, `guest:${name}`, () => `${guest.madeAvailable} made available, ${guest.usedBack} used, ${outstanding} outstanding`);
+    log.check(this.input.expectFaults === true || this.faults === 0, `guest:${name}`, () => `${this.faults} DMA faults`);
+    return { checked: log.checked, violations: [...log.violations] };
+  }
+}
+
+/** Wires one NIC of the scenario across both hosts. */
+export function wireNic(input: NicWiringInput): NicWiring {
+  return new NicPath(input);
+}

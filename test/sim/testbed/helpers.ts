@@ -1,0 +1,61 @@
+// helpers.ts — hand-built scenarios for the data-plane tests: a small guest with one NIC of a
+// shipped profile, optional traffic and probe flow.
+
+import type { Scenario, ResolvedDevice } from '../../../sim/scenario/scenario.js';
+import { shippedProfiles } from '../../../device/profiles/index.js';
+import type { NicConfig } from '../../../sim/guest/virtioNet.js';
+
+export const MiB = 1 << 20;
+export const GiB = 1 << 30;
+
+export interface ScenarioOpts {
+  profile?: string;
+  memory?: number;
+  queuePairs?: number;
+  queueSize?: number;
+  devices?: number;
+  traffic?: Scenario['workload']['traffic'];
+  probe?: Scenario['workload']['probe'];
+  nic?: NicConfig;
+  strategies?: Partial<Scenario['migration']['strategies']>;
+  bandwidth?: number;
+}
+
+export function device(name: string, o: ScenarioOpts): ResolvedDevice {
+  const profile = shippedProfiles[o.profile ?? 'vdpa_sim'];
+  return {
+    name,
+    profileRef: profile.name,
+    profile,
+    overrides: {},
+    queuePairs: o.queuePairs ?? 1,
+    queueSize: o.queueSize ?? 256,
+    ring: 'split',
+    inOrder: false,
+    partialOrder: false,
+    nic: o.nic ?? { vlans: 0, macTableEntries: 0, rss: false, promisc: false, allmulti: false },
+  } as ResolvedDevice;
+}
+
+export function scenario(o: ScenarioOpts = {}): Scenario {
+  const n = o.devices ?? 1;
+  return {
+    name: 'dataplane',
+    description: '',
+    seed: 7,
+    replications: 1,
+    warmup: 0,
+    vm: { memory: o.memory ?? 1 * GiB, layout: 'q35' },
+    devices: Array.from({ length: n }, (_, i) => device(`net${i}`, o)),
+    workload: { dirtyRate: 0, hotSet: 0, traffic: o.traffic ?? null, probe: o.probe ?? null },
+    migration: {
+      bandwidth: o.bandwidth ?? 1.25e9,
+      downtimeLimit: 300_000_000,
+      maxIterations: 30,
+      startAt: 100_000_000,
+      transport: 'vhost-vdpa',
+      strategies: { descGroup: false, iotlbPersist: false, earlyMap: false, batchMaps: false, ...o.strategies },
+    },
+    gates: [],
+  } as Scenario;
+}

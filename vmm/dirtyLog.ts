@@ -20,6 +20,14 @@
 
 import { type GuestMemory, PAGE_SIZE, type RamBlock } from './guestMemory.js';
 
+/**
+ * The guest CPU's dirtying as the migration sees it (KVM's dirty log): distinct pages written over
+ * an interval. The guest model (sim/guest/dirtyModel.ts) provides it.
+ */
+export interface CpuDirtying {
+  sample(ns: number): { pages: number };
+}
+
 /** Pages per bitmap chunk (1024 words: 128 MiB of guest memory, 4 KiB of bitmap). */
 export const CHUNK_PAGES = 32768;
 const CHUNK_WORDS = CHUNK_PAGES / 32;

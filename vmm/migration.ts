@@ -10,8 +10,7 @@ import { err, type Result } from '../device/uapi/errno.js';
 import type { VhostVdpaNet } from './vhostVdpaNet.js';
 import type { NetCtrlState } from './cvqState.js';
 import type { GuestMemory } from './guestMemory.js';
-import type { DirtyLog, DirtyRange } from './dirtyLog.js';
-import type { DirtyModel } from '../sim/guest/dirtyModel.js';
+import type { CpuDirtying, DirtyLog, DirtyRange } from './dirtyLog.js';
 import { precopy, transferNs, type PrecopyPass, type PrecopyTotals } from './precopy.js';
 import { PAGE_SIZE } from './guestMemory.js';
 import type { VmmCosts } from './vmmCosts.js';
@@ -38,7 +37,7 @@ export interface MigrationWorld {
   bus: EventBus;
   memory: GuestMemory;
   log: DirtyLog;
-  model?: DirtyModel;
+  model?: CpuDirtying;
   devices: NetPair[];
   policy: MigrationPolicy;
   costs: VmmCosts;

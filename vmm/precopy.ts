@@ -20,8 +20,7 @@
 
 import type { Kernel, Proc } from '../sim/kernel/index.js';
 import type { EventBus } from '../sim/events/events.js';
-import { DirtyLog, type DirtyRange } from './dirtyLog.js';
-import type { DirtyModel } from '../sim/guest/dirtyModel.js';
+import { DirtyLog, type CpuDirtying, type DirtyRange } from './dirtyLog.js';
 import { PAGE_SIZE, type GuestMemory } from './guestMemory.js';
 
 /** QEMU's default downtime-limit (migration parameter), 300 ms. */
@@ -102,7 +101,7 @@ export interface PrecopyContext {
   memory: GuestMemory;
   params: PrecopyParams;
   /** Guest CPU dirtying; absent means the CPU dirties nothing. */
-  model?: DirtyModel;
+  model?: CpuDirtying;
   /** Dirty tracking to use (and leave populated for stop-and-copy); created if absent. */
   log?: DirtyLog;
   /** Called at every sync: the guest ranges devices wrote since the previous call. */

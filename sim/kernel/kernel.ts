@@ -5,9 +5,9 @@
 import { EventQueue, QueuedEvent } from './eventQueue.js';
 import { SimulationError } from './errors.js';
 import { Process, type Proc } from './process.js';
+import type { Clock, EventFn } from './clock.js';
 
-/** Callback run when an event fires; receives the argument given at scheduling time. */
-export type EventFn = (arg: unknown) => void;
+export type { EventFn };
 
 function checkTime(what: string, t: number): void {
   if (!Number.isSafeInteger(t)) {
@@ -15,7 +15,7 @@ function checkTime(what: string, t: number): void {
   }
 }
 
-export class Kernel {
+export class Kernel implements Clock {
   /** Current simulated time, integer ns; never decreases. */
   private clock = 0;
   /** Pending events. */

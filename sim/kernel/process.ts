@@ -2,7 +2,7 @@
 // A process yields a number (sleep that many ns) or a Waitable (resume when it settles).
 // `yield* wait(w)` gives the settled value with its type.
 
-import type { Kernel } from './kernel.js';
+import type { Clock } from './clock.js';
 import { SimulationError } from './errors.js';
 
 /** Something a process can wait for: it calls `resume` exactly once, later, through the kernel. */
@@ -29,7 +29,7 @@ export function* sleep(ns: number): Proc<void> {
 /** A running generator process; it is itself a Waitable that settles with the body's return value. */
 export class Process<T> implements Waitable<T> {
   /** The kernel hosting this process. */
-  private readonly kernel: Kernel;
+  private readonly kernel: Clock;
   /** The generator body. */
   private readonly body: Proc<T>;
   /** Human-readable name, used in error messages. */
@@ -43,7 +43,7 @@ export class Process<T> implements Waitable<T> {
   /** Bound resume function, created once per process. */
   private readonly resumeFn: (value: unknown) => void;
 
-  constructor(kernel: Kernel, body: Proc<T>, name: string) {
+  constructor(kernel: Clock, body: Proc<T>, name: string) {
     this.kernel = kernel;
     this.body = body;
     this.name = name;
@@ -83,13 +83,13 @@ export class Process<T> implements Waitable<T> {
 /** A one-shot signal: processes wait on it; trigger() wakes them all with a value. */
 export class Signal<T = void> implements Waitable<T> {
   /** The kernel used to deliver wake-ups. */
-  private readonly kernel: Kernel;
+  private readonly kernel: Clock;
   /** Waiting callbacks; null once triggered. */
   private waiters: ((value: T) => void)[] | null = [];
   /** The value delivered, once triggered. */
   value: T | undefined;
 
-  constructor(kernel: Kernel) {
+  constructor(kernel: Clock) {
     this.kernel = kernel;
   }
 
@@ -112,7 +112,7 @@ export class Signal<T = void> implements Waitable<T> {
 }
 
 /** Settles when every Waitable has settled, with their values in order. */
-export function allOf<T>(kernel: Kernel, items: readonly Waitable<T>[]): Waitable<T[]> {
+export function allOf<T>(kernel: Clock, items: readonly Waitable<T>[]): Waitable<T[]> {
   const out = new Signal<T[]>(kernel);
   const values: T[] = new Array(items.length);
   let left = items.length;

@@ -1,0 +1,14 @@
+// clock.ts — the part of the kernel that processes and signals need: the simulated time and a way
+// to run a callback later. The kernel implements it; process.ts depends on it, not on the kernel.
+
+import type { QueuedEvent } from './eventQueue.js';
+
+/** A callback the kernel runs at an event's time, with the event's argument. */
+export type EventFn = (arg: unknown) => void;
+
+export interface Clock {
+  /** Simulated time, integer nanoseconds. */
+  readonly now: number;
+  /** Runs `fn(arg)` after `delay` ns (>= 0). */
+  after(delay: number, fn: EventFn, arg?: unknown, priority?: number): QueuedEvent;
+}

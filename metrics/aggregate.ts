@@ -30,7 +30,7 @@ export function aggregate(runs: readonly RunRecord[]): Record<string, VariantAgg
 }
 
 /** Aggregate of one variant's runs (all of the same scenario and variant). */
-export function aggregateVariant(group: readonly RunRecord[]): VariantAggregate {
+function aggregateVariant(group: readonly RunRecord[]): VariantAggregate {
   const runs = [...group].sort(compareRuns);
   const first = runs[0];
   const samples = new Map<string, number[]>();
@@ -61,7 +61,7 @@ export function aggregateVariant(group: readonly RunRecord[]): VariantAggregate 
 }
 
 /** Mean counts per run by phase (a phase missing from a run counts as zero there). */
-export function meanCountsByPhase(runs: readonly RunRecord[]): Record<string, Counts> {
+function meanCountsByPhase(runs: readonly RunRecord[]): Record<string, Counts> {
   const phases = [...new Set(runs.flatMap((r) => Object.keys(r.countsByPhase)))].sort(cmpStr);
   const out: Record<string, Counts> = {};
   const n = runs.length;
@@ -86,7 +86,7 @@ export function meanCountsByPhase(runs: readonly RunRecord[]): Record<string, Co
 }
 
 /** A copy of a plain object with keys sorted recursively (stable JSON). */
-export function sortKeys<T>(value: T): T {
+function sortKeys<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v) => sortKeys(v)) as T;
   if (value && typeof value === 'object') {
     const o = value as Record<string, unknown>;

@@ -43,7 +43,7 @@ export interface CompareRow {
 }
 
 /** Percentiles of one downtime, ns. */
-export interface DowntimeCells {
+interface DowntimeCells {
   p50: number;
   p90: number;
   p99: number;

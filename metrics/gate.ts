@@ -89,7 +89,7 @@ export function parseFraction(text: string): number {
 }
 
 /** The Stats field of a threshold statistic. */
-export function statValue(s: Stats, stat: Threshold['stat']): number {
+function statValue(s: Stats, stat: Threshold['stat']): number {
   switch (stat) {
     case 'p99.9':
       return s.p999;

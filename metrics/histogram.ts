@@ -14,12 +14,12 @@ import type { Histogram } from 'hdr-histogram-js';
 /** Highest trackable value: one hour in ns. */
 export const HIST_MAX_NS = 3_600_000_000_000;
 /** Significant decimal digits kept. */
-export const HIST_DIGITS = 3;
+const HIST_DIGITS = 3;
 
 export type { Histogram };
 
 /** A new empty histogram of the fixed shape. */
-export function newHistogram(): Histogram {
+function newHistogram(): Histogram {
   return hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIST_MAX_NS,
@@ -30,7 +30,7 @@ export function newHistogram(): Histogram {
 }
 
 /** Record one ns value (rounded to an integer, clamped to HIST_MAX_NS). */
-export function recordNs(h: Histogram, ns: number): void {
+function recordNs(h: Histogram, ns: number): void {
   if (!Number.isFinite(ns) || ns < 0) throw new RangeError(`cannot record ${ns} ns in a histogram`);
   h.recordValue(Math.min(Math.round(ns), HIST_MAX_NS));
 }
@@ -43,7 +43,7 @@ export function histogramOf(values: Iterable<number>): Histogram {
 }
 
 /** Compressed base64 form (HdrHistogram V2 compressed encoding). */
-export function encodeHistogram(h: Histogram): string {
+function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }
 

@@ -5,7 +5,7 @@
 import type { GateCheck, GateResult } from './gate.js';
 
 /** Escape text for XML attributes and content. */
-export function xmlEscape(s: string): string {
+function xmlEscape(s: string): string {
   return s
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

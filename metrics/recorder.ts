@@ -8,7 +8,7 @@ import type { ModelEvent } from '../sim/events/events.js';
 import { emptyCounts, type Counts, type Downtime, type PhaseSpan } from './result.js';
 
 /** Phases that partition a run for counting; nested phases count towards these. */
-export const TOP_LEVEL_PHASES = ['boot', 'destInit', 'downtime1', 'precopy', 'downtime2'] as const;
+const TOP_LEVEL_PHASES = ['boot', 'destInit', 'downtime1', 'precopy', 'downtime2'] as const;
 const TOP = new Set<string>(TOP_LEVEL_PHASES);
 
 /**

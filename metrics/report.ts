@@ -12,7 +12,7 @@ import { aggregatesInOrder, cmpStr } from './runMetrics.js';
 import { formatNs } from './display.js';
 
 /** Escape text for HTML. */
-export function htmlEscape(s: string): string {
+function htmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

@@ -39,7 +39,7 @@ export interface Downtime {
 }
 
 /** Pre-copy and migration totals. */
-export interface MigrationTotals {
+interface MigrationTotals {
   iterations: number;
   bytesSent: number;
   precopyNs: number;

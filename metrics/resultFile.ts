@@ -8,7 +8,7 @@ import { RESULT_VERSION, type ResultDocument } from './result.js';
 import { findRuns, RunsLayoutError } from './resultText.js';
 
 /** Files up to this size are parsed as one string; larger ones run by run (strings top out near 512 MiB). */
-export const WHOLE_TEXT_LIMIT = 256 * 1024 * 1024;
+const WHOLE_TEXT_LIMIT = 256 * 1024 * 1024;
 
 /** Read the result document at `path` (relative to `cwd`). */
 export function readResultFile(path: string, cwd = '.', wholeTextLimit = WHOLE_TEXT_LIMIT): ResultDocument {
@@ -32,7 +32,7 @@ export function readResultFile(path: string, cwd = '.', wholeTextLimit = WHOLE_T
 }
 
 /** Parse a result held as bytes run by run, never as one string; errors name line and column. */
-export function parseResultPieces(buf: Buffer, name: string): ResultDocument {
+function parseResultPieces(buf: Buffer, name: string): ResultDocument {
   const at = (offset: number) => {
     const { line, col } = byteLineCol(buf, offset);
     return `${name}:${line}:${col}`;

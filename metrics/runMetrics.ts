@@ -20,7 +20,7 @@ export const COUNT_FIELDS = [
   'pagesUnpinned',
   'faults',
 ] as const;
-export type CountField = (typeof COUNT_FIELDS)[number];
+type CountField = (typeof COUNT_FIELDS)[number];
 
 /** Metrics measured in ns (histogrammed, formatted as durations). */
 export const TIME_METRICS = ['downtime1', 'downtime2', 'observed', 'downtime1.observed', 'downtime2.observed', 'precopy'];
@@ -51,7 +51,7 @@ export function runMetrics(run: RunRecord): Record<string, number> {
 }
 
 /** Sum of the run's counts over every phase (phase names in sorted order). */
-export function totalCounts(run: RunRecord): Record<CountField, number> {
+function totalCounts(run: RunRecord): Record<CountField, number> {
   const t = Object.fromEntries(COUNT_FIELDS.map((f) => [f, 0])) as Record<CountField, number>;
   for (const phase of Object.keys(run.countsByPhase).sort()) {
     const c: Counts = run.countsByPhase[phase];

@@ -35,7 +35,7 @@ function bytes(n: number): string {
 }
 
 /** The count line of a downtime window. */
-export function countsLine(c: Counts): string {
+function countsLine(c: Counts): string {
   return [
     `UPDATE ${c.update}`,
     `INVALIDATE ${c.invalidate}`,

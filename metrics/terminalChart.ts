@@ -6,7 +6,7 @@ import { formatNs } from './display.js';
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
 /** A bar of `fraction` (0..1) of `width` cells, in eighth-cell steps. */
-export function bar(fraction: number, width: number): string {
+function bar(fraction: number, width: number): string {
   const eighths = Math.round(Math.max(0, Math.min(1, fraction)) * width * 8);
   return '█'.repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8];
 }

@@ -12,7 +12,7 @@ import type { ModelEvent } from '../sim/events/events.js';
 import { cmpStr } from './runMetrics.js';
 
 /** One Trace Event Format record. */
-export interface TraceEvent {
+interface TraceEvent {
   name: string;
   ph: 'X' | 'i' | 'M';
   pid: number;

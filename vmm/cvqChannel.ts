@@ -16,7 +16,7 @@ import type { ShadowVirtqueue, SvqHook, SvqVerdict } from './shadowVirtqueue.js'
 import type { CvqChannel } from './vhostVdpaNet.js';
 
 /** Bytes of a command in the out buffer: virtio_net_ctrl_hdr (class, cmd) plus its data. */
-export function ctrlCommandBytes(c: CtrlCommand): number {
+function ctrlCommandBytes(c: CtrlCommand): number {
   switch (c.cls) {
     case 'mac':
       return 2 + (c.cmd === 'addrSet' ? 6 : 8 + 6 * (c.unicast.length + c.multicast.length));

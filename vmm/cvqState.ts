@@ -2,14 +2,6 @@
 // commands (MAC, MAC table, MQ pairs, RSS/hash, offloads, rx modes, VLANs), and the command
 // list that reloads it into a device (vhost_vdpa_net_load order).
 
-/** virtio-net control classes and commands (virtio spec 5.1.6.5). */
-export const CtrlClass = { RX: 0, MAC: 1, VLAN: 2, MQ: 4, GUEST_OFFLOADS: 5 } as const;
-export const RxCmd = { PROMISC: 0, ALLMULTI: 1, ALLUNI: 2, NOMULTI: 3, NOUNI: 4, NOBCAST: 5 } as const;
-export const MacCmd = { TABLE_SET: 0, ADDR_SET: 1 } as const;
-export const VlanCmd = { ADD: 0, DEL: 1 } as const;
-export const MqCmd = { VQ_PAIRS_SET: 0, RSS_CONFIG: 1, HASH_CONFIG: 2 } as const;
-export const OffloadsCmd = { SET: 0 } as const;
-
 /** One control command as the guest (or the replay) writes it. */
 export type CtrlCommand =
   | { cls: 'mac'; cmd: 'addrSet'; mac: string }

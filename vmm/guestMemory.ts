@@ -39,7 +39,6 @@ import { err, ok, type Result } from '../device/uapi/errno.js';
 
 /** Target page size used for dirty tracking and migration (x86 TARGET_PAGE_SIZE). */
 export const PAGE_SIZE = 4096;
-export const PAGE_SHIFT = 12;
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -85,7 +84,7 @@ export interface MemoryRegionSection {
 }
 
 /** One PAM-routed range of [0xc0000, 0x100000) after the firmware shadowed the BIOS area. */
-export interface ShadowRange {
+interface ShadowRange {
   start: number;
   end: number;
   readonly: boolean;
@@ -109,7 +108,7 @@ export interface GuestMemoryConfig {
 }
 
 /** Booted SeaBIOS q35 shadow layout printed in QEMU commit 377a07aa. */
-export const SEABIOS_SHADOW: readonly ShadowRange[] = Object.freeze([
+const SEABIOS_SHADOW: readonly ShadowRange[] = Object.freeze([
   { start: 0xc0000, end: 0xca000, readonly: true },
   { start: 0xca000, end: 0xcd000, readonly: false },
   { start: 0xcd000, end: 0xec000, readonly: true },
@@ -118,15 +117,15 @@ export const SEABIOS_SHADOW: readonly ShadowRange[] = Object.freeze([
 ]);
 
 /** SeaBIOS bios-256k.bin. */
-export const BIOS_SIZE = 256 * KiB;
+const BIOS_SIZE = 256 * KiB;
 /** pc.rom, the option ROM area (PC_ROM_SIZE). */
-export const PC_ROM_SIZE = 128 * KiB;
+const PC_ROM_SIZE = 128 * KiB;
 /** isa-bios: the top of pc.bios mirrored below 1 MiB (at most 128 KiB). */
-export const ISA_BIOS_SIZE = 128 * KiB;
+const ISA_BIOS_SIZE = 128 * KiB;
 /** std VGA default vgamem_mb. */
-export const VGA_VRAM_SIZE = 16 * MiB;
+const VGA_VRAM_SIZE = 16 * MiB;
 /** BAR address SeaBIOS assigned to vga.vram in the QEMU 377a07aa example. */
-export const VGA_VRAM_GPA = 0xfd000000;
+const VGA_VRAM_GPA = 0xfd000000;
 
 const VGA_HOLE_START = 0xa0000;
 const ISA_WINDOW_START = 0xc0000;

@@ -21,7 +21,7 @@ import { err, ok, type Result } from '../device/uapi/errno.js';
 import type { AccessMode } from '../device/uapi/uapi.js';
 
 /** Default first IOVA handed out (vhost-vdpa's default iova_range.first is 0; QEMU starts at 0x1000 for SVQ). */
-export const IOVA_FIRST_DEFAULT = 0x1000;
+const IOVA_FIRST_DEFAULT = 0x1000;
 
 /** One allocated IOVA range and what it translates to. */
 export interface IovaMapping {

@@ -23,7 +23,7 @@ export interface NetPair {
   ctrl: NetCtrlState;
 }
 
-export interface MigrationPolicy {
+interface MigrationPolicy {
   /** Bytes/s. */
   bandwidth: number;
   downtimeLimitNs: number;

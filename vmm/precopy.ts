@@ -24,15 +24,15 @@ import { DirtyLog, type CpuDirtying, type DirtyRange } from './dirtyLog.js';
 import { PAGE_SIZE, type GuestMemory } from './guestMemory.js';
 
 /** QEMU's default downtime-limit (migration parameter), 300 ms. */
-export const DEFAULT_DOWNTIME_LIMIT_NS = 300_000_000;
+const DEFAULT_DOWNTIME_LIMIT_NS = 300_000_000;
 /** Default iteration cap; QEMU has none by default, so this is the model's own (no source). */
-export const DEFAULT_MAX_ITERATIONS = 30;
+const DEFAULT_MAX_ITERATIONS = 30;
 /** Default minimum slice of a pass: 64 MiB. */
-export const DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024;
+const DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024;
 /** Default maximum slices per pass. */
-export const DEFAULT_MAX_CHUNKS = 64;
+const DEFAULT_MAX_CHUNKS = 64;
 
-export interface PrecopyParams {
+interface PrecopyParams {
   /** Migration bandwidth, bytes/s (> 0). */
   bandwidth: number;
   /** Downtime limit, ns; default 300 ms. */

@@ -5,7 +5,7 @@
 import type { HostMemory, VmaKind } from '../device/shared/hostMemory.js';
 
 /** Start of QEMU's heap range in the simulated process (below the guest RAM mappings, which start at 0x7f00_0000_0000). */
-export const QEMU_HEAP_BASE = 0x5555_0000_0000;
+const QEMU_HEAP_BASE = 0x5555_0000_0000;
 const PAGE = 4096;
 
 export class QemuHeap {

@@ -24,7 +24,7 @@ export interface SvqHook {
 }
 
 /** Where SVQ reports violations of the ring bookkeeping (time added by the sink). */
-export type SvqViolation = (object: string, message: string) => void;
+type SvqViolation = (object: string, message: string) => void;
 
 export interface ShadowVirtqueueConfig {
   vq: number;

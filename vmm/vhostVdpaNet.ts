@@ -71,7 +71,7 @@ function* emptyBatch(): Proc<Result> {
 }
 
 /** QEMU's ASID for shadowed, QEMU-owned memory (CVQ buffers, and shadow vrings with a descriptor group). */
-export const VHOST_VDPA_NET_CVQ_ASID = 1;
+const VHOST_VDPA_NET_CVQ_ASID = 1;
 const GUEST_PA_ASID = 0;
 
 export class VhostVdpaNet {

@@ -5,7 +5,7 @@
 
 /* eslint-disable require-yield -- an op is a process even when it takes no time */
 
-import { Resource, allOf, type Proc } from '../../sim/kernel/index.js';
+import { Resource, allOf, sleep, type Proc } from '../../sim/kernel/index.js';
 import type { NetConfig, ResetFlags, VdpaConfigOps } from './configOps.js';
 import { OK, err, ok, type Result } from '../uapi/errno.js';
 import type { DeviceCore } from './deviceCore.js';
@@ -146,7 +146,7 @@ export class CommonOps implements VdpaConfigOps {
   *perVq(ns: number, what: string): Proc<void> {
     const k = this.dev.kernel;
     const procs = [];
-    for (let i = 0; i < this.dev.dataVqs; i++) procs.push(k.spawn(this.vqCommands.use(waitNs(this.dev.jittered(ns))), `${this.dev.name}.${what}${i}`));
+    for (let i = 0; i < this.dev.dataVqs; i++) procs.push(k.spawn(this.vqCommands.use(sleep(this.dev.jittered(ns))), `${this.dev.name}.${what}${i}`));
     yield allOf(k, procs);
   }
 
@@ -160,10 +160,6 @@ export class CommonOps implements VdpaConfigOps {
     this.dev.bindGroup(group, asid);
     return OK;
   }
-}
-
-function* waitNs(ns: number): Proc<void> {
-  yield ns;
 }
 
 /** suspend op: stops every data vq (suspendPerVqNs each, suspendParallelism at a time). */

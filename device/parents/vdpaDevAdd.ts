@@ -14,7 +14,7 @@ import type { Mlx5MemoryRegions } from './mlx5Mr.js';
 export type { DeviceEnv };
 
 /** The device's side of the network: frames in from the wire, frames out to it. */
-export interface NetPort {
+interface NetPort {
   /** Where transmitted frames go; null drops them. */
   connect(wire: WirePort | null): void;
   /**
@@ -39,7 +39,7 @@ export interface AddedDevice extends VdpaDevice {
 }
 
 /** Checks that a profile and a queue-pair count describe a device the model can build. */
-export function checkDeviceConfig(profile: Profile, queuePairs: number): Result {
+function checkDeviceConfig(profile: Profile, queuePairs: number): Result {
   const c = profile.capabilities;
   const where = `profile ${profile.name}`;
   if (!Number.isInteger(queuePairs) || queuePairs < 1 || queuePairs > c.maxQueuePairs) {

@@ -127,4 +127,3 @@ export const profileFileSchema = z
     costs: costsSchema.partial().optional(),
   })
   .strict();
-export type ProfileFile = z.infer<typeof profileFileSchema>;

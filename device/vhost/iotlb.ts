@@ -26,7 +26,7 @@ export type Translation =
   | { readonly ok: false; readonly kind: 'miss' | 'perm'; readonly iova: number };
 
 /** Highest address + 1 the simulator represents exactly (IOVAs are JS numbers). */
-export const ADDRESS_LIMIT = Number.MAX_SAFE_INTEGER;
+const ADDRESS_LIMIT = Number.MAX_SAFE_INTEGER;
 
 function permits(perm: AccessMode, access: DmaAccess): boolean {
   return (perm & (access === 'read' ? 1 : 2)) !== 0;

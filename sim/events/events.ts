@@ -6,7 +6,7 @@ import type { MessageType } from '../../device/uapi/uapi.js';
 import type { ErrnoName } from '../../device/uapi/errno.js';
 
 /** A migration phase opening or closing (nested phases allowed; names are stable identifiers). */
-export interface PhaseEvent {
+interface PhaseEvent {
   kind: 'phase';
   t: number;
   edge: 'begin' | 'end';
@@ -17,7 +17,7 @@ export interface PhaseEvent {
 }
 
 /** One vhost-vdpa ioctl or IOTLB message, reported by the kernel side when it completes. */
-export interface MessageEvent {
+interface MessageEvent {
   kind: 'msg';
   t: number;
   /** Simulated duration of the call in ns. */
@@ -46,7 +46,7 @@ export interface MapWorkEvent {
 }
 
 /** Pages pinned or unpinned by vhost-vdpa on behalf of an IOTLB update/invalidate or a reset. */
-export interface PinEvent {
+interface PinEvent {
   kind: 'pin';
   t: number;
   dur: number;
@@ -56,7 +56,7 @@ export interface PinEvent {
 }
 
 /** A device fault: DMA through a missing or wrongly-permissioned IOVA (sets DEVICE_NEEDS_RESET). */
-export interface FaultEvent {
+interface FaultEvent {
   kind: 'fault';
   t: number;
   device: string;
@@ -68,7 +68,7 @@ export interface FaultEvent {
 }
 
 /** A probe packet crossing the data plane (delivered or lost). */
-export interface ProbeEvent {
+interface ProbeEvent {
   kind: 'probe';
   t: number;
   device: string;
@@ -85,7 +85,7 @@ export interface ProbeEvent {
  * resume the data plane is not simulated in detail (its steady state is accounted in aggregate),
  * so no probe is sent, and the interval is not an outage.
  */
-export interface ProbePauseEvent {
+interface ProbePauseEvent {
   kind: 'probePause';
   t: number;
   device: string;
@@ -93,7 +93,7 @@ export interface ProbePauseEvent {
 }
 
 /** Free-form annotation for traces (e.g. "CVQ replay: 12 commands"). */
-export interface NoteEvent {
+interface NoteEvent {
   kind: 'note';
   t: number;
   device?: string;

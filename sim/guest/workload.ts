@@ -19,16 +19,16 @@ import type { NetFrame } from '../../device/shared/netBuffers.js';
 import { GUEST_BUFFER_BYTES, type GuestNet } from './virtioNet.js';
 
 /** Shortest burst period of the bulk traffic. */
-export const BURST_NS = 100_000;
+const BURST_NS = 100_000;
 /** Work items per direction a burst aims to carry (bounded work per burst, few bursts). */
 const ITEMS_PER_BURST = 4;
 /** Longest burst period (a slow flow still moves every millisecond). */
-export const MAX_BURST_NS = 1_000_000;
+const MAX_BURST_NS = 1_000_000;
 /** Bytes of a probe ping and of its reply (ICMP echo over Ethernet). */
-export const PROBE_BYTES = 98;
+const PROBE_BYTES = 98;
 
 /** The network side of the device currently carrying the NIC (the machine switches it at switchover). */
-export interface WireIn {
+interface WireIn {
   /** Frames for RX vq `vq`; returns how many the device took. */
   deliver(vq: number, count: number, len: number, packets: number, tag: number): number;
 }

@@ -11,7 +11,7 @@ export interface Waitable<T> {
 }
 
 /** What a process body may yield: a delay in ns, or a Waitable. */
-export type Yieldable = number | Waitable<unknown>;
+type Yieldable = number | Waitable<unknown>;
 
 /** A process body: a generator that yields Yieldables and returns T. */
 export type Proc<T = void> = Generator<Yieldable, T, unknown>;

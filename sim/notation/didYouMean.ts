@@ -1,7 +1,7 @@
 // didYouMean.ts — nearest valid name for a misspelt one (optimal string alignment distance).
 
 /** Edit distance counting insertions, deletions, substitutions and adjacent transpositions. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const d: number[][] = [];
   for (let i = 0; i <= a.length; i++) d.push([i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 0; j <= b.length; j++) d[0][j] = j;

@@ -5,7 +5,7 @@ import { didYouMean } from './didYouMean.js';
 import { parseDuration } from './units.js';
 
 /** Metrics a threshold may name, and whether their values are times (ns) or counts. */
-export const THRESHOLD_METRICS = {
+const THRESHOLD_METRICS = {
   downtime1: 'time',
   downtime2: 'time',
   observed: 'time',
@@ -15,15 +15,15 @@ export const THRESHOLD_METRICS = {
   setMapRebuilds: 'count',
   pagesPinned: 'count',
 } as const;
-export type ThresholdMetric = keyof typeof THRESHOLD_METRICS;
+type ThresholdMetric = keyof typeof THRESHOLD_METRICS;
 
 /** Statistics of a metric's distribution over replications. */
-export const THRESHOLD_STATS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'min', 'mean', 'count'] as const;
-export type ThresholdStat = (typeof THRESHOLD_STATS)[number];
+const THRESHOLD_STATS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'min', 'mean', 'count'] as const;
+type ThresholdStat = (typeof THRESHOLD_STATS)[number];
 
 /** Comparison operators. */
 export const THRESHOLD_OPS = ['<', '<=', '>', '>=', '=='] as const;
-export type ThresholdOp = (typeof THRESHOLD_OPS)[number];
+type ThresholdOp = (typeof THRESHOLD_OPS)[number];
 
 /** A parsed threshold: `<metric>.<stat> <op> <value>`; time values are in ns. */
 export interface Threshold {

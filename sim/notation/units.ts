@@ -121,7 +121,7 @@ function fail(kind: UnitKind, found: unknown, why?: string): UnitResult {
 }
 
 /** Parse a quantity of `kind` from a scenario value (string with unit, or a plain number). */
-export function parseQuantity(kind: UnitKind, input: unknown): UnitResult {
+function parseQuantity(kind: UnitKind, input: unknown): UnitResult {
   if (typeof input === 'number') {
     if (!Number.isFinite(input) || input < 0) return fail(kind, input);
     if (kind.integer && !Number.isSafeInteger(input)) return fail(kind, input, 'not a whole number');
@@ -156,7 +156,7 @@ export const parseRate = (input: unknown): UnitResult => parseQuantity(RATE, inp
 export const parsePacketRate = (input: unknown): UnitResult => parseQuantity(PACKET_RATE, input);
 
 /** JSON Schema pattern of the string form of `kind`. */
-export function unitPattern(kind: UnitKind): string {
+function unitPattern(kind: UnitKind): string {
   const alts = Object.keys(kind.units)
     .sort((a, b) => b.length - a.length)
     .map((u) => u.replace(/[/.]/g, (c) => `\\${c}`))
@@ -263,6 +263,6 @@ export function formatBytes(bytes: number, opts: FormatOptions = {}): string {
 }
 
 /** Nanoseconds as a duration string; the default (exact) form parses back with parseDuration. */
-export function formatNs(ns: number, opts: FormatOptions = {}): string {
+export function formatDuration(ns: number, opts: FormatOptions = {}): string {
   return opts.approx ? formatApprox(ns, nsFormatUnits, 'ns') : formatExact(ns, nsFormatUnits, 'ns');
 }

@@ -8,7 +8,7 @@ import { scenarioSchema, type ScenarioInput } from './schema.js';
 import { formatBytes } from '../notation/units.js';
 
 /** Top-level fields a variant or sweep may not set (they define the expansion itself). */
-export const FIXED_FIELDS = ['name', 'seed', 'replications', 'warmup', 'variants', 'sweep'] as const;
+const FIXED_FIELDS = ['name', 'seed', 'replications', 'warmup', 'variants', 'sweep'] as const;
 
 /** Capability and limit rules; `profiles[i]` is the resolved profile of `input.devices[i]`. */
 export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]): Problem[] {

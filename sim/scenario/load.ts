@@ -12,7 +12,7 @@ import { ProfileLoader } from './profileLoader.js';
 import { resolveScenario } from './resolve.js';
 import type { Scenario } from './scenario.js';
 import type { ScenarioInput } from './schema.js';
-import { displayPath, parseSource, readSource, type SourceFile } from './sourceFile.js';
+import { displayPath, readSource, type SourceFile } from './sourceFile.js';
 
 export interface LoadedScenario {
   /** Path as shown in messages. */
@@ -39,7 +39,7 @@ export interface LoadOptions {
 }
 
 /** Throw the first (in file order) of `problems` as one InputError line. */
-export function throwProblems(src: SourceFile, problems: readonly Problem[]): never {
+function throwProblems(src: SourceFile, problems: readonly Problem[]): never {
   throw new InputError(firstInFileOrder(problems.map((p) => renderProblem(src, p))).line);
 }
 
@@ -66,8 +66,3 @@ export async function loadScenarioFile(path: string, opts: LoadOptions): Promise
   return finish(source, opts.cwd);
 }
 
-/** Validate scenario bytes that did not come from a file on disk (stdin, tests); `file` names them in messages. */
-export function loadScenarioBytes(bytes: Uint8Array, opts: LoadOptions & { file: string }): LoadedScenario {
-  const abs = resolve(opts.cwd, opts.file);
-  return finish(parseSource(bytes, opts.file, abs), opts.cwd);
-}

@@ -29,12 +29,12 @@ export interface ProfileOverrides {
 }
 
 /** Whether a reference names a file rather than a shipped profile. */
-export function isProfilePath(ref: string): boolean {
+function isProfilePath(ref: string): boolean {
   return /[/\\]/.test(ref) || /\.(ya?ml|json)$/i.test(ref);
 }
 
 /** Rules spanning several profile fields that the shape alone does not express. */
-export function checkProfile(p: Profile): Problem[] {
+function checkProfile(p: Profile): Problem[] {
   const c = p.capabilities;
   const out: Problem[] = [];
   const group = (field: 'dataGroup' | 'cvqGroup' | 'dataDescGroup', v: number | null) => {
@@ -58,7 +58,7 @@ export function checkProfile(p: Profile): Problem[] {
 }
 
 /** Validate a merged profile; problems have paths inside the profile. */
-export function validateProfile(candidate: unknown): { ok: true; profile: Profile } | { ok: false; problems: Problem[] } {
+function validateProfile(candidate: unknown): { ok: true; profile: Profile } | { ok: false; problems: Problem[] } {
   const r = profileSchema.safeParse(candidate);
   if (!r.success) return { ok: false, problems: problemsFromZod(r.error, candidate, profileSchema) };
   const problems = checkProfile(r.data);
@@ -66,7 +66,7 @@ export function validateProfile(candidate: unknown): { ok: true; profile: Profil
 }
 
 /** `base` with `overrides` merged field by field (not yet validated). */
-export function mergeProfile(base: Profile, overrides: ProfileOverrides): Record<string, unknown> {
+function mergeProfile(base: Profile, overrides: ProfileOverrides): Record<string, unknown> {
   return {
     ...base,
     capabilities: { ...base.capabilities, ...overrides.capabilities },

@@ -5,12 +5,12 @@
 import { z } from 'zod';
 import { capabilitiesSchema, costsSchema } from '../../device/profiles/profile.js';
 import { parseThreshold } from '../notation/threshold.js';
-import { describeFound, DURATION, PACKET_RATE, RATE, SIZE, unitField } from '../notation/units.js';
+import { DURATION, PACKET_RATE, RATE, SIZE, unitField } from '../notation/units.js';
 
 const MiB = 1024 * 1024;
 
 /** Lower-case identifier used for scenario, device and variant names. */
-export const identifierSchema = z
+const identifierSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'an identifier of lower-case letters, digits, ".", "_", "-"');
 
@@ -24,7 +24,7 @@ const absent = {} as never;
 const notSupportedYet = (what: string) => `${what} is not supported yet`;
 
 /** What the guest configures through the control virtqueue (drives the CVQ replay size). */
-export const nicSchema = z
+const nicSchema = z
   .object({
     /** VLAN ids in the filter (one VLAN_ADD command each at replay). */
     vlans: z.number().int().min(0).max(4096).default(0),
@@ -39,7 +39,7 @@ export const nicSchema = z
   })
   .strict();
 
-export const deviceSchema = z
+const deviceSchema = z
   .object({
     /** Device name, unique in the scenario. */
     name: identifierSchema,
@@ -70,7 +70,7 @@ export const deviceSchema = z
   })
   .strict();
 
-export const vmSchema = z
+const vmSchema = z
   .object({
     /** Guest RAM size in bytes. */
     memory: unitField(SIZE, { min: { value: 64 * MiB, text: '64MiB' } }),
@@ -79,7 +79,7 @@ export const vmSchema = z
   })
   .strict();
 
-export const trafficSchema = z
+const trafficSchema = z
   .object({
     /** Packets per second per queue pair. */
     packetsPerSecond: unitField(PACKET_RATE),
@@ -94,14 +94,14 @@ export const trafficSchema = z
   })
   .strict();
 
-export const probeSchema = z
+const probeSchema = z
   .object({
     /** Interval between probe packets (ns). */
     interval: unitField(DURATION, { min: { value: 1, text: '1ns' }, default: '1ms' }),
   })
   .strict();
 
-export const workloadSchema = z
+const workloadSchema = z
   .object({
     /** Guest CPU write rate, bytes per second (upper bound of distinct pages dirtied per second). */
     dirtyRate: unitField(RATE, { default: 0 }),
@@ -114,7 +114,7 @@ export const workloadSchema = z
   })
   .strict();
 
-export const strategiesSchema = z
+const strategiesSchema = z
   .object({
     /** Move only the data vqs' descriptor group to the SVQ address space (DESC_ASID). */
     descGroup: z.boolean().default(false),
@@ -134,9 +134,9 @@ export const strategiesSchema = z
   })
   .strict();
 
-export const TRANSPORTS = ['vhost-vdpa', 'admin-vq'] as const;
+const TRANSPORTS = ['vhost-vdpa', 'admin-vq'] as const;
 
-export const migrationSchema = z
+const migrationSchema = z
   .object({
     /** Migration stream bandwidth, bytes per second. */
     bandwidth: unitField(RATE, { min: { value: 1, text: '1B/s' } }),
@@ -158,7 +158,7 @@ export const migrationSchema = z
   })
   .strict();
 
-export const variantSchema = z
+const variantSchema = z
   .object({
     /** Variant name (part of run ids). */
     name: identifierSchema,
@@ -167,7 +167,7 @@ export const variantSchema = z
   })
   .strict();
 
-export const sweepSchema = z
+const sweepSchema = z
   .object({
     /** cartesian: every combination; zip: the i-th values of every parameter together. */
     mode: z.enum(['cartesian', 'zip']).default('cartesian'),
@@ -182,7 +182,7 @@ export const sweepSchema = z
   })
   .strict();
 
-export const gateSchema = z.string().superRefine((text, ctx) => {
+const gateSchema = z.string().superRefine((text, ctx) => {
   const t = parseThreshold(text);
   if (typeof t === 'string') ctx.addIssue({ code: 'custom', message: t });
 });
@@ -211,6 +211,4 @@ export const scenarioSchema = z
 
 /** A scenario as validated by the schema, before profiles are resolved. */
 export type ScenarioInput = z.output<typeof scenarioSchema>;
-export type DeviceInput = z.output<typeof deviceSchema>;
 
-export { describeFound };

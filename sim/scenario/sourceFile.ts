@@ -11,9 +11,9 @@ import { InputError } from '../tool/inputError.js';
 import type { FieldPath } from './fieldPath.js';
 
 /** Largest input file accepted (scenario or profile). */
-export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
+const MAX_INPUT_BYTES = 10 * 1024 * 1024;
 /** Most alias expansions allowed when converting YAML to data (guards against alias bombs). */
-export const MAX_ALIAS_COUNT = 1000;
+const MAX_ALIAS_COUNT = 1000;
 
 /** A 1-based line and column. */
 export interface Position {

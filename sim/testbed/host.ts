@@ -22,7 +22,7 @@ import { RunFailure } from './runFailure.js';
 export type HostRole = 'src' | 'dst';
 
 /** One NIC on one host: the device and QEMU's client driving it through vhost-vdpa. */
-export interface HostNic {
+interface HostNic {
   readonly dev: AddedDevice;
   readonly net: VhostVdpaNet;
 }
@@ -58,7 +58,7 @@ function wantedFeatures(d: ResolvedDevice): bigint {
 }
 
 /** Where the guest driver puts the rings of `d`: the NICs' rings and buffers sit one after the other in low RAM, in scenario order. */
-export function guestRingGpa(scenario: Scenario, d: ResolvedDevice): number {
+function guestRingGpa(scenario: Scenario, d: ResolvedDevice): number {
   let gpa = 0x100000;
   for (const other of scenario.devices) {
     if (other === d || other.name === d.name) break;

@@ -27,7 +27,7 @@ import { InvariantLog } from './invariants.js';
 import { dormantSpan, observeNs, type DetailMode } from './detailWindows.js';
 
 /** One host's side of the NIC as the testbed built it. */
-export interface NicOnHost {
+interface NicOnHost {
   dev: AddedDevice;
   net: VhostVdpaNet;
   /** The host's QEMU process memory. */
@@ -70,7 +70,7 @@ export interface NicWiring {
 }
 
 /** One host's QEMU data path for the NIC. */
-export interface HostSide {
+interface HostSide {
   readonly role: 'src' | 'dst';
   readonly dev: AddedDevice;
   readonly net: VhostVdpaNet;

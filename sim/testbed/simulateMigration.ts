@@ -18,7 +18,6 @@ import { buildHost, type HostContext } from './host.js';
 import { wireNic, type NicWiring } from './nicWiring.js';
 import { RunFailure } from './runFailure.js';
 
-export { RunFailure };
 
 /** What identifies one run inside an invocation. */
 export interface RunInput {

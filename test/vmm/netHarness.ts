@@ -16,7 +16,7 @@ import { VhostVdpaNet, type NetStrategies } from '../../vmm/vhostVdpaNet.js';
 import { NetCtrlState } from '../../vmm/cvqState.js';
 import { Tally } from '../device/helpers.js';
 
-export const GiB = 1024 ** 3;
+const GiB = 1024 ** 3;
 
 export interface NetHarnessOptions {
   profile: Profile;

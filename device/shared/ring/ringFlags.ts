@@ -4,8 +4,6 @@
 export const VRING_DESC_F_NEXT = 1;
 /** Descriptor flag: the buffer is device-writable (otherwise device-readable). */
 export const VRING_DESC_F_WRITE = 2;
-/** Descriptor flag: the descriptor points to an indirect table (not modelled, reserved here). */
-export const VRING_DESC_F_INDIRECT = 4;
 
 /** Packed descriptor flag bit 7: avail bit, set by the driver to its avail wrap counter. */
 export const VRING_PACKED_DESC_F_AVAIL = 1 << 7;

@@ -7,7 +7,7 @@ import type { DeviceRingState, Virtqueue } from './index.js';
 import type { Result } from '../../uapi/errno.js';
 
 /** The published device state with lastAvailIdx rewound to the used position. */
-export function rewoundState(ring: Virtqueue): DeviceRingState {
+function rewoundState(ring: Virtqueue): DeviceRingState {
   const s = ring.getDeviceState();
   if (s.layout === 'split') return { layout: 'split', lastAvailIdx: s.usedIdx, usedIdx: s.usedIdx };
   return { layout: 'packed', lastAvailIdx: s.usedIdx, availWrapCounter: s.usedWrapCounter, usedIdx: s.usedIdx, usedWrapCounter: s.usedWrapCounter };

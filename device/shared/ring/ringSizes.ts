@@ -3,7 +3,7 @@
 import type { RingLayout } from './virtqueue.js';
 
 /** Host page size QEMU's SVQ rounds its areas up to (qemu_real_host_page_size on x86). */
-export const HOST_PAGE_SIZE = 4096;
+const HOST_PAGE_SIZE = 4096;
 
 export interface RingAreaSizes {
   /** Descriptor area: split descriptor table or packed descriptor ring, 16 bytes per entry. */

@@ -21,7 +21,7 @@ export interface ScenarioOpts {
   bandwidth?: number;
 }
 
-export function device(name: string, o: ScenarioOpts): ResolvedDevice {
+function device(name: string, o: ScenarioOpts): ResolvedDevice {
   const profile = shippedProfiles[o.profile ?? 'vdpa_sim'];
   return {
     name,

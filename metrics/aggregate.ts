@@ -32,7 +32,7 @@ export function aggregate(runs: readonly RunRecord[]): Record<string, VariantAgg
 /** Aggregate of one variant's runs (all of the same scenario and variant). */
 function aggregateVariant(group: readonly RunRecord[]): VariantAggregate {
   const runs = [...group].sort(compareRuns);
-  const first = runs[0];
+  const first = runs[0]!; // groupRuns never makes an empty group
   const samples = new Map<string, number[]>();
   for (const r of runs) {
     for (const [name, v] of Object.entries(runMetrics(r))) {
@@ -78,7 +78,7 @@ function meanCountsByPhase(runs: readonly RunRecord[]): Record<string, Counts> {
     sum.ioctls = Object.fromEntries(
       Object.keys(ioctlSums)
         .sort(cmpStr)
-        .map((k) => [k, ioctlSums[k] / n]),
+        .map((k) => [k, ioctlSums[k]! / n]),
     );
     out[phase] = sum;
   }
@@ -87,7 +87,7 @@ function meanCountsByPhase(runs: readonly RunRecord[]): Record<string, Counts> {
 
 /** A copy of a plain object with keys sorted recursively (stable JSON). */
 function sortKeys<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => sortKeys(v)) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => sortKeys(v)) as T;
   if (value && typeof value === 'object') {
     const o = value as Record<string, unknown>;
     return Object.fromEntries(

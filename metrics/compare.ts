@@ -76,8 +76,9 @@ export function compareRows(docs: readonly ResultDocument[], opts: CompareOption
     throw new InputError(`--baseline ${opts.baseline}: no such variant (have ${aggs.map((a) => a.variant).join(', ')})`);
   }
   const baseOf = (scenario: string): VariantAggregate => {
+    // Called with the scenario of a variant in aggs, so inScenario is never empty.
     const inScenario = aggs.filter((a) => a.scenario === scenario);
-    return inScenario.find((a) => a.variant === opts.baseline || `${a.scenario}/${a.variant}` === opts.baseline) ?? inScenario[0];
+    return inScenario.find((a) => a.variant === opts.baseline || `${a.scenario}/${a.variant}` === opts.baseline) ?? inScenario[0]!;
   };
   return aggs.map((a) => {
     const b = baseOf(a.scenario);
@@ -135,7 +136,7 @@ export function compareResults(docs: readonly ResultDocument[], opts: CompareOpt
   const format = opts.format ?? 'table';
   switch (format) {
     case 'json':
-      return JSON.stringify({ metric, rows }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+      return JSON.stringify({ metric, rows }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
     case 'csv': {
       const cols = [
         'scenario',
@@ -180,8 +181,9 @@ export function compareResults(docs: readonly ResultDocument[], opts: CompareOpt
     case 'table': {
       const h = header(metric);
       const body = rows.map((r) => textCells(r));
-      const widths = h.map((c, i) => Math.max(c.length, ...body.map((b) => b[i].length)));
-      const line = (cs: string[]) => cs.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+      // Every body row has one cell per header column.
+      const widths = h.map((c, i) => Math.max(c.length, ...body.map((b) => b[i]!.length)));
+      const line = (cs: string[]) => cs.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
       let out = [line(h), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)].join('\n') + '\n';
       const groups = new Map<string, number[]>();
       for (const d of docs) {

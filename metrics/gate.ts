@@ -20,7 +20,7 @@ import { InputError } from '../sim/tool/inputError.js';
 import { parseThreshold, type Threshold } from '../sim/notation/threshold.js';
 import { groupRuns } from './aggregate.js';
 import { mannWhitneyU } from './mannWhitney.js';
-import type { ResultDocument, Stats, VariantAggregate } from './result.js';
+import type { ResultDocument, Stats } from './result.js';
 import { isTimeMetric, runMetrics } from './runMetrics.js';
 import { formatNs } from './display.js';
 
@@ -137,8 +137,7 @@ export function evaluateGate(inputs: readonly { name: string; doc: ResultDocumen
       );
     }
     const groups = groupRuns(doc.runs);
-    for (const key of Object.keys(doc.aggregates)) {
-      const agg: VariantAggregate = doc.aggregates[key];
+    for (const [key, agg] of Object.entries(doc.aggregates)) {
       const suite = `${name}: ${agg.scenario}`;
       const add = (check: string, origin: GateCheck['origin'], ok: boolean | 'skip', message: string) =>
         checks.push({ suite, variant: key, check, origin, message, status: ok === 'skip' ? 'skip' : ok ? 'pass' : 'fail' });

@@ -10,7 +10,7 @@ export function documentsHdrLog(docs: readonly ResultDocument[]): string {
     Object.entries(d.aggregates).flatMap(([key, a]) =>
       Object.keys(a.histograms)
         .sort(cmpStr)
-        .map((m) => ({ tag: `${key}/${m}`, encoded: a.histograms[m] })),
+        .map((m) => ({ tag: `${key}/${m}`, encoded: a.histograms[m]! })),
     ),
   );
   return hdrLog(entries, `svqsim ${docs[0]?.tool.version ?? ''} downtime histograms`);

@@ -98,7 +98,7 @@ export function linearBins(values: readonly number[], n: number): Bin[] {
   const width = hi > lo ? (hi - lo) / n : 1;
   const bins: Bin[] = [];
   for (let i = 0; i < n; i++) bins.push({ fromNs: lo + i * width, toNs: lo + (i + 1) * width, count: 0 });
-  for (const v of values) bins[Math.min(n - 1, Math.floor((v - lo) / width))].count++;
+  for (const v of values) bins[Math.min(n - 1, Math.floor((v - lo) / width))]!.count++; // v in [lo, hi]: index in [0, n - 1]
   return bins;
 }
 

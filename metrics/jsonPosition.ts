@@ -1,13 +1,18 @@
 // jsonPosition.ts — offset and reason of the first syntax error in JSON text (for messages that name line and column).
 
+/** Thrown by the scanner, once the failure is recorded, to unwind to jsonSyntaxError. */
+const STOP = new Error('JSON syntax error');
+
 /** Where and why `text` stops being JSON; undefined when it parses. */
 export function jsonSyntaxError(text: string): { offset: number; reason: string } | undefined {
   let i = 0;
+  let failure: { offset: number; reason: string } | undefined;
   const fail = (reason: string): never => {
-    throw { offset: i, reason };
+    failure = { offset: i, reason };
+    throw STOP;
   };
   const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
   };
   const what = () => (i >= text.length ? 'end of input' : `'${text[i]}'`);
   const literal = (word: string) => {
@@ -74,7 +79,7 @@ export function jsonSyntaxError(text: string): { offset: number; reason: string 
     else if (c === 't') literal('true');
     else if (c === 'f') literal('false');
     else if (c === 'n') literal('null');
-    else if (c === '-' || (c >= '0' && c <= '9')) number();
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) number();
     else fail(`unexpected ${what()}`);
   };
   try {
@@ -83,6 +88,6 @@ export function jsonSyntaxError(text: string): { offset: number; reason: string 
     if (i < text.length) fail(`unexpected ${what()} after the document`);
     return undefined;
   } catch (e) {
-    return e as { offset: number; reason: string };
+    return e === STOP ? failure : (e as { offset: number; reason: string });
   }
 }

@@ -46,11 +46,11 @@ export function mannWhitneyU(x: readonly number[], y: readonly number[], alterna
   let tieSum = 0;
   for (let i = 0; i < n; ) {
     let j = i;
-    while (j + 1 < n && all[j + 1].v === all[i].v) j++;
+    while (j + 1 < n && all[j + 1]!.v === all[i]!.v) j++;
     const rank = (i + j + 2) / 2; // mid-rank of positions i..j (1-based)
     const t = j - i + 1;
     if (t > 1) tieSum += t ** 3 - t;
-    for (let k = i; k <= j; k++) if (all[k].fromX) rx += rank;
+    for (let k = i; k <= j; k++) if (all[k]!.fromX) rx += rank;
     i = j + 1;
   }
   const u = rx - (nx * (nx + 1)) / 2;

@@ -19,16 +19,16 @@ export interface NamedDocument {
 }
 
 function major(version: string): string {
-  return version.split('.')[0];
+  return version.split('.')[0]!; // split always yields at least one part
 }
 
 /** Merge the documents; throws InputError naming the offending inputs. */
 export function mergeResults(inputs: readonly NamedDocument[]): ResultDocument {
   if (inputs.length === 0) throw new InputError('merge needs at least one result file');
-  const first = inputs[0];
+  const first = inputs[0]!;
   for (const { name, doc } of inputs.slice(1)) {
     if (doc.resultVersion !== first.doc.resultVersion) {
-      throw new InputError(`${name}: resultVersion ${doc.resultVersion} differs from ${first.name} (${first.doc.resultVersion})`);
+      throw new InputError(`${name}: resultVersion ${String(doc.resultVersion)} differs from ${first.name} (${String(first.doc.resultVersion)})`);
     }
     if (major(doc.tool.version) !== major(first.doc.tool.version)) {
       throw new InputError(`${name}: written by svqsim ${doc.tool.version}, ${first.name} by ${first.doc.tool.version}: major versions differ`);

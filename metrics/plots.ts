@@ -35,7 +35,7 @@ export function histogramSpec(title: string, samples: { variant: string; ms: num
       },
     })),
     config: { axis: { labelFont: 'sans-serif', titleFont: 'sans-serif' } },
-  } as TopLevelSpec;
+  };
 }
 
 /** Variant colours (vega's category10, so CDF lines and histogram panels match). */
@@ -56,7 +56,7 @@ export function cdfSpec(title: string, points: { variant: string; ms: number; fr
       color: { field: 'variant', type: 'nominal', legend: { orient: 'bottom', labelFont: 'sans-serif', titleFont: 'sans-serif' } },
     },
     config: { axis: { labelFont: 'sans-serif', titleFont: 'sans-serif' } },
-  } as TopLevelSpec;
+  };
 }
 
 /** Gantt chart of a downtime window's phases (start offset and duration, ms). */
@@ -81,5 +81,5 @@ export function waterfallSpec(title: string, phases: readonly PhaseSpan[]): TopL
       color: { field: 'phase', type: 'nominal', legend: null },
     },
     config: { axis: { labelFont: 'sans-serif', titleFont: 'sans-serif' } },
-  } as TopLevelSpec;
+  };
 }

@@ -161,8 +161,9 @@ export class RunRecorder {
     for (const { gaps } of this.probes.values()) {
       if (gaps.length === 0) continue;
       best ??= 0;
+      // Pairs are pushed together, so gaps.length is even and i + 1 is in range.
       for (let i = 0; i < gaps.length; i += 2) {
-        if (gaps[i + 1] >= from && gaps[i] <= to) best = Math.max(best, gaps[i + 1] - gaps[i]);
+        if (gaps[i + 1]! >= from && gaps[i]! <= to) best = Math.max(best, gaps[i + 1]! - gaps[i]!);
       }
     }
     return best;

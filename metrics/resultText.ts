@@ -124,7 +124,7 @@ export function findRuns(buf: Uint8Array): RunsLayout | null {
     }
     if (b === COLON && depth === 1 && keyStart >= 0 && isRunsKey(buf, keyStart, i)) {
       let j = i + 1;
-      while (j < buf.length && isSpace(buf[j])) j++;
+      while (j < buf.length && isSpace(buf[j]!)) j++;
       if (buf[j] !== 0x5b) throw new RunsLayoutError(j, 'member runs should be an array');
       return elementsOf(buf, j + 1);
     }
@@ -138,7 +138,7 @@ export function findRuns(buf: Uint8Array): RunsLayout | null {
 function isRunsKey(buf: Uint8Array, start: number, colon: number): boolean {
   const key = [QUOTE, 0x72, 0x75, 0x6e, 0x73, QUOTE];
   for (let k = 0; k < key.length; k++) if (buf[start + k] !== key[k]) return false;
-  for (let j = start + key.length; j < colon; j++) if (!isSpace(buf[j])) return false;
+  for (let j = start + key.length; j < colon; j++) if (!isSpace(buf[j]!)) return false;
   return true;
 }
 
@@ -147,7 +147,7 @@ function elementsOf(buf: Uint8Array, open: number): RunsLayout {
   const elements: [number, number][] = [];
   let expectElement = true;
   for (let i = open; i < buf.length; i++) {
-    const b = buf[i];
+    const b = buf[i]!;
     if (isSpace(b)) continue;
     if (b === 0x5d && (elements.length === 0 || !expectElement)) return { open, close: i, elements };
     if (b === COMMA && !expectElement) {

@@ -54,7 +54,7 @@ export function runMetrics(run: RunRecord): Record<string, number> {
 function totalCounts(run: RunRecord): Record<CountField, number> {
   const t = Object.fromEntries(COUNT_FIELDS.map((f) => [f, 0])) as Record<CountField, number>;
   for (const phase of Object.keys(run.countsByPhase).sort()) {
-    const c: Counts = run.countsByPhase[phase];
+    const c: Counts = run.countsByPhase[phase]!;
     for (const f of COUNT_FIELDS) t[f] += c[f] ?? 0;
   }
   return t;

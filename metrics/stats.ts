@@ -15,7 +15,7 @@ const T975: readonly number[] = [
 /** 0.975 quantile of Student's t with `df` degrees of freedom (table to 30, Cornish–Fisher expansion above). */
 export function tQuantile975(df: number): number {
   if (df < 1) return NaN;
-  if (df <= 30) return T975[Math.floor(df) - 1];
+  if (df <= 30) return T975[Math.floor(df) - 1]!;
   const z = 1.959963984540054;
   const z3 = z ** 3;
   const z5 = z ** 5;
@@ -32,7 +32,7 @@ export function tQuantile975(df: number): number {
 export function percentileSorted(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
 /** Summary statistics of a non-empty sample. */
@@ -49,8 +49,8 @@ export function computeStats(values: readonly number[]): Stats {
   const half = n > 1 ? (tQuantile975(n - 1) * stdev) / Math.sqrt(n) : 0;
   return {
     count: n,
-    min: s[0],
-    max: s[n - 1],
+    min: s[0]!,
+    max: s[n - 1]!,
     mean,
     stdev,
     ci95: [mean - half, mean + half],

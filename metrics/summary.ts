@@ -81,7 +81,7 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = { colo
     if (runs.length > 1) {
       const parts = ['downtime1', 'downtime2', 'observed']
         .filter((k) => agg.metrics[k])
-        .map((k) => `${k} p50 ${formatNs(agg.metrics[k].p50)} p99 ${formatNs(agg.metrics[k].p99)}`);
+        .map((k) => `${k} p50 ${formatNs(agg.metrics[k]!.p50)} p99 ${formatNs(agg.metrics[k]!.p99)}`);
       out.push(`  ${st.bold(`over ${runs.length} runs`)}  ${parts.join('; ')}`);
     }
     out.push('');

@@ -18,5 +18,5 @@ export function terminalHistogram(values: readonly number[], bins = 10, width = 
   const max = Math.max(...b.map((x) => x.count));
   const labels = b.map((x) => `${formatNs(x.fromNs)} – ${formatNs(x.toNs)}`);
   const lw = Math.max(...labels.map((l) => l.length));
-  return b.map((x, i) => `  ${labels[i].padStart(lw)} │${bar(x.count / max, width).padEnd(width)} ${x.count}\n`).join('');
+  return b.map((x, i) => `  ${labels[i]!.padStart(lw)} │${bar(x.count / max, width).padEnd(width)} ${x.count}\n`).join('');
 }

@@ -130,7 +130,7 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
     const statuses: NetCtrlStatus[] = [];
     let outCur = 0;
     for (let i = from; i < commands.length; i++) {
-      const c = commands[i];
+      const c = commands[i]!;
       const len = ctrlCommandBytes(c);
       if (len > bytes) return err('E2BIG', `${this.cfg.name}: CVQ command of ${len} B exceeds the ${bytes} B buffer`);
       if (outCur + len > bytes || statuses.length + 1 > bytes || shadow.numFree < 2) break;
@@ -229,7 +229,7 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
         // The device stopped: the element stays in flight and is given back to the guest ring.
         return;
       }
-      ack = r.value[0];
+      ack = r.value[0]!; // send returns one ack per command (rounds send at least one or fail)
       // QEMU's model follows the device only when the device accepted the command.
       if (ack === VIRTIO_NET_OK) ack = this.cfg.ctrl.apply(cmd);
     } else {

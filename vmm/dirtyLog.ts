@@ -47,7 +47,7 @@ function bitMask(lo: number, hi: number): number {
 }
 
 interface Chunk {
-  /** The chunk's bits, page p of the chunk at word p>>5, bit p&31. */
+  /** The chunk's bits (CHUNK_WORDS words), page p of the chunk at word p>>5, bit p&31. */
   readonly words: Uint32Array;
   /** Set bits in `words`. */
   count: number;
@@ -91,7 +91,7 @@ export class DirtyBitmap {
     if (c === undefined) return false;
     this.wordsTouched++;
     const p = page % CHUNK_PAGES;
-    return (c.words[p >>> 5] & (1 << (p & 31))) !== 0;
+    return (c.words[p >>> 5]! & (1 << (p & 31))) !== 0;
   }
 
   /** Sets one page; true if it was clear. */
@@ -104,7 +104,7 @@ export class DirtyBitmap {
     this.check(first, n);
     let added = 0;
     this.forWords(first, n, true, (c, w, mask) => {
-      const old = c.words[w];
+      const old = c.words[w]!;
       const fresh = (mask & ~old) >>> 0;
       if (fresh !== 0) {
         c.words[w] = (old | mask) >>> 0;
@@ -122,7 +122,7 @@ export class DirtyBitmap {
     this.check(first, n);
     let removed = 0;
     this.forWords(first, n, false, (c, w, mask) => {
-      const old = c.words[w];
+      const old = c.words[w]!;
       const gone = (old & mask) >>> 0;
       if (gone !== 0) {
         c.words[w] = (old & ~mask) >>> 0;
@@ -146,7 +146,7 @@ export class DirtyBitmap {
     this.check(first, n);
     let k = 0;
     this.forWords(first, n, false, (c, w, mask) => {
-      k += popcount32((c.words[w] & mask) >>> 0);
+      k += popcount32((c.words[w]! & mask) >>> 0);
     });
     return k;
   }
@@ -171,11 +171,11 @@ export class DirtyBitmap {
         this.chunks.set(ci, c);
       }
       for (let w = 0; w < CHUNK_WORDS; w++) {
-        const o = oc.words[w];
+        const o = oc.words[w]!;
         if (o === 0) continue;
-        const fresh = (o & ~c.words[w]) >>> 0;
+        const fresh = (o & ~c.words[w]!) >>> 0;
         if (fresh !== 0) {
-          c.words[w] = (c.words[w] | o) >>> 0;
+          c.words[w] = (c.words[w]! | o) >>> 0;
           const k = popcount32(fresh);
           c.count += k;
           added += k;
@@ -197,7 +197,7 @@ export class DirtyBitmap {
       const c = this.chunks.get(ci) as Chunk;
       this.wordsTouched += CHUNK_WORDS;
       for (let w = 0; w < CHUNK_WORDS; w++) {
-        let word = c.words[w];
+        let word = c.words[w]!;
         while (word !== 0) {
           const b = 31 - Math.clz32(word & -word);
           word = (word & (word - 1)) >>> 0;
@@ -336,7 +336,8 @@ export class DirtyLog {
   sync(cpuDirtyPages: number, deviceRanges: Iterable<DirtyRange> = []): DirtySyncResult {
     for (const r of deviceRanges) this.markGpa(r.gpa, r.len);
     let added = 0;
-    for (const [block, first, n] of this.log) added += this.bmap[block].setRange(first, n);
+    // Log runs carry RamBlock.index, the block's position in memory.blocks and so in bmap.
+    for (const [block, first, n] of this.log) added += this.bmap[block]!.setRange(first, n);
     this.runsMerged += this.log.length;
     this.log = [];
     this.logPages = 0;

@@ -265,7 +265,7 @@ export class GuestMemory {
     let hi = s.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const x = s[mid];
+      const x = s[mid]!;
       if (gpa < x.gpa) hi = mid - 1;
       else if (gpa >= x.gpa + x.size) lo = mid + 1;
       else return x;

@@ -42,7 +42,7 @@ function searchFirstGreater(list: readonly IovaMapping[], key: (m: IovaMapping) 
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (key(list[mid]) <= x) lo = mid + 1;
+    if (key(list[mid]!) <= x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -151,11 +151,10 @@ export class VhostIovaTree {
 
   private findGpaOverlap(gpa: number, size: number): IovaMapping | undefined {
     const i = searchFirstGreater(this.gpaMap, byGpa, gpa + size - 1);
-    for (let j = i - 1; j >= 0; j--) {
-      const m = this.gpaMap[j];
-      if ((m.gpa as number) + m.size > gpa) return m;
-      break; // sorted and non-overlapping: only the predecessor can reach gpa
-    }
+    if (i === 0) return undefined;
+    // Sorted and non-overlapping: only the predecessor can reach gpa.
+    const m = this.gpaMap[i - 1]!;
+    if ((m.gpa as number) + m.size > gpa) return m;
     return undefined;
   }
 
@@ -164,7 +163,7 @@ export class VhostIovaTree {
     const end = searchFirstGreater(this.taddrMap, byHva, hva);
     let best: IovaMapping | undefined;
     for (let j = 0; j < end; j++) {
-      const m = this.taddrMap[j];
+      const m = this.taddrMap[j]!;
       if (hva + size <= m.hva + m.size && (best === undefined || m.iova < best.iova)) best = m;
     }
     return best;
@@ -174,7 +173,7 @@ export class VhostIovaTree {
   findGpa(gpa: number, size = 1): IovaMapping | undefined {
     const i = searchFirstGreater(this.gpaMap, byGpa, gpa);
     if (i === 0) return undefined;
-    const m = this.gpaMap[i - 1];
+    const m = this.gpaMap[i - 1]!;
     return gpa + size <= (m.gpa as number) + m.size ? m : undefined;
   }
 
@@ -194,7 +193,7 @@ export class VhostIovaTree {
   findByIova(iova: number): IovaMapping | undefined {
     const i = searchFirstGreater(this.iovaMap, byIova, iova);
     if (i === 0) return undefined;
-    const m = this.iovaMap[i - 1];
+    const m = this.iovaMap[i - 1]!;
     return iova < m.iova + m.size ? m : undefined;
   }
 

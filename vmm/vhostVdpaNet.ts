@@ -97,7 +97,7 @@ export class VhostVdpaNet {
   vqCount = 0;
   /** Group of the data vqs, of the CVQ, and the data vqs' descriptor group (if DESC_ASID). */
   groups = { data: 0, cvq: 0, dataDesc: null as number | null };
-  /** One SVQ per vq (data vqs used only in SVQ mode; the CVQ is always shadowed). */
+  /** One SVQ per vq, indexed by vq, all created in the constructor (data vqs used only in SVQ mode; the CVQ is always shadowed). */
   readonly svqs: SvqRings[] = [];
   /** CVQ buffer host addresses (out, status) and their IOVAs while mapped (-1 otherwise). */
   readonly cvqBufs: { hva: number; iova: number }[] = [];
@@ -321,7 +321,7 @@ export class VhostVdpaNet {
         }
         for (const vq of vqs) {
           if (self.svqAsid(vq) !== asid) continue;
-          const m = yield* self.svqs[vq].map(fd, self.iovaAt(asid), asid, false);
+          const m = yield* self.svqs[vq]!.map(fd, self.iovaAt(asid), asid, false);
           if (!m.ok) return m;
         }
         return { ok: true, value: undefined };
@@ -375,10 +375,10 @@ export class VhostVdpaNet {
       if (!r.ok) return r;
       if (shadowed.includes(vq)) {
         if (!batchSmall) {
-          r = yield* this.svqs[vq].map(fd, this.iovaAt(this.svqAsid(vq)), this.svqAsid(vq), false);
+          r = yield* this.svqs[vq]!.map(fd, this.iovaAt(this.svqAsid(vq)), this.svqAsid(vq), false);
           if (!r.ok) return r;
         }
-        r = yield* fd.setVringAddr(vq, this.svqs[vq].vringAddr());
+        r = yield* fd.setVringAddr(vq, this.svqs[vq]!.vringAddr());
       } else {
         r = yield* fd.setVringAddr(vq, this.guestVringAddr(vq));
       }
@@ -402,7 +402,7 @@ export class VhostVdpaNet {
   private *mapCvqBuffers(asid: number): Proc<Result> {
     const size = this.cfg.cvqBufferBytes;
     for (let i = 0; i < this.cvqBufs.length; i++) {
-      const b = this.cvqBufs[i];
+      const b = this.cvqBufs[i]!;
       const a = this.iovaAt(asid).alloc(size, b.hva);
       if (!a.ok) return a;
       b.iova = a.value;

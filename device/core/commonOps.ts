@@ -70,7 +70,7 @@ export class CommonOps implements VdpaConfigOps {
   }
 
   getVqReady(vq: number): boolean {
-    return this.dev.vqs[vq].ready;
+    return this.dev.vqs[vq]!.ready;
   }
 
   *setVqState(vq: number, state: VringBase): Proc<Result> {
@@ -83,7 +83,7 @@ export class CommonOps implements VdpaConfigOps {
   }
 
   getVqState(vq: number): Result<VringBase> {
-    const q = this.dev.vqs[vq];
+    const q = this.dev.vqs[vq]!;
     if (this.dev.packed) {
       return ok({ lastAvailIdx: q.lastAvailIdx, availWrap: q.availWrap, lastUsedIdx: q.lastUsedIdx, usedWrap: q.usedWrap });
     }

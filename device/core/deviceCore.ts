@@ -171,22 +171,22 @@ export class DeviceCore {
   }
   /** Sets the three ring area IOVAs of a vq. */
   setVqAddr(vq: number, desc: number, driver: number, device: number): void {
-    const q = this.vqState[vq];
+    const q = this.vqState[vq]!;
     q.desc = desc;
     q.driver = driver;
     q.device = device;
   }
   /** Sets a vq's ring size. */
   setVqNum(vq: number, num: number): void {
-    this.vqState[vq].num = num;
+    this.vqState[vq]!.num = num;
   }
   /** Enables or disables a vq. */
   setVqReady(vq: number, ready: boolean): void {
-    this.vqState[vq].ready = ready;
+    this.vqState[vq]!.ready = ready;
   }
   /** Sets a vq's indices: where the device reads avail and writes used next. */
   setVqIndices(vq: number, ix: { lastAvailIdx: number; lastUsedIdx: number; availWrap?: boolean; usedWrap?: boolean }): void {
-    const q = this.vqState[vq];
+    const q = this.vqState[vq]!;
     q.lastAvailIdx = ix.lastAvailIdx;
     q.lastUsedIdx = ix.lastUsedIdx;
     if (ix.availWrap !== undefined) q.availWrap = ix.availWrap;
@@ -257,7 +257,7 @@ export class DeviceCore {
   /** The ASID a DMA to `area` of `vq` goes through. */
   asidFor(vq: number, area: DmaArea): number {
     const group = area === 'buffer' ? this.vqGroup(vq) : this.vqDescGroup(vq);
-    return this.asidOfGroup[group];
+    return this.asidOfGroup[group]!;
   }
 
   /** True when some group other than the CVQ's is bound to asid (the data path uses that map). */
@@ -272,7 +272,7 @@ export class DeviceCore {
 
   /** True when the data plane may process `vq` now. */
   vqLive(vq: number): boolean {
-    return this.running && this.validVq(vq) && this.vqState[vq].ready;
+    return this.running && this.validVq(vq) && this.vqState[vq]!.ready;
   }
 
   /**
@@ -284,7 +284,7 @@ export class DeviceCore {
   dma(vq: number, area: DmaArea, iova: number, len: number, access: DmaAccess): Result<number> {
     if (!this.validVq(vq)) return err('EINVAL', `no vq ${vq}`);
     const asid = this.asidFor(vq, area);
-    const space = this.asMaps[asid];
+    const space = this.asMaps[asid]!;
     if (space.identity) return ok(iova);
     const t = space.iotlb.translate(iova, len, access);
     if (t.ok) return ok(t.uaddr);

@@ -109,7 +109,7 @@ export class VqWorker {
       // RX buffers are consumed when frames arrive; a kick only says new buffers are there.
       return;
     }
-    const e = this.q[vq];
+    const e = this.q[vq]!;
     if (vq === this.dev.cvqIndex) {
       if (e.kicked === null) e.kicked = this.dev.kernel.after(0, this.runKick, vq);
       return;
@@ -131,7 +131,7 @@ export class VqWorker {
 
   /** Sets the handler signalled through the vq's call eventfd. */
   setCall(vq: number, handler: ((vq: number) => void) | null): void {
-    if (this.dev.validVq(vq)) this.q[vq].call = handler;
+    if (this.dev.validVq(vq)) this.q[vq]!.call = handler;
   }
 
   // ---- lifecycle, from the ops ----
@@ -152,13 +152,13 @@ export class VqWorker {
   /** SET_VRING_BASE: resume at the new indices at the next access. */
   baseSet(vq: number): void {
     if (!this.dev.validVq(vq)) return;
-    this.q[vq].restore = true;
+    this.q[vq]!.restore = true;
   }
 
   /** SET_VRING_ADDR: the ring must be found again. */
   addrSet(vq: number): void {
     if (!this.dev.validVq(vq)) return;
-    this.q[vq].ring = null;
+    this.q[vq]!.ring = null;
   }
 
   /** SUSPEND: nothing new completes; commands in progress give their buffers back. */
@@ -195,7 +195,7 @@ export class VqWorker {
   private reach(vq: number): Virtqueue | null {
     const dev = this.dev;
     if (!dev.vqLive(vq)) return null;
-    const s = dev.vqs[vq];
+    const s = dev.vqs[vq]!;
     const layout = dev.packed ? 'packed' : 'split';
     const sizes = ringAreaSizes(layout, s.num);
     const d = dev.dma(vq, 'desc', s.desc, sizes.descArea, 'read');
@@ -204,7 +204,7 @@ export class VqWorker {
     if (!a.ok) return null;
     const u = dev.dma(vq, 'device', s.device, sizes.deviceArea, 'write');
     if (!u.ok) return null;
-    const e = this.q[vq];
+    const e = this.q[vq]!;
     if (e.ring !== null && !e.restore && e.hvaDesc === d.value && e.hvaDriver === a.value && e.hvaDevice === u.value) return e.ring;
     const mem = dev.hostMemory;
     const placed = mem.objectAt<Virtqueue>(d.value);
@@ -238,7 +238,7 @@ export class VqWorker {
 
   /** The vq's indices as SET_VRING_BASE left them. */
   private vqState(vq: number, layout: 'split' | 'packed'): DeviceRingState {
-    const s = this.dev.vqs[vq];
+    const s = this.dev.vqs[vq]!;
     if (layout === 'split') return { layout, lastAvailIdx: s.lastAvailIdx & 0xffff, usedIdx: s.lastAvailIdx & 0xffff };
     return { layout, lastAvailIdx: s.lastAvailIdx, availWrapCounter: s.availWrap, usedIdx: s.lastUsedIdx, usedWrapCounter: s.usedWrap };
   }
@@ -252,14 +252,14 @@ export class VqWorker {
     } else {
       this.dev.setVqIndices(vq, { lastAvailIdx: st.lastAvailIdx, lastUsedIdx: st.usedIdx });
     }
-    if (interrupt) this.q[vq].call?.(vq);
+    if (interrupt) this.q[vq]!.call?.(vq);
   }
 
   /** DMA of every descriptor of a chain; false after a fault. Returns the HVA of the first one. */
   private dmaChain(vq: number, descs: readonly BufferDesc[], write: boolean): number {
     let first = -1;
     for (let i = 0; i < descs.length; i++) {
-      const dsc = descs[i];
+      const dsc = descs[i]!;
       if (dsc.write !== write) continue;
       const r = this.dev.dma(vq, 'buffer', dsc.addr, dsc.len, write ? 'write' : 'read');
       if (!r.ok) return -2;
@@ -272,7 +272,7 @@ export class VqWorker {
 
   /** A kicked TX vq or the CVQ. */
   private process(vq: number): void {
-    this.q[vq].kicked = null;
+    this.q[vq]!.kicked = null;
     try {
       if (vq === this.dev.cvqIndex) this.startCvq();
       else this.transmit(vq);
@@ -291,7 +291,7 @@ export class VqWorker {
     for (;;) {
       if (n === BURST) {
         // Bounded work per pass; the rest on the next one.
-        this.q[vq].again = true;
+        this.q[vq]!.again = true;
         break;
       }
       const c = ring.popAvail();
@@ -403,14 +403,14 @@ export class VqWorker {
     this.dev.kernel.cancel(this.cvqPending);
     this.cvqPending = null;
     const vq = this.dev.cvqIndex;
-    const ring = this.q[vq].ring;
+    const ring = this.q[vq]!.ring;
     if (ring === null) return;
     const r = rewindDevice(ring);
     if (!r.ok) {
       this.fault(vq, 0, `vq ${vq}: cannot give back unfinished commands: ${r.reason}`);
       return;
     }
-    this.dev.setVqIndices(vq, { lastAvailIdx: ring.getDeviceState().lastAvailIdx, lastUsedIdx: this.dev.vqs[vq].lastUsedIdx });
+    this.dev.setVqIndices(vq, { lastAvailIdx: ring.getDeviceState().lastAvailIdx, lastUsedIdx: this.dev.vqs[vq]!.lastUsedIdx });
   }
 
   /** Applies one control command to the device's state; returns the ack. */

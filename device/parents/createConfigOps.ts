@@ -122,9 +122,9 @@ function addDmaMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void {
   const c = dev.costs;
   const cost = (pages: number, ranges: number): number => dev.jittered(ranges * c.dmaMapPerRangeNs + Math.round(pages * c.dmaMapPerPageNs));
   const own = (asid: number): VhostIotlb => {
-    const s = dev.spaces[asid];
+    const s = dev.spaces[asid]!;
     if (s.identity) dev.setSpace(asid, { identity: false, iotlb: s.iotlb });
-    return dev.spaces[asid].iotlb;
+    return s.iotlb;
   };
   o.dmaMap = function* (asid: number, iova: number, size: number, uaddr: number, perm: AccessMode): Proc<Result> {
     const t0 = dev.kernel.now;

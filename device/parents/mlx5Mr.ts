@@ -113,7 +113,7 @@ export class Mlx5MemoryRegions {
       }
     }
     const n = Math.min(count, this.costs.firmwareConcurrency);
-    const procs: Process<void>[] = new Array(n);
+    const procs: Process<void>[] = new Array<Process<void>>(n);
     for (let i = 0; i < n; i++) procs[i] = this.kernel.spawn(submitter(), this.submitterName(what, i));
     yield allOf(this.kernel, procs);
   }

@@ -5,7 +5,7 @@
 
 import { err, ok, type Result } from '../uapi/errno.js';
 import type { Profile } from '../profiles/profile.js';
-import type { VdpaConfigOps, VdpaDevice } from '../core/configOps.js';
+import type { VdpaDevice } from '../core/configOps.js';
 import { DeviceCore, type DeviceEnv, type DeviceView } from '../core/deviceCore.js';
 import { VqWorker, type DataPlaneStats, type DeviceNetState, type WirePort } from '../core/vqWorker.js';
 import { createConfigOps } from './createConfigOps.js';
@@ -61,7 +61,7 @@ export function buildDevice(env: DeviceEnv, profile: Profile, name: string, queu
   const { ops, mr } = createConfigOps(core, worker);
   const device: AddedDevice = {
     name,
-    ops: ops as VdpaConfigOps,
+    ops,
     costs: profile.costs,
     jittered: (ns) => core.jittered(ns),
     port: { connect: (wire) => worker.connect(wire), receive: (vq, count, len, packets, tag) => worker.receive(vq, count, len, packets, tag) },

@@ -37,7 +37,7 @@ export class PinSet {
   /** Pin count of one page. */
   countOf(page: number): number {
     const i = this.firstEndingAfter(page);
-    return i < this.starts.length && this.starts[i] <= page ? this.counts[i] : 0;
+    return i < this.starts.length && this.starts[i]! <= page ? this.counts[i]! : 0;
   }
 
   /** Pins the pages covering [addr, addr+size); returns how many were not pinned before. */
@@ -56,15 +56,15 @@ export class PinSet {
   pinnedIn(addr: number, size: number): number {
     const [a, b] = pageSpan(addr, size);
     let n = 0;
-    for (let i = this.firstEndingAfter(a); i < this.starts.length && this.starts[i] < b; i++) {
-      n += Math.min(this.ends[i], b) - Math.max(this.starts[i], a);
+    for (let i = this.firstEndingAfter(a); i < this.starts.length && this.starts[i]! < b; i++) {
+      n += Math.min(this.ends[i]!, b) - Math.max(this.starts[i]!, a);
     }
     return n;
   }
 
   /** Runs as [firstPage, endPage, count], ascending. */
   *entries(): IterableIterator<[number, number, number]> {
-    for (let i = 0; i < this.starts.length; i++) yield [this.starts[i], this.ends[i], this.counts[i]];
+    for (let i = 0; i < this.starts.length; i++) yield [this.starts[i]!, this.ends[i]!, this.counts[i]!];
   }
 
   /** Index of the first run whose end is > page. */
@@ -73,7 +73,7 @@ export class PinSet {
     let hi = this.starts.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.ends[mid] <= page) lo = mid + 1;
+      if (this.ends[mid]! <= page) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -103,12 +103,12 @@ export class PinSet {
     let from = i;
     if (i > 0 && this.ends[i - 1] === a) {
       from = i - 1;
-      push(this.starts[from], this.ends[from], this.counts[from]);
+      push(this.starts[from]!, this.ends[from]!, this.counts[from]!);
     }
-    for (; j < this.starts.length && this.starts[j] < b; j++) {
-      const s = this.starts[j];
-      const e = this.ends[j];
-      const c = this.counts[j];
+    for (; j < this.starts.length && this.starts[j]! < b; j++) {
+      const s = this.starts[j]!;
+      const e = this.ends[j]!;
+      const c = this.counts[j]!;
       if (s < a) push(s, a, c);
       const lo = Math.max(s, a);
       if (cursor < lo && delta > 0) {
@@ -127,7 +127,7 @@ export class PinSet {
     }
     let to = j;
     if (j < this.starts.length && this.starts[j] === (pe.length > 0 ? pe[pe.length - 1] : -1)) {
-      push(this.starts[j], this.ends[j], this.counts[j]);
+      push(this.starts[j]!, this.ends[j]!, this.counts[j]!);
       to = j + 1;
     }
     this.starts.splice(from, to - from, ...ps);

@@ -39,7 +39,7 @@ export class RangeMap<T> {
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.starts[mid] <= addr) {
+      if (this.starts[mid]! <= addr) {
         found = mid;
         lo = mid + 1;
       } else {
@@ -52,14 +52,14 @@ export class RangeMap<T> {
   /** Index of the first range intersecting [start, end), or -1. */
   private firstIntersecting(start: number, end: number): number {
     let i = this.floor(start);
-    if (i < 0 || this.ends[i] <= start) i++;
-    return i < this.starts.length && this.starts[i] < end ? i : -1;
+    if (i < 0 || this.ends[i]! <= start) i++;
+    return i < this.starts.length && this.starts[i]! < end ? i : -1;
   }
 
   /** The range containing addr, if any. */
   find(addr: number): RangeEntry<T> | undefined {
     const i = this.floor(addr);
-    if (i < 0 || this.ends[i] <= addr) return undefined;
+    if (i < 0 || this.ends[i]! <= addr) return undefined;
     return this.entry(i);
   }
 
@@ -86,7 +86,7 @@ export class RangeMap<T> {
     const first = this.firstIntersecting(start, end);
     if (first < 0) return [];
     let last = first;
-    while (last + 1 < this.starts.length && this.starts[last + 1] < end) last++;
+    while (last + 1 < this.starts.length && this.starts[last + 1]! < end) last++;
     const out: RangeEntry<T>[] = [];
     for (let i = first; i <= last; i++) out.push(this.entry(i));
     const n = last - first + 1;
@@ -103,7 +103,7 @@ export class RangeMap<T> {
     const out: RangeEntry<T>[] = [];
     let i = this.firstIntersecting(start, end);
     if (i < 0) return out;
-    for (; i < this.starts.length && this.starts[i] < end; i++) out.push(this.entry(i));
+    for (; i < this.starts.length && this.starts[i]! < end; i++) out.push(this.entry(i));
     return out;
   }
 
@@ -127,6 +127,7 @@ export class RangeMap<T> {
   }
 
   private entry(i: number): RangeEntry<T> {
-    return { start: this.starts[i], size: this.ends[i] - this.starts[i], value: this.values[i] };
+    const start = this.starts[i]!;
+    return { start, size: this.ends[i]! - start, value: this.values[i] as T };
   }
 }

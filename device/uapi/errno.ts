@@ -33,7 +33,7 @@ export interface Err {
 }
 export type Result<T = void> = Ok<T> | Err;
 
-export const OK: Ok<void> = Object.freeze({ ok: true, value: undefined }) as Ok<void>;
+export const OK: Ok<void> = Object.freeze({ ok: true, value: undefined });
 export function ok<T>(value: T): Ok<T> {
   return { ok: true, value };
 }

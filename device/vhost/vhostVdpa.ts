@@ -339,7 +339,7 @@ export class VhostVdpa implements VhostVdpaFd {
         return OK;
       case 'batchEnd':
         // The kernel ignores set_map's return value here: a failed rebuild leaves the device's map as the device left it.
-        if (this.inBatch && this.ops.setMap) yield* this.ops.setMap(asid, this.as[asid]);
+        if (this.inBatch && this.ops.setMap) yield* this.ops.setMap(asid, this.as[asid]!);
         this.inBatch = false;
         return OK;
     }
@@ -347,7 +347,7 @@ export class VhostVdpa implements VhostVdpaFd {
 
   /** IOTLB UPDATE: EINVAL for an empty range, EEXIST on overlap, EFAULT for unmapped memory; pins, then maps. */
   private *update(asid: number, iova: number, size: number, uaddr: number, perm: AccessMode): Proc<Result> {
-    const iotlb = this.as[asid];
+    const iotlb = this.as[asid]!;
     if (!(size > 0)) return err('EINVAL', 'UPDATE of an empty range');
     if (iotlb.intersecting(iova, size).length > 0) return err('EEXIST', `IOVA range [${iova}, ${iova + size}) already mapped in ASID ${asid}`);
     const pinned = yield* this.pin(uaddr, size);
@@ -366,12 +366,12 @@ export class VhostVdpa implements VhostVdpaFd {
 
   /** Removes every vhost-side range intersecting [iova, iova+size), unpins it and tells the device. */
   private *unmap(asid: number, iova: number, size: number): Proc<void> {
-    const gone = this.as[asid].del(iova, size);
+    const gone = this.as[asid]!.del(iova, size);
     yield* this.unpinRanges(gone);
     if (this.ops.dmaUnmap) {
       for (const r of gone) yield* this.ops.dmaUnmap(asid, r.start, r.size);
     } else if (this.ops.setMap && !this.inBatch) {
-      yield* this.ops.setMap(asid, this.as[asid]);
+      yield* this.ops.setMap(asid, this.as[asid]!);
     }
   }
 

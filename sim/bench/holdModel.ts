@@ -29,14 +29,14 @@ export function holdPlainHeap(pending: number, events: number, delays: Int32Arra
     heap.push(e);
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(e, heap[p])) break;
-      heap[i] = heap[p];
+      if (!less(e, heap[p]!)) break;
+      heap[i] = heap[p]!;
       i = p;
     }
     heap[i] = e;
   };
   const pop = (): RefEntry => {
-    const top = heap[0];
+    const top = heap[0]!;
     const last = heap.pop() as RefEntry;
     const n = heap.length;
     if (n > 0) {
@@ -45,9 +45,9 @@ export function holdPlainHeap(pending: number, events: number, delays: Int32Arra
         const l = 2 * i + 1;
         if (l >= n) break;
         const r = l + 1;
-        const c = r < n && less(heap[r], heap[l]) ? r : l;
-        if (!less(heap[c], last)) break;
-        heap[i] = heap[c];
+        const c = r < n && less(heap[r]!, heap[l]!) ? r : l;
+        if (!less(heap[c]!, last)) break;
+        heap[i] = heap[c]!;
         i = c;
       }
       heap[i] = last;
@@ -55,12 +55,12 @@ export function holdPlainHeap(pending: number, events: number, delays: Int32Arra
     return top;
   };
   let d = 0;
-  for (let i = 0; i < pending; i++) push({ time: delays[d++ % delays.length], seq: seq++ });
+  for (let i = 0; i < pending; i++) push({ time: delays[d++ % delays.length]!, seq: seq++ });
   let now = 0;
   for (let i = 0; i < events; i++) {
     const e = pop();
     now = e.time;
-    push({ time: now + delays[d++ % delays.length], seq: seq++ });
+    push({ time: now + delays[d++ % delays.length]!, seq: seq++ });
   }
   return now;
 }
@@ -75,9 +75,9 @@ export function holdKernel(pending: number, events: number, delays: Int32Array):
       k.stop();
       return;
     }
-    k.after(delays[d++ % delays.length], fire);
+    k.after(delays[d++ % delays.length]!, fire);
   };
-  for (let i = 0; i < pending; i++) k.after(delays[d++ % delays.length], fire);
+  for (let i = 0; i < pending; i++) k.after(delays[d++ % delays.length]!, fire);
   k.run();
   return k.now;
 }

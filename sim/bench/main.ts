@@ -70,7 +70,7 @@ function childRuns(which: [string, string][]): { ms: number; maxRssMB: number }[
   for (let i = 0; i < 7; i++) {
     which.forEach(([scenario, variant], k) => {
       const m = childRunOnce(scenario, variant);
-      if (m.ms < best[k].ms) best[k] = m;
+      if (m.ms < best[k]!.ms) best[k] = m;
     });
   }
   return best;
@@ -129,11 +129,15 @@ export interface ModelFigures {
 }
 
 export async function runModelBench(): Promise<ModelFigures> {
-  const [ref, small, big] = childRuns([
+  // One result per [scenario, variant], in order.
+  const runs = childRuns([
     ['scenarios/reference-128g.yaml', 'baseline'],
     ['scenarios/memory-sweep.yaml', 'baseline/memory=16GiB'],
     ['scenarios/memory-sweep.yaml', 'baseline/memory=1TiB'],
   ]);
+  const ref = runs[0]!;
+  const small = runs[1]!;
+  const big = runs[2]!;
   const sweep = 'sim/bench/sweep.yaml';
   // One thread, two workers, and the same runs as two independent processes (one shard each,
   // nothing shared, nothing to merge): the last is what two cores give this workload at best on

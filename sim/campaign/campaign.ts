@@ -48,7 +48,7 @@ export async function planCampaign(files: readonly string[], opts: CampaignOptio
   const variants: Variant[][] = [];
   const all: PlannedRun[] = [];
   for (let f = 0; f < files.length; f++) {
-    const l = await loadScenarioFile(files[f], { cwd: opts.cwd });
+    const l = await loadScenarioFile(files[f]!, { cwd: opts.cwd });
     loaded.push(l);
     const v = expandScenario(l);
     variants.push(v);
@@ -77,7 +77,7 @@ export function resultDocument(c: Campaign, runs: RunRecord[], version: string, 
         hash: l.hash,
         seed: c.opts.seed ?? l.scenario.seed};
       if (l.scenario.gates.length > 0) entry.gates = l.scenario.gates.map((g) => g.text);
-      entry.variants = c.variants[i].map((v) => v.id);
+      entry.variants = c.variants[i]!.map((v) => v.id);
       return entry;
  }),
     runs: sorted,

@@ -14,7 +14,7 @@ export interface PlannedRun {
 
 /** Executes one planned run in this thread against the campaign's variants; warm-up runs return null. */
 export function executePlanned(c: { variants: Variant[][] }, p: PlannedRun): RunRecord | null {
-  const v = c.variants[p.file][p.spec.variantIndex];
+  const v = c.variants[p.file]![p.spec.variantIndex]!;
   const out = simulateMigration({
     scenario: v.scenario,
     variant: v.id,

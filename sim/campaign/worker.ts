@@ -25,7 +25,7 @@ function serve(): void {
   const plan = workerData as WorkerInit;
   port.on('message', (m: { run: number }) => {
     try {
-      const record = executePlanned(plan, plan.runs[m.run]);
+      const record = executePlanned(plan, plan.runs[m.run]!);
       port.postMessage({ kind: 'done', run: m.run, record } satisfies WorkerReply);
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));

@@ -237,14 +237,14 @@ export class GuestNet {
     const q = vq >> 1;
     const first = vq % 2 === 0 ? this.rxBuf(q, 0) : this.txBuf(q, 0);
     let n = 0;
-    for (let i = 0; i < this.perQueue; i++) n += this.avail[first + i];
+    for (let i = 0; i < this.perQueue; i++) n += this.avail[first + i]!;
     return n;
   }
 
   /** Makes every RX buffer of queue q that is not in the ring available again. */
   private refillRx(q: number): void {
     const vq = 2 * q;
-    const ring = this.rings[vq];
+    const ring = this.rings[vq]!;
     let added = false;
     for (let i = 0; i < this.perQueue; i++) {
       const b = this.rxBuf(q, i);
@@ -264,19 +264,19 @@ export class GuestNet {
   sendTx(q: number, count: number, len: number, packets: number, tag: number): number {
     if (!this.running) return 0;
     const vq = 2 * q + 1;
-    const ring = this.rings[vq];
+    const ring = this.rings[vq]!;
     this.reapTx(q);
     let sent = 0;
-    const free = this.txFree[q];
-    while (sent < count && this.txFreeTop[q] > 0 && ring.numFree > 0) {
-      const b = free[--this.txFreeTop[q]];
-      const f = this.frames[b];
+    const free = this.txFree[q]!;
+    while (sent < count && this.txFreeTop[q]! > 0 && ring.numFree > 0) {
+      const b = free[--this.txFreeTop[q]!]!;
+      const f = this.frames[b]!;
       f.tag = tag;
       f.packets = packets;
       f.len = Math.min(len, GUEST_BUFFER_BYTES);
       const r = ring.addBuf([{ addr: this.bufGpa(b), len: f.len, write: false }], b);
       if (!r.ok) {
-        this.txFreeTop[q]++;
+        this.txFreeTop[q]!++;
         break;
       }
       this.made(ring, b);
@@ -303,20 +303,20 @@ export class GuestNet {
       if (vq === this.cvq) this.reapCvq();
       else if (vq % 2 === 0) this.reapRx(vq >> 1);
       else this.reapTx(vq >> 1);
-      this.onReap?.(this.rings[vq]);
+      this.onReap?.(this.rings[vq]!);
     } catch (e) {
       if (!(e instanceof RingInvariantError)) throw e;
-      this.cfg.violation(this.rings[vq].name, e.message);
+      this.cfg.violation(this.rings[vq]!.name, e.message);
     }
   }
 
   /** virtnet_receive: deliver used RX buffers to the stack and refill. */
   private reapRx(q: number): void {
-    const ring = this.rings[2 * q];
+    const ring = this.rings[2 * q]!;
     for (let u = ring.getUsed(); u !== null; u = ring.getUsed()) {
       const b = u.token;
       if (!this.gotBack(ring, b)) continue;
-      const f = this.frames[b];
+      const f = this.frames[b]!;
       this.stats.rxFrames++;
       this.stats.rxPackets += f.packets;
       if (f.tag > 0) {
@@ -330,12 +330,12 @@ export class GuestNet {
 
   /** free_old_xmit: reclaim used TX buffers. */
   private reapTx(q: number): void {
-    const ring = this.rings[2 * q + 1];
-    const free = this.txFree[q];
+    const ring = this.rings[2 * q + 1]!;
+    const free = this.txFree[q]!;
     for (let u = ring.getUsed(); u !== null; u = ring.getUsed()) {
       const b = u.token;
       if (!this.gotBack(ring, b)) continue;
-      free[this.txFreeTop[q]++] = b;
+      free[this.txFreeTop[q]!++] = b;
     }
   }
 
@@ -348,7 +348,7 @@ export class GuestNet {
     if (!this.running || this.ctrlBusy || this.ctrlQueue.length > 0) return false;
     for (let vq = 0; vq < this.rings.length; vq++) {
       if (this.pendingIrq[vq] !== 0) return false;
-      if (vq !== this.cvq && vq % 2 === 1 && this.rings[vq].inflight > 0) return false;
+      if (vq !== this.cvq && vq % 2 === 1 && this.rings[vq]!.inflight > 0) return false;
     }
     return true;
   }
@@ -373,7 +373,7 @@ export class GuestNet {
     const st: NetCtrlStatus = { kind: 'netCtrlStatus', ack: CTRL_STATUS_UNSET };
     this.placeEverywhere(this.cvqCmdGpa, PAGE, msg);
     this.placeEverywhere(this.cvqStatusGpa, 1, st);
-    const ring = this.rings[this.cvq];
+    const ring = this.rings[this.cvq]!;
     const r = ring.addBuf(
       [
         { addr: this.cvqCmdGpa, len: PAGE, write: false },
@@ -392,7 +392,7 @@ export class GuestNet {
   }
 
   private reapCvq(): void {
-    const ring = this.rings[this.cvq];
+    const ring = this.rings[this.cvq]!;
     for (let u = ring.getUsed(); u !== null; u = ring.getUsed()) {
       if (!this.ctrlBusy) {
         this.cfg.violation(ring.name, 'CVQ buffer used while no command was outstanding');
@@ -419,7 +419,7 @@ export class GuestNet {
       }
     }
     // Buffers made available while stopped were never notified.
-    for (let vq = 0; vq < this.rings.length; vq++) if (this.rings[vq].outstanding > 0) this.notify(vq);
+    for (let vq = 0; vq < this.rings.length; vq++) if (this.rings[vq]!.outstanding > 0) this.notify(vq);
     this.sendNextCtrl();
   }
 

@@ -330,12 +330,12 @@ export class Workload {
     const per = (t.packetsPerSecond * this.burstNs) / 1e9;
     const size = t.packetSize;
     for (let q = 0; q < this.cfg.queuePairs; q++) {
-      this.rxAcc[q] += per * t.rxFraction;
-      this.txAcc[q] += per * (1 - t.rxFraction);
-      const rx = Math.floor(this.rxAcc[q]);
-      const tx = Math.floor(this.txAcc[q]);
-      this.rxAcc[q] -= rx;
-      this.txAcc[q] -= tx;
+      this.rxAcc[q]! += per * t.rxFraction;
+      this.txAcc[q]! += per * (1 - t.rxFraction);
+      const rx = Math.floor(this.rxAcc[q]!);
+      const tx = Math.floor(this.txAcc[q]!);
+      this.rxAcc[q]! -= rx;
+      this.txAcc[q]! -= tx;
       if (rx > 0) this.items(rx, size, (count, len, packets) => count - this.cfg.wire.deliver(2 * q, count, len, packets, 0));
       if (tx > 0) this.items(tx, size, (count, len, packets) => count - this.cfg.guest.sendTx(q, count, len, packets, 0));
     }

@@ -50,7 +50,7 @@ export class EventQueue {
     heap.push(ev);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = heap[parent];
+      const p = heap[parent]!;
       if (!before(ev, p)) break;
       heap[i] = p;
       i = parent;
@@ -76,9 +76,9 @@ export class EventQueue {
         if (l >= len) break;
         const r = l + 1;
         let c = l;
-        let child = heap[l];
+        let child = heap[l]!;
         if (r < len) {
-          const rc = heap[r];
+          const rc = heap[r]!;
           if (before(rc, child)) {
             c = r;
             child = rc;

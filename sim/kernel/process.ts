@@ -48,7 +48,7 @@ export class Process<T> implements Waitable<T> {
     this.body = body;
     this.name = name;
     this.resumeFn = (value: unknown) => this.step(value);
-    kernel.after(0, this.resumeFn as (arg: unknown) => void, undefined);
+    kernel.after(0, this.resumeFn, undefined);
   }
 
   onSettled(resume: (value: T) => void): void {
@@ -75,7 +75,9 @@ export class Process<T> implements Waitable<T> {
     } else if (y !== null && typeof y === 'object' && typeof y.onSettled === 'function') {
       y.onSettled(this.resumeFn);
     } else {
-      throw new SimulationError(`process ${this.name} yielded ${String(y)}; expected a delay in ns or a Waitable`);
+      // The body yielded something else (possible from untyped code): report it as it is.
+      const bad: unknown = y;
+      throw new SimulationError(`process ${this.name} yielded ${String(bad)}; expected a delay in ns or a Waitable`);
     }
   }
 }
@@ -114,7 +116,7 @@ export class Signal<T = void> implements Waitable<T> {
 /** Settles when every Waitable has settled, with their values in order. */
 export function allOf<T>(kernel: Clock, items: readonly Waitable<T>[]): Waitable<T[]> {
   const out = new Signal<T[]>(kernel);
-  const values: T[] = new Array(items.length);
+  const values: T[] = new Array<T>(items.length);
   let left = items.length;
   if (left === 0) out.trigger(values);
   items.forEach((w, i) =>

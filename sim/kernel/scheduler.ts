@@ -35,7 +35,7 @@ class SimAction<T> extends Subscription implements SchedulerAction<T> {
     return this;
   }
 
-  private static fire(action: SimAction<unknown>): void {
+  private static fire(this: void, action: SimAction<unknown>): void {
     action.event = null;
     if (action.closed) return;
     try {

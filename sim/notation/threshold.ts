@@ -47,7 +47,11 @@ export function parseThreshold(text: string): Threshold | string {
   if (m === null) {
     return `expected "<metric>.<stat> <op> <value>" like "downtime2.p99 < 300ms", found ${JSON.stringify(text)}`;
   }
-  const [, metricText, statText, opText, valueText] = m;
+  // Every group of SHAPE takes part in a match.
+  const metricText = m[1]!;
+  const statText = m[2]!;
+  const opText = m[3]!;
+  const valueText = m[4]!;
   const metrics = Object.keys(THRESHOLD_METRICS);
   if (!(metricText in THRESHOLD_METRICS)) {
     const near = didYouMean(metricText, metrics);

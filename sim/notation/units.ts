@@ -35,7 +35,7 @@ const sizeUnits: Record<string, bigint> = {
   TB: K ** 4n,
 };
 
-const durationUnits: Record<string, bigint> = {
+const durationUnits = {
   ns: 1n,
   us: 1_000n,
   'µs': 1_000n,
@@ -43,7 +43,7 @@ const durationUnits: Record<string, bigint> = {
   s: 1_000_000_000n,
   m: 60_000_000_000n,
   h: 3_600_000_000_000n,
-};
+} satisfies Record<string, bigint>;
 
 // Rates: bytes per second. Bit rates are divided by 8 (so they are bigint-exact only in 1/8 steps;
 // the result is a number, which is exact for every realistic rate).
@@ -135,7 +135,8 @@ function parseQuantity(kind: UnitKind, input: unknown): UnitResult {
     const n = Number(`${whole}${frac === '' ? '' : `.${frac}`}`);
     return parseQuantity(kind, n);
   }
-  const mult = kind.units[unit];
+  // The unit group takes part in every match of NUMBER_WITH_UNIT (possibly empty, handled above).
+  const mult = kind.units[unit!];
   if (mult === undefined) return fail(kind, input);
   if (typeof mult === 'number') {
     const v = Number(`${whole}.${frac || '0'}`) * mult;

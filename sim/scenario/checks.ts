@@ -15,7 +15,7 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
   const out: Problem[] = [];
   const seen = new Map<string, number>();
   input.devices.forEach((d, i) => {
-    const p = profiles[i];
+    const p = profiles[i]!;
     const c = p.capabilities;
     const at = (field: string): FieldPath => ['devices', i, field];
     const who = `device ${d.name} (profile ${p.name})`;
@@ -57,7 +57,7 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
   const s = input.migration.strategies;
   const strategy = (name: string): FieldPath => ['migration', 'strategies', name];
   input.devices.forEach((d, i) => {
-    const p = profiles[i];
+    const p = profiles[i]!;
     const c = p.capabilities;
     const who = `device ${d.name} (profile ${p.name})`;
     if (s.descGroup && c.dataDescGroup === null) {
@@ -110,7 +110,7 @@ export function checkSetPath(text: string): SetPath {
     return { ok: false, message: `${JSON.stringify(text)}: ${String(path[0])} cannot be set by a variant or sweep` };
   }
   for (let i = 0; i < path.length; i++) {
-    const seg = path[i];
+    const seg = path[i]!;
     const parent = path.slice(0, i);
     if (typeof seg === 'string') {
       const valid = keysAt(scenarioSchema, parent);
@@ -145,7 +145,7 @@ export function checkExpansion(input: ScenarioInput): Problem[] {
       if (!r.ok) out.push({ path: ['sweep', 'params'], unknownKey: key, message: `sweep.params: ${r.message}` });
     }
     if (input.sweep.mode === 'zip' && params.length > 0) {
-      const [firstKey, firstValues] = params[0];
+      const [firstKey, firstValues] = params[0]!;
       for (const [key, values] of params.slice(1)) {
         if (values.length !== firstValues.length) {
           out.push({

@@ -65,7 +65,7 @@ function paramLabels(paths: readonly PathSegment[][]): string[] {
 /** Index tuples of the sweep points, in expansion order. */
 function sweepPoints(lengths: readonly number[], mode: 'cartesian' | 'zip'): number[][] {
   if (lengths.length === 0) return [[]];
-  if (mode === 'zip') return Array.from({ length: lengths[0] }, (_, i) => lengths.map(() => i));
+  if (mode === 'zip') return Array.from({ length: lengths[0]! }, (_, i) => lengths.map(() => i));
   let points: number[][] = [[]];
   for (const n of lengths) {
     const next: number[][] = [];
@@ -86,7 +86,7 @@ function parsedPath(text: string): PathSegment[] {
 export function expandScenario(loaded: LoadedScenario): Variant[] {
   const input = loaded.input;
   const named = (input.variants ?? []).map((v, i) => ({
-    name: v.name as string | null,
+    name: v.name,
     overrides: Object.entries(v.set).map(([text, value]): Override => ({
       text,
       path: parsedPath(text),
@@ -109,10 +109,10 @@ export function expandScenario(loaded: LoadedScenario): Variant[] {
   for (const base of bases) {
     for (const point of points) {
       const sweepOverrides = point.map((j, k): Override => {
-        const [text, values] = params[k];
-        return { text, path: paths[k], value: values[j], source: ['sweep', 'params', text, j] };
+        const [text, values] = params[k]!;
+        return { text, path: paths[k]!, value: values[j], source: ['sweep', 'params', text, j] };
       });
-      const sweepId = point.map((j, k) => `${labels[k]}=${valueLabel(params[k][1][j])}`).join(',');
+      const sweepId = point.map((j, k) => `${labels[k]}=${valueLabel(params[k]![1][j])}`).join(',');
       let id = [base.name ?? '', sweepId].filter((s) => s !== '').join('/');
       if (id === '') id = 'default';
       const seen = (ids.get(id) ?? 0) + 1;

@@ -71,7 +71,7 @@ export function getAt(root: unknown, path: FieldPath): unknown {
 export function setAt(root: Record<string, unknown>, path: FieldPath, value: unknown): string | null {
   let cur: unknown = root;
   for (let i = 0; i < path.length; i++) {
-    const seg = path[i];
+    const seg = path[i]!;
     const last = i === path.length - 1;
     if (typeof seg === 'number') {
       if (!Array.isArray(cur)) return `${formatPath(path.slice(0, i))} is not a sequence`;

@@ -54,7 +54,7 @@ export function schemaAt(schema: z.ZodType, path: FieldPath): z.ZodType | null {
       s = d.element;
     } else if (d.type === 'object' && d.shape !== undefined) {
       if (!Object.prototype.hasOwnProperty.call(d.shape, seg)) return null;
-      s = d.shape[seg];
+      s = d.shape[seg]!;
     } else if (d.type === 'record' && d.valueType !== undefined) {
       s = d.valueType;
     } else return null;
@@ -169,7 +169,7 @@ export function renderProblem(src: SourceFile, p: Problem): LocatedProblem {
 export function firstInFileOrder(located: readonly LocatedProblem[]): LocatedProblem {
   const unknown = located.filter((l) => l.unknownKey);
   const pool = unknown.length > 0 ? unknown : located;
-  let best = pool[0];
+  let best = pool[0]!;
   for (const l of pool) {
     if (l.at.line < best.at.line || (l.at.line === best.at.line && l.at.col < best.at.col)) best = l;
   }

@@ -59,7 +59,7 @@ function toScenario(input: ScenarioInput, profiles: readonly Profile[]): Scenari
   const devices: ResolvedDevice[] = input.devices.map((d, i) => ({
     name: d.name,
     profileRef: d.profile,
-    profile: profiles[i],
+    profile: profiles[i]!,
     overrides: {
       ...(d.capabilities === undefined ? {} : { capabilities: d.capabilities }),
       ...(d.costs === undefined ? {} : { costs: d.costs }),

@@ -85,7 +85,7 @@ export function parseSource(bytes: Uint8Array, file: string, path: string): Sour
     return { line: p.line, col: p.col };
   };
   if (doc.errors.length > 0) {
-    const e = doc.errors[0];
+    const e = doc.errors[0]!;
     const p = pos(e.pos[0]);
     const what = e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'YAML syntax error';
     throw new InputError(`${file}:${p.line}:${p.col}: ${what}: ${e.message.split('\n')[0]}`);
@@ -160,7 +160,7 @@ export function locate(src: SourceFile, path: FieldPath, key?: string): Position
   let fallback: Position = { line: 1, col: 1 };
   const full = key === undefined ? path : [...path, key];
   for (let i = 0; i < full.length; i++) {
-    const seg = full[i];
+    const seg = full[i]!;
     if (typeof seg === 'number') {
       if (!isSeq(node) || seg >= node.items.length) return fallback;
       node = node.items[seg];

@@ -170,7 +170,7 @@ class NicPath implements NicWiring {
       fd: net.fd,
       hostMemory: host,
       ctrl,
-      buffers: () => ({ out: net.cvqBufs[0], status: net.cvqBufs[1], bytes: PAGE_SIZE }),
+      buffers: () => ({ out: net.cvqBufs[0]!, status: net.cvqBufs[1]!, bytes: PAGE_SIZE }),
       gpaToHva: (gpa) => memory.gpaToHva(gpa),
       pollNs: this.costs.cvqPollNs,
       violation,
@@ -181,11 +181,11 @@ class NicPath implements NicWiring {
         new ShadowVirtqueue({
           vq,
           name: `${net.cfg.name} vq${vq}`,
-          guest: this.guest.rings[vq],
+          guest: this.guest.rings[vq]!,
           fd: net.fd,
           hostMemory: host,
           areas: () => {
-            const s = net.svqs[vq];
+            const s = net.svqs[vq]!;
             return { driver: s.hva.driver, driverBytes: net.cfg.svqSizes.driverAreaBytes, device: s.hva.device, deviceBytes: net.cfg.svqSizes.deviceAreaBytes };
           },
           translateAddr: (gpa) => net.listener.iovaOf(gpa),
@@ -196,7 +196,7 @@ class NicPath implements NicWiring {
         }),
       );
     }
-    channel.bindSvq(svqs[this.cvq]);
+    channel.bindSvq(svqs[this.cvq]!);
     const side: HostSide = { role, dev, net, host, svqs, channel };
     this.starts.set(side, 0);
     net.attachDataPath({ started: (svq, bases) => this.started(side, svq, bases), stopped: (bases) => this.stopped(side, bases) }, channel);
@@ -210,11 +210,11 @@ class NicPath implements NicWiring {
     this.starts.set(side, starts);
     this.current = side;
     const cvq = this.cvq;
-    const c = side.svqs[cvq].start(baseOf(bases, cvq), false);
+    const c = side.svqs[cvq]!.start(baseOf(bases, cvq), false);
     if (!c.ok) return c;
     for (let vq = 0; vq < cvq; vq++) {
       if (svq) {
-        const r = side.svqs[vq].start(baseOf(bases, vq));
+        const r = side.svqs[vq]!.start(baseOf(bases, vq));
         if (!r.ok) return r;
         this.log.passed();
       } else {
@@ -223,9 +223,9 @@ class NicPath implements NicWiring {
     }
     this.guest.setNotify(
       svq
-        ? (vq) => side.svqs[vq].guestKick()
+        ? (vq) => side.svqs[vq]!.guestKick()
         : (vq) => {
-            if (vq === cvq) side.svqs[cvq].guestKick();
+            if (vq === cvq) side.svqs[cvq]!.guestKick();
             else side.net.fd.kick(vq);
           },
     );
@@ -243,14 +243,14 @@ class NicPath implements NicWiring {
 
   /** Passthrough: the device resumes on the guest's ring itself, at the migrated index. */
   private startPassthrough(side: HostSide, vq: number, bases: readonly VringBase[]): void {
-    const ring = this.guest.rings[vq];
+    const ring = this.guest.rings[vq]!;
     const at = ring.getDeviceState().lastAvailIdx;
     const want = baseOf(bases, vq).lastAvailIdx;
     this.log.check(at === want && ring.inflight === 0, `${side.net.cfg.name} vq${vq}`, () => `guest ring device side at ${at} (${ring.inflight} in flight), device resumes at ${want}`);
     if (side.role === 'dst') {
       // The destination device was given the source's index (SET_VRING_BASE), before it runs.
       const srcBase = baseOf(this.input.src.net.vringBases, vq).lastAvailIdx;
-      const got = side.dev.view.vqs[vq].lastAvailIdx;
+      const got = side.dev.view.vqs[vq]!.lastAvailIdx;
       this.log.check(got === srcBase, `${side.dev.name} vq${vq}`, () => `destination resumes at ${got}, source stopped at ${srcBase}`);
     }
     side.net.fd.onCall(vq, (v) => this.guest.interrupt(v));
@@ -260,7 +260,7 @@ class NicPath implements NicWiring {
   private stopped(side: HostSide, bases: readonly VringBase[]): Result {
     side.channel.abort();
     for (let vq = 0; vq < this.nvq; vq++) {
-      const f = side.svqs[vq];
+      const f = side.svqs[vq]!;
       if (!f.active) {
         side.net.fd.onCall(vq, null);
         continue;
@@ -329,7 +329,7 @@ class NicPath implements NicWiring {
     this.usedChecks();
     let outstanding = 0;
     for (let vq = 0; vq < this.nvq; vq++) {
-      const ring = guest.rings[vq];
+      const ring = guest.rings[vq]!;
       outstanding += ring.outstanding;
       log.check(guest.availableIn(vq) === ring.outstanding, ring.name, () => `${guest.availableIn(vq)} buffers available by the driver's count, ${ring.outstanding} outstanding in the ring`);
     }

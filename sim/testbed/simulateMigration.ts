@@ -63,8 +63,8 @@ function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng): Te
   const nics: NicWiring[] = [];
   const pairs = sc.devices.map((d, i): NetPair => {
     const ctrl = new NetCtrlState(d.queuePairs, d.queuePairs);
-    const s = { ...src.nics[i], host: src.mem };
-    const t = { ...dst.nics[i], host: dst.mem };
+    const s = { ...src.nics[i]!, host: src.mem };
+    const t = { ...dst.nics[i]!, host: dst.mem };
     nics.push(wireNic({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, ctrl, memory }));
     return { name: d.name, src: s.net, dst: t.net, ctrl };
   });

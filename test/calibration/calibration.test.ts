@@ -60,7 +60,7 @@ describe('calibration of pinning (mlx5 profile, one NIC)', () => {
   const run = (memory: number, earlyMap: boolean) => runExact(scenario({ profile: 'mlx5', memory: memory * GiB, strategies: { earlyMap } }), true);
   const phaseNs = (out: ReturnType<typeof run>, name: string, device: string) => {
     const ev = (out.events ?? []).filter((e) => e.kind === 'phase' && e.name === name && e.device === device);
-    return ev[ev.length - 1].t - ev[ev.length - 2].t;
+    return ev[ev.length - 1]!.t - ev[ev.length - 2]!.t;
   };
 
   it('warm: the destination maps 100 GiB more in about 1.99 s more (±10%)', () => {

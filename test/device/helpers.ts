@@ -7,9 +7,17 @@ import { buildDevice, type DeviceEnv } from '../../device/parents/vdpaDevAdd.js'
 import { VhostVdpa } from '../../device/vhost/vhostVdpa.js';
 import { HostMemory } from '../../device/shared/hostMemory.js';
 import type { Profile } from '../../device/profiles/profile.js';
+import { shippedProfiles } from '../../device/profiles/index.js';
 
 export const GiB = 1 << 30;
 export const MiB = 1 << 20;
+
+/** The shipped profile called `name`; throws on a name no shipped profile has. */
+export function shippedProfile(name: string): Profile {
+  const p = shippedProfiles[name];
+  if (p === undefined) throw new Error(`no shipped profile "${name}"`);
+  return p;
+}
 
 /** Counts of what the event stream reported. */
 export class Tally {

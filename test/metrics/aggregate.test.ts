@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { computeStats, percentileSorted, tQuantile975 } from '../../metrics/stats.js';
 import { aggregate } from '../../metrics/aggregate.js';
 import { makeRuns } from '../fixtures/results/makeFixture.js';
+import { defined } from '../defined.js';
 
 describe('stats', () => {
   it('computes mean, sample stdev, t-based CI and nearest-rank percentiles', () => {
@@ -48,13 +49,13 @@ describe('aggregate', () => {
     const runs = [...makeRuns('s', 'desc-persist', 0, 5), ...makeRuns('s', 'baseline', 0, 5)];
     const agg = aggregate(runs);
     expect(Object.keys(agg)).toEqual(['s/baseline', 's/desc-persist']);
-    const a = agg['s/baseline'];
+    const a = defined(agg['s/baseline'], 'aggregate s/baseline');
     expect(a.runs).toBe(5);
-    expect(a.metrics.downtime2.count).toBe(5);
-    expect(a.metrics.downtime2.max).toBe(Math.max(...runs.filter((r) => r.variant === 'baseline').map((r) => r.downtime2.totalNs)));
+    expect(a.metrics.downtime2!.count).toBe(5);
+    expect(a.metrics.downtime2!.max).toBe(Math.max(...runs.filter((r) => r.variant === 'baseline').map((r) => r.downtime2.totalNs)));
     expect(Object.keys(a.histograms)).toContain('downtime1');
-    expect(a.meanCounts.downtime1.update).toBe(21);
-    expect(a.metrics.update.mean).toBe(2 + 21 + 5);
+    expect(a.meanCounts.downtime1!.update).toBe(21);
+    expect(a.metrics.update!.mean).toBe(2 + 21 + 5);
     expect(Object.keys(a.metrics)).toEqual([...Object.keys(a.metrics)].sort());
   });
 

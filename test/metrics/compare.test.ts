@@ -6,6 +6,7 @@ import { compareResults, compareRows } from '../../metrics/compare.js';
 import { readResultFile } from '../../metrics/resultFile.js';
 import { registerCompareCommand } from '../../sim/cli/commands/compare.js';
 import { runCommand } from './cliHarness.js';
+import { defined } from '../defined.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'results');
 const doc = readResultFile('two-variants.json', fixtures);
@@ -15,14 +16,14 @@ describe('compareRows', () => {
   it('ratios refer to the first variant unless told otherwise', () => {
     const rows = compareRows([doc]);
     expect(rows.map((r) => r.variant)).toEqual(['baseline', 'desc-persist']);
-    expect(rows[0].ratioP50).toBe(1);
-    const dp = doc.aggregates['switch-128g/desc-persist'].metrics.downtime2;
-    const bl = doc.aggregates['switch-128g/baseline'].metrics.downtime2;
-    expect(rows[1].ratioP99).toBeCloseTo(dp.p99 / bl.p99, 12);
+    expect(rows[0]!.ratioP50).toBe(1);
+    const dp = defined(doc.aggregates['switch-128g/desc-persist']?.metrics.downtime2, 'desc-persist downtime2');
+    const bl = defined(doc.aggregates['switch-128g/baseline']?.metrics.downtime2, 'baseline downtime2');
+    expect(rows[1]!.ratioP99).toBeCloseTo(dp.p99 / bl.p99, 12);
     const swapped = compareRows([doc], { baseline: 'desc-persist', metric: 'downtime1' });
-    expect(swapped[1].ratioP50).toBe(1);
-    expect(swapped[0].ratioP50).toBeGreaterThan(50);
-    expect(rows[0].update).toBe(28);
+    expect(swapped[1]!.ratioP50).toBe(1);
+    expect(swapped[0]!.ratioP50).toBeGreaterThan(50);
+    expect(rows[0]!.update).toBe(28);
   });
 });
 
@@ -52,18 +53,18 @@ describe('svqsim compare', () => {
 
   it('json: rows with ns values', async () => {
     const r = await compare(['two-variants.json', '--format', 'json', '--metric', 'downtime1']);
-    const j = JSON.parse(r.stdout);
+    const j = JSON.parse(r.stdout) as { metric: string; rows: { downtime2: { p99: number } }[] };
     expect(j.metric).toBe('downtime1');
-    expect(j.rows[1].downtime2.p99).toBe(doc.aggregates['switch-128g/desc-persist'].metrics.downtime2.p99);
+    expect(j.rows[1]!.downtime2.p99).toBe(doc.aggregates['switch-128g/desc-persist']!.metrics.downtime2!.p99);
   });
 
   it('csv: header and one line per variant', async () => {
     const r = await compare(['two-variants.json', '--format', 'csv']);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0].split(',')).toContain('downtime2_p99_ns');
-    expect(lines[1].split(',')[0]).toBe('switch-128g');
-    expect(lines[1].split(',').length).toBe(lines[0].split(',').length);
+    expect(lines[0]!.split(',')).toContain('downtime2_p99_ns');
+    expect(lines[1]!.split(',')[0]).toBe('switch-128g');
+    expect(lines[1]!.split(',').length).toBe(lines[0]!.split(',').length);
   });
 
   it('bad options exit 2', async () => {

@@ -32,7 +32,7 @@ describe('evaluateGate', () => {
     const small = makeDocument({ to: 3 });
     const r = evaluateGate([{ name: 's', doc: small }], { thresholds: ['downtime2.p50 < 1h'], minReplications: 5 });
     expect(r.failed).toBe(4);
-    expect(r.checks[1].message).toMatch(/inconclusive: only 3 replications/);
+    expect(r.checks[1]!.message).toMatch(/inconclusive: only 3 replications/);
   });
 
   it('flags a significant regression against the baseline but not noise', () => {
@@ -46,7 +46,7 @@ describe('evaluateGate', () => {
     const r = evaluateGate([{ name: 'cur', doc: slow }], { baseline: { name: 'base', doc: base }, maxRegression: 0.05 });
     const dt2 = r.checks.filter((c) => c.check.startsWith('downtime2'));
     expect(dt2.map((c) => c.status)).toEqual(['fail', 'fail']);
-    expect(dt2[0].message).toMatch(/Mann–Whitney p = /);
+    expect(dt2[0]!.message).toMatch(/Mann–Whitney p = /);
     // A large allowed regression lets it pass.
     expect(evaluateGate([{ name: 'cur', doc: slow }], { baseline: { name: 'base', doc: base }, maxRegression: 0.5 }).failed).toBe(0);
   });
@@ -112,15 +112,18 @@ describe('svqsim gate', () => {
     expect(r.code).toBe(3);
     const xml = readFileSync(file, 'utf8');
     expect(XMLValidator.validate(xml)).toBe(true);
-    const parsed = new XMLParser({ ignoreAttributes: false, isArray: (n) => ['testsuite', 'testcase'].includes(n) }).parse(xml);
+    type TestCase = { failure?: { '@_message': string } };
+    const parsed = new XMLParser({ ignoreAttributes: false, isArray: (n) => ['testsuite', 'testcase'].includes(n) }).parse(xml) as {
+      testsuites: { '@_failures': string; testsuite: { '@_name': string; testcase: TestCase[] }[] };
+    };
     const suites = parsed.testsuites.testsuite;
-    expect(suites.map((s: Record<string, string>) => s['@_name'])).toEqual(['two-variants.json: switch-128g', 'shard-1of2.json: switch-128g']);
-    const cases = suites[0].testcase;
+    expect(suites.map((s) => s['@_name'])).toEqual(['two-variants.json: switch-128g', 'shard-1of2.json: switch-128g']);
+    const cases = suites[0]!.testcase;
     expect(cases).toHaveLength(6);
-    const allFailures = suites.flatMap((s: { testcase: Record<string, unknown>[] }) => s.testcase).filter((c: Record<string, unknown>) => c.failure);
-    const failed = cases.filter((c: Record<string, unknown>) => c.failure);
+    const allFailures = suites.flatMap((s) => s.testcase).filter((c) => c.failure);
+    const failed = cases.filter((c) => c.failure);
     expect(failed).toHaveLength(2);
-    expect(failed[0].failure['@_message']).toMatch(/downtime2\.p99 = .* limit < 300 ms/);
+    expect(failed[0]!.failure!['@_message']).toMatch(/downtime2\.p99 = .* limit < 300 ms/);
     expect(parsed.testsuites['@_failures']).toBe(String(allFailures.length));
     expect(lastLine(r.stdout)).toBe(`${12 - allFailures.length} passed, ${allFailures.length} failed`);
   });
@@ -138,13 +141,13 @@ describe('svqsim gate', () => {
     const ann = r.stdout.split('\n').filter((l) => l.startsWith('::'));
     expect(ann).toHaveLength(2);
     expect(ann[0]).toMatch(/^::error title=svqsim gate switch-128g\/baseline downtime2\.p99 < 300ms::downtime2\.p99 = /);
-    const entries = JSON.parse(readFileSync(bench, 'utf8'));
+    const entries = JSON.parse(readFileSync(bench, 'utf8')) as { name: unknown; unit: unknown; value: unknown }[];
     expect(Array.isArray(entries)).toBe(true);
     for (const e of entries) {
       expect(typeof e.name).toBe('string');
       expect(typeof e.unit).toBe('string');
       expect(typeof e.value).toBe('number');
     }
-    expect(entries.find((e: { name: string }) => e.name === 'switch-128g/desc-persist downtime2 p99')).toMatchObject({ unit: 'ms' });
+    expect(entries.find((e) => e.name === 'switch-128g/desc-persist downtime2 p99')).toMatchObject({ unit: 'ms' });
   });
 });

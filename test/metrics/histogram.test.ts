@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addEncoded, decodeHistogram, encodeValues, hdrLog, HIST_MAX_NS, histogramOf, percentileNs } from '../../metrics/histogram.js';
+import { defined } from '../defined.js';
 
 describe('histogram', () => {
   it('merging encodings of any split equals the encoding of the whole', () => {
@@ -42,7 +43,7 @@ describe('histogram', () => {
     expect(intervals).toHaveLength(2);
     expect(intervals[0]).toMatch(/^Tag=s\/a\/downtime2,0\.000,1\.000,2\.00\d,HISTF/);
     // The logged payload decodes back to the same histogram.
-    const payload = intervals[1].split(',')[4];
+    const payload = defined(intervals[1]!.split(',')[4], 'payload of the second interval');
     expect(decodeHistogram(payload).totalCount).toBe(1);
   });
 });

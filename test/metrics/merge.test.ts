@@ -60,7 +60,7 @@ describe('readResultFile', () => {
   it('rejects another resultVersion and missing members', () => {
     expect(() => parseResultText('{"resultVersion": 9}', 'x.json')).toThrow(/x\.json: resultVersion 9 is not supported/);
     const doc = makeDocument({ from: 0, to: 2 }) as unknown as Record<string, unknown>;
-    delete (doc.runs as Record<string, unknown>[])[1].downtime2;
+    delete (doc.runs as Record<string, unknown>[])[1]!.downtime2;
     expect(() => parseResultText(JSON.stringify(doc), 'y.json')).toThrow(/y\.json: not a svqsim result: member runs\[1\]\.downtime2 is missing/);
   });
   it('messages are one line', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Subject } from 'rxjs';
 import type { ModelEvent } from '../../sim/events/events.js';
 import { RunRecorder } from '../../metrics/recorder.js';
+import { defined } from '../defined.js';
 
 function record(events: ModelEvent[]): RunRecorder {
   const s = new Subject<ModelEvent>();
@@ -28,12 +29,12 @@ describe('RunRecorder', () => {
       { kind: 'phase', t: 20, edge: 'end', name: 'downtime1' },
       msg(21, 'src:net0', 'IOTLB_UPDATE'),
     ]);
-    const d1 = r.countsByPhase.downtime1;
+    const d1 = defined(r.countsByPhase.downtime1, 'downtime1 counts');
     expect(d1).toMatchObject({ update: 0, invalidate: 1, batches: 1, pagesUnpinned: 512, setMapRebuilds: 1, mkeysCreated: 3 });
     // A failed message counts as an ioctl but not as an UPDATE.
     expect(d1.ioctls).toEqual({ SUSPEND: 1, IOTLB_INVALIDATE: 1, IOTLB_BATCH_END: 1, IOTLB_UPDATE: 1 });
-    expect(r.countsByPhase.other.update).toBe(2);
-    expect(r.countsByDevice['src:net0'].downtime1).toEqual(d1);
+    expect(r.countsByPhase.other!.update).toBe(2);
+    expect(r.countsByDevice['src:net0']!.downtime1).toEqual(d1);
   });
 
   it('gives a device its own top-level phase while it runs one (destination init)', () => {
@@ -45,8 +46,8 @@ describe('RunRecorder', () => {
       { kind: 'phase', t: 3, edge: 'end', name: 'destInit', device: 'dst:net0' },
       { kind: 'phase', t: 4, edge: 'end', name: 'downtime1' },
     ]);
-    expect(r.countsByPhase.destInit.pagesPinned).toBe(1000);
-    expect(r.countsByPhase.downtime1.pagesPinned).toBe(7);
+    expect(r.countsByPhase.destInit!.pagesPinned).toBe(1000);
+    expect(r.countsByPhase.downtime1!.pagesPinned).toBe(7);
   });
 
   it('builds a downtime window with its nested phases relative to its start', () => {

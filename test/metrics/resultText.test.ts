@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chunked, documentPieces, findRuns, writeDocumentFile } from '../../metrics/resultText.js';
 import { readResultFile } from '../../metrics/resultFile.js';
 import { InputError } from '../../sim/tool/inputError.js';
+import { defined } from '../defined.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'results');
 
@@ -81,7 +82,7 @@ describe('reading a result file run by run', () => {
       const text = readFileSync(join(fixtures, 'two-variants.json'), 'utf8');
       const lines = text.split('\n');
       const i = lines.findIndex((l, k) => k > 40 && l.includes(member));
-      lines[i] = lines[i].replace(/: (\d+)/, ': 1x');
+      lines[i] = defined(lines[i], `a line after line 40 with ${member}`).replace(/: (\d+)/, ': 1x');
       writeFileSync(join(dir, 'bad.json'), lines.join('\n'));
       const whole = () => readResultFile('bad.json', dir);
       const pieces = () => readResultFile('bad.json', dir, 0);

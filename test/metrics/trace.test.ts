@@ -7,7 +7,7 @@ import { toChromeTrace } from '../../metrics/trace.js';
 const events: ModelEvent[] = [
   { kind: 'phase', t: 1_000, edge: 'begin', name: 'downtime1' },
   { kind: 'phase', t: 1_500, edge: 'begin', name: 'downtime1.suspend', device: 'vdpa1' },
-  { kind: 'msg', t: 2_750, dur: 1_250, device: 'vdpa1', type: 'SUSPEND' } as ModelEvent,
+  { kind: 'msg', t: 2_750, dur: 1_250, device: 'vdpa1', type: 'SUSPEND' },
   { kind: 'phase', t: 3_000, edge: 'end', name: 'downtime1.suspend', device: 'vdpa1' },
   { kind: 'mapWork', t: 9_000, dur: 4_000, device: 'vdpa0', asid: 0, what: 'setMapRebuild', mkeysCreated: 3 },
   { kind: 'pin', t: 9_500, dur: 500, device: 'vdpa0', pages: -512 },
@@ -57,6 +57,6 @@ describe('toChromeTrace', () => {
   it('sorts timed events by timestamp and serializes to JSON', () => {
     const ts = trace.traceEvents.filter((e) => e.ph !== 'M').map((e) => e.ts!);
     expect(ts).toEqual([...ts].sort((a, b) => a - b));
-    expect(JSON.parse(JSON.stringify(trace)).traceEvents.length).toBe(trace.traceEvents.length);
+    expect((JSON.parse(JSON.stringify(trace)) as { traceEvents: unknown[] }).traceEvents.length).toBe(trace.traceEvents.length);
   });
 });

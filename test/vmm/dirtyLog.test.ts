@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CHUNK_PAGES, DirtyBitmap, DirtyLog, popcount32 } from '../../vmm/dirtyLog.js';
 import { GuestMemory } from '../../vmm/guestMemory.js';
+import { defined } from '../defined.js';
 
 const GiB = 1024 ** 3;
 
@@ -74,7 +75,7 @@ describe('DirtyBitmap', () => {
           const fromRuns = new Array<boolean>(pages).fill(false);
           for (const [f, n] of runs) for (let p = f; p < f + n; p++) fromRuns[p] = true;
           expect(fromRuns).toEqual(ref);
-          for (let i = 1; i < runs.length; i++) expect(runs[i][0]).toBeGreaterThan(runs[i - 1][0] + runs[i - 1][1]);
+          for (let i = 1; i < runs.length; i++) expect(runs[i]![0]).toBeGreaterThan(runs[i - 1]![0] + runs[i - 1]![1]);
         },
       ),
     );
@@ -115,7 +116,7 @@ describe('DirtyLog', () => {
     expect(log.markGpa(2 * GiB - 4096, 4096 * 3)).toBe(1); // crosses into the PCI hole
     expect(log.markGpa(4 * GiB + 4096, 4096)).toBe(1); // repeat, counted once at sync
     expect(log.sync(0).devicePages).toBe(5);
-    const bmap = log.bmap[pcRam.index];
+    const bmap = defined(log.bmap[pcRam.index], 'pc.ram dirty bitmap');
     expect(bmap.test((2 * GiB) / 4096)).toBe(true);
     expect(bmap.test((2 * GiB) / 4096 + 1)).toBe(true);
     expect(bmap.test(0x9f)).toBe(true);

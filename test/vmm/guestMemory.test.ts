@@ -121,7 +121,7 @@ describe('flat layout and validation', () => {
   it('places blocks in disjoint, aligned host mappings', () => {
     const mem = make({ layout: 'q35', ramBytes: 4 * GiB, vga: true });
     const bs = [...mem.blocks].sort((a, b) => a.hva - b.hva);
-    for (let i = 1; i < bs.length; i++) expect(bs[i].hva).toBeGreaterThanOrEqual(bs[i - 1].hva + bs[i - 1].usedLength);
+    for (let i = 1; i < bs.length; i++) expect(bs[i]!.hva).toBeGreaterThanOrEqual(bs[i - 1]!.hva + bs[i - 1]!.usedLength);
     for (const b of bs) expect(b.hva % (2 * MiB)).toBe(0);
   });
 });

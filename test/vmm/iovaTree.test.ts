@@ -95,7 +95,7 @@ describe('VhostIovaTree properties', () => {
             if (op.kind === 'free') {
               if (live.length === 0) continue;
               const [m] = live.splice(op.pick % live.length, 1);
-              expect(t.remove(m).ok).toBe(true);
+              expect(t.remove(m!).ok).toBe(true);
               continue;
             }
             // The expected first-fit answer, computed independently on the live set.
@@ -121,7 +121,7 @@ describe('VhostIovaTree properties', () => {
           }
           const sorted = [...t.mappings];
           for (let i = 1; i < sorted.length; i++) {
-            expect(sorted[i].iova).toBeGreaterThanOrEqual(sorted[i - 1].iova + sorted[i - 1].size);
+            expect(sorted[i]!.iova).toBeGreaterThanOrEqual(sorted[i - 1]!.iova + sorted[i - 1]!.size);
           }
           for (const m of live) {
             expect(t.hvaToIova(m.hva + m.size - 1)).toBe(m.iova + m.size - 1);

@@ -66,7 +66,7 @@ describe('precopy', () => {
     // Announced as the pass starts; the end is where the sync that closes it runs.
     for (const [i, p] of passes.entries()) {
       expect(p.at).toBe(p.pass.startNs);
-      expect(its[i].startNs + its[i].durationNs).toBe(p.pass.endNs);
+      expect(its[i]!.startNs + its[i]!.durationNs).toBe(p.pass.endNs);
     }
   });
 
@@ -115,7 +115,7 @@ describe('precopy', () => {
     expect(t.remainingDirtyBytes).toBeLessThanOrEqual(512 * MiB);
     expect(t.expectedDowntimeNs).toBeGreaterThan(1.9e9);
     expect(its).toHaveLength(5);
-    for (const it of its.slice(1)) expect(it.pages).toBe(its[its.indexOf(it) - 1].dirtyPages);
+    for (const it of its.slice(1)) expect(it.pages).toBe(its[its.indexOf(it) - 1]!.dirtyPages);
   });
 
   it('converges in a few passes when a moderate hot set is rewritten', () => {
@@ -126,7 +126,7 @@ describe('precopy', () => {
     expect(t.converged).toBe(true);
     expect(t.iterations).toBeGreaterThan(1);
     // Each pass is shorter than the one before.
-    for (let i = 1; i < its.length; i++) expect(its[i].durationNs).toBeLessThan(its[i - 1].durationNs);
+    for (let i = 1; i < its.length; i++) expect(its[i]!.durationNs).toBeLessThan(its[i - 1]!.durationNs);
     expect(t.expectedDowntimeNs).toBeLessThanOrEqual(300_000_000);
   });
 

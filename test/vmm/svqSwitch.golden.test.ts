@@ -13,7 +13,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { netHarness } from './netHarness.js';
-import { shippedProfiles } from '../../device/profiles/index.js';
+import { shippedProfile } from '../device/helpers.js';
 import type { NetStrategies } from '../../vmm/vhostVdpaNet.js';
 
 const GUEST_PAGES = 4194336;
@@ -26,7 +26,7 @@ function ioctls(events: { kind: string; type?: string }[]): Record<string, numbe
 
 /** Boots in passthrough, then runs the SVQ switch; returns the tallies of its two halves. */
 function svqSwitch(profile: string, strategies: Partial<NetStrategies> = {}) {
-  const h = netHarness({ profile: shippedProfiles[profile], strategies });
+  const h = netHarness({ profile: shippedProfile(profile), strategies });
   expect(h.run(h.net.init()).ok).toBe(true);
   expect(h.run(h.net.start(false, [], h.ctrl)).ok).toBe(true);
   h.tally.events.length = 0;

@@ -46,8 +46,8 @@ export class IdOrderList {
 
   /** Remove `id` wherever it is (the caller guarantees it is in the list). */
   unlink(id: number): void {
-    const p = this.prevId[id];
-    const n = this.nextId[id];
+    const p = this.prevId[id]!;
+    const n = this.nextId[id]!;
     if (p >= 0) this.nextId[p] = n;
     else this.head = n;
     if (n >= 0) this.prevId[n] = p;
@@ -59,13 +59,13 @@ export class IdOrderList {
   /** Ids from oldest to newest (allocates; for diagnostics and tests). */
   toArray(): number[] {
     const out: number[] = [];
-    for (let id = this.head; id >= 0; id = this.nextId[id]) out.push(id);
+    for (let id = this.head; id >= 0; id = this.nextId[id]!) out.push(id);
     return out;
   }
 
   clear(): void {
     for (let id = this.head; id >= 0; ) {
-      const n = this.nextId[id];
+      const n = this.nextId[id]!;
       this.member[id] = 0;
       id = n;
     }

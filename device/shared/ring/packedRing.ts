@@ -109,14 +109,14 @@ export class PackedRing<T = unknown> extends RingBase<T> {
     if (!chk.ok) return chk;
     const n = descs.length;
     const id = this.freeIdHead;
-    this.freeIdHead = this.freeIdNext[id];
+    this.freeIdHead = this.freeIdNext[id]!;
     const first = this.nextAvailIdx;
     let i = first;
     let wrap = this.availWrapCounter;
     let firstFlags = 0;
     let writeLen = 0;
     for (let k = 0; k < n; k++) {
-      const d = descs[k];
+      const d = descs[k]!;
       this.descAddr[i] = d.addr;
       this.descLen[i] = d.len;
       this.descId[i] = id;
@@ -163,16 +163,16 @@ export class PackedRing<T = unknown> extends RingBase<T> {
 
   protected readUsedEntry(): boolean {
     const slot = this.lastUsedIdx;
-    const f = this.descFlags[slot];
+    const f = this.descFlags[slot]!;
     if (!isUsed(f, this.usedWrapCounter)) return false;
-    this.entId = this.descId[slot];
-    this.entLen = this.descLen[slot];
+    this.entId = this.descId[slot]!;
+    this.entLen = this.descLen[slot]!;
     this.entFlush = (f & VIRTQ_DESC_F_FLUSH) !== 0;
     return true;
   }
 
   protected advanceDriverUsed(id: number): void {
-    this.lastUsedIdx += this.drvChainLen[id];
+    this.lastUsedIdx += this.drvChainLen[id]!;
     if (this.lastUsedIdx >= this.num) {
       this.lastUsedIdx -= this.num;
       this.usedWrapCounter = !this.usedWrapCounter;
@@ -183,7 +183,7 @@ export class PackedRing<T = unknown> extends RingBase<T> {
   }
 
   protected reclaim(id: number): void {
-    this.numFreeDescs += this.drvChainLen[id];
+    this.numFreeDescs += this.drvChainLen[id]!;
     this.freeIdNext[id] = this.freeIdHead;
     this.freeIdHead = id;
   }
@@ -241,7 +241,7 @@ export class PackedRing<T = unknown> extends RingBase<T> {
 
   // ---- device side ----
   hasAvail(): boolean {
-    return isAvail(this.descFlags[this.devLastAvailIdx], this.devAvailWrapCounter);
+    return isAvail(this.descFlags[this.devLastAvailIdx]!, this.devAvailWrapCounter);
   }
 
   popAvail(): AvailChain | null {
@@ -252,15 +252,15 @@ export class PackedRing<T = unknown> extends RingBase<T> {
     let wrap = this.devAvailWrapCounter;
     let id = 0;
     for (;;) {
-      const f = this.descFlags[i];
+      const f = this.descFlags[i]!;
       if (!isAvail(f, wrap)) {
         throw new RingInvariantError(this.name, `chain starting at slot ${this.devLastAvailIdx} continues into unavailable slot ${i}`);
       }
       if (descs.length === this.num) throw new RingInvariantError(this.name, `chain at slot ${this.devLastAvailIdx} is longer than the ring`);
       const write = (f & VRING_DESC_F_WRITE) !== 0;
-      descs.push({ addr: this.descAddr[i], len: this.descLen[i], write });
-      if (write) writeLen += this.descLen[i];
-      id = this.descId[i];
+      descs.push({ addr: this.descAddr[i]!, len: this.descLen[i]!, write });
+      if (write) writeLen += this.descLen[i]!;
+      id = this.descId[i]!;
       if (++i === this.num) {
         i = 0;
         wrap = !wrap;
@@ -285,13 +285,13 @@ export class PackedRing<T = unknown> extends RingBase<T> {
   }
 
   protected extendUsedEntry(id: number, len: number): void {
-    const slot = this.pendSlot[this.pendCount - 1];
+    const slot = this.pendSlot[this.pendCount - 1]!;
     this.descId[slot] = id;
     this.descLen[slot] = len;
   }
 
   protected advanceUsed(id: number): void {
-    const n = this.devChainLen[id];
+    const n = this.devChainLen[id]!;
     this.devUsedIdx += n;
     if (this.devUsedIdx >= this.num) {
       this.devUsedIdx -= this.num;
@@ -302,7 +302,7 @@ export class PackedRing<T = unknown> extends RingBase<T> {
 
   protected publishUsed(): void {
     // The first entry's flags go last, so the driver sees the whole flush at once.
-    for (let k = this.pendCount - 1; k >= 0; k--) this.descFlags[this.pendSlot[k]] = this.pendFlags[k];
+    for (let k = this.pendCount - 1; k >= 0; k--) this.descFlags[this.pendSlot[k]!] = this.pendFlags[k]!;
     this.pendCount = 0;
     this.pubUsedIdx = this.devUsedIdx;
     this.pubUsedWrapCounter = this.devUsedWrapCounter;

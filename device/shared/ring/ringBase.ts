@@ -180,7 +180,7 @@ export abstract class RingBase<T> implements Virtqueue<T> {
       this.batchLastId = -1;
       return this.complete(id, this.batchLastLen);
     }
-    return this.complete(id, this.drvWriteLen[id]);
+    return this.complete(id, this.drvWriteLen[id]!);
   }
 
   private complete(id: number, len: number): UsedBuffer<T> {
@@ -227,7 +227,7 @@ export abstract class RingBase<T> implements Virtqueue<T> {
     if (!(head >= 0 && head < this.num) || !this.devOrder.has(head)) {
       throw new RingInvariantError(this.name, `buffer id ${head} pushed used but not in flight (used twice or never popped)`);
     }
-    if (!(len >= 0 && len <= this.devWriteLen[head])) {
+    if (!(len >= 0 && len <= this.devWriteLen[head]!)) {
       return err('EINVAL', `used len ${len} of buffer id ${head} exceeds its writable length ${this.devWriteLen[head]}`);
     }
     const isFront = this.devOrder.front === head;

@@ -95,7 +95,7 @@ export class SplitRing<T = unknown> extends RingBase<T> {
     let i = head;
     let writeLen = 0;
     for (let k = 0; k < n; k++) {
-      const d = descs[k];
+      const d = descs[k]!;
       this.descAddr[i] = d.addr;
       this.descLen[i] = d.len;
       let flags = 0;
@@ -103,7 +103,7 @@ export class SplitRing<T = unknown> extends RingBase<T> {
         flags |= VRING_DESC_F_WRITE;
         writeLen += d.len;
       }
-      const nxt = this.freeNext[i];
+      const nxt = this.freeNext[i]!;
       if (k < n - 1) {
         flags |= VRING_DESC_F_NEXT;
         this.descNext[i] = nxt;
@@ -135,9 +135,9 @@ export class SplitRing<T = unknown> extends RingBase<T> {
       throw new RingInvariantError(this.name, `used.idx ${this.usedIdx} is ${ahead} past last_used_idx ${this.lastUsedIdx}`);
     }
     const slot = this.lastUsedIdx & this.mask;
-    this.entId = this.usedId[slot];
-    this.entLen = this.usedLen[slot];
-    this.entFlush = (this.usedElemFlags[slot] & VIRTQ_USED_ELEM_F_FLUSH) !== 0;
+    this.entId = this.usedId[slot]!;
+    this.entLen = this.usedLen[slot]!;
+    this.entFlush = (this.usedElemFlags[slot]! & VIRTQ_USED_ELEM_F_FLUSH) !== 0;
     return true;
   }
 
@@ -150,11 +150,12 @@ export class SplitRing<T = unknown> extends RingBase<T> {
   }
 
   protected reclaim(id: number): void {
+    const chainLen = this.drvChainLen[id]!;
     let last = id;
-    for (let k = 1; k < this.drvChainLen[id]; k++) last = this.freeNext[last];
+    for (let k = 1; k < chainLen; k++) last = this.freeNext[last]!;
     this.freeNext[last] = this.freeHead;
     this.freeHead = id;
-    this.numFreeDescs += this.drvChainLen[id];
+    this.numFreeDescs += chainLen;
   }
 
   disableCb(): void {
@@ -198,19 +199,19 @@ export class SplitRing<T = unknown> extends RingBase<T> {
     if (ahead > this.num) {
       throw new RingInvariantError(this.name, `avail.idx ${this.availIdx} is ${ahead} past last_avail_idx ${this.lastAvailIdx}`);
     }
-    const head = this.availRing[this.lastAvailIdx & this.mask];
+    const head = this.availRing[this.lastAvailIdx & this.mask]!;
     if (head >= this.num) throw new RingInvariantError(this.name, `avail entry ${this.lastAvailIdx} names descriptor ${head}`);
     const descs: BufferDesc[] = [];
     let writeLen = 0;
     let i = head;
     for (;;) {
       if (descs.length === this.num) throw new RingInvariantError(this.name, `descriptor chain at head ${head} loops`);
-      const flags = this.descFlags[i];
+      const flags = this.descFlags[i]!;
       const write = (flags & VRING_DESC_F_WRITE) !== 0;
-      descs.push({ addr: this.descAddr[i], len: this.descLen[i], write });
-      if (write) writeLen += this.descLen[i];
+      descs.push({ addr: this.descAddr[i]!, len: this.descLen[i]!, write });
+      if (write) writeLen += this.descLen[i]!;
       if ((flags & VRING_DESC_F_NEXT) === 0) break;
-      i = this.descNext[i];
+      i = this.descNext[i]!;
       if (i >= this.num) throw new RingInvariantError(this.name, `descriptor chain at head ${head} points to ${i}`);
     }
     this.lastAvailIdx = (this.lastAvailIdx + 1) & 0xffff;

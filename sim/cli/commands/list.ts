@@ -17,7 +17,7 @@ export function shippedScenarios(): { file: string; description: string }[] {
     let description = '';
     try {
       const doc = parse(readFileSync(join(dir, f), 'utf8')) as { description?: unknown; name?: unknown } | null;
-      if (doc && typeof doc.description === 'string') description = doc.description.trim().split('\n')[0];
+      if (doc && typeof doc.description === 'string') description = doc.description.trim().split('\n')[0]!;
       else if (doc && doc.name === undefined) continue; // not a scenario (e.g. a profile file)
     } catch {
       description = '(unreadable)';

@@ -39,7 +39,7 @@ export function registerTraceCommand(program: Command, io: CliIo): void {
         (s) => s.variantIndex === vi && !s.warmup && s.replication === rep,
       );
       if (spec === undefined) throw new Error('run plan has no such run');
-      const v = variants[vi];
+      const v = variants[vi]!;
       const out = simulateMigration({ scenario: v.scenario, variant: v.id, params: v.params, replication: rep, stream: spec.stream, seed }, { keepEvents: true });
       const trace = toChromeTrace(out.events ?? [], {
         title: `${sc.name}/${v.id} #${rep}`,

@@ -43,7 +43,7 @@ describe('device DMA through the right ASID', () => {
     const r = s.device.dma(0, 'desc', 0x1000_0000, 16, 'write');
     expect(r.ok ? 'ok' : r.errno).toBe('EFAULT');
     expect(s.tally.faults()[0]).toMatchObject({ asid: 1, access: 'write' });
-    expect(s.tally.faults()[0].reason).toMatch(/permission/);
+    expect(s.tally.faults()[0]!.reason).toMatch(/permission/);
   });
 
   it('NEEDS_RESET survives status writes and is cleared only by reset', () => {

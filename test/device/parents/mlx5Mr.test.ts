@@ -66,8 +66,9 @@ describe('mlx5 MKEY memory region', () => {
     // Two deferred destroys: the identity MR (1 MKEY) after the first UPDATE, the first MR (2) after the second.
     const gc = s.tally.events.filter((e) => e.kind === 'mapWork' && e.what === 'mrDestroy');
     expect(gc).toHaveLength(2);
-    expect(gc[1].kind === 'mapWork' && gc[1].mkeysDestroyed).toBe(2);
-    expect(gc[1].t).toBeGreaterThanOrEqual(doneAt);
+    const second = gc[1]!;
+    expect(second.kind === 'mapWork' && second.mkeysDestroyed).toBe(2);
+    expect(second.t).toBeGreaterThanOrEqual(doneAt);
     expect(s.tally.mkeysDestroyed()).toBe(3);
     expect(s.added.mr?.pendingDestroy).toBe(0);
     expect(s.tally.mkeysCreated()).toBe(2 + 3);

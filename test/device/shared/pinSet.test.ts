@@ -35,7 +35,7 @@ describe('PinSet', () => {
         for (let p = 0; p < 90; p++) expect(set.countOf(p)).toBe(ref.get(p) ?? 0);
         // Runs are maximal: no two adjacent runs with the same count.
         const runs = [...set.entries()];
-        for (let i = 1; i < runs.length; i++) expect(runs[i - 1][1] === runs[i][0] && runs[i - 1][2] === runs[i][2]).toBe(false);
+        for (let i = 1; i < runs.length; i++) expect(runs[i - 1]![1] === runs[i]![0] && runs[i - 1]![2] === runs[i]![2]).toBe(false);
       }),
       { numRuns: 300 },
     );

@@ -127,7 +127,7 @@ describe('IOTLB messages', () => {
     // Unbatched INVALIDATE also rebuilds once.
     run(b.kernel, b.fd.iotlbMsg({ type: 'invalidate', asid: 0, iova: 0, size: 3 * MiB }));
     expect(b.tally.mapWork('setMapRebuild')).toBe(2);
-    expect(b.device.spaces[0].iotlb.count).toBe(N - 3);
+    expect(b.device.spaces[0]!.iotlb.count).toBe(N - 3);
   });
 
   it('dma_map device pays per range immediately, inside a batch too', () => {
@@ -139,7 +139,7 @@ describe('IOTLB messages', () => {
     // ioctl + pin one 512-page chunk + one range + 512 pages of IOMMU updates.
     expect(t - t0).toBe(c.ioctlNs + c.pinPerChunkNs + c.dmaMapPerRangeNs + 512 * c.dmaMapPerPageNs);
     expect(p.tally.mapWork('dmaMap')).toBe(1);
-    expect(p.device.spaces[0].iotlb.count).toBe(1);
+    expect(p.device.spaces[0]!.iotlb.count).toBe(1);
   });
 
   it('every UPDATE pins its pages (pin_user_pages per call), INVALIDATE unpins; host memory counts each page once', () => {
@@ -168,7 +168,7 @@ describe('IOTLB messages', () => {
     for (let i = 0; i < 2048; i++) run(s.kernel, s.fd.iotlbMsg({ type: 'update', asid: 0, iova: i * 8192, size: 4096, uaddr: s.ramHva + i * 4096, perm: 3 }));
     const r = run(s.kernel, s.fd.iotlbMsg({ type: 'update', asid: 0, iova: 2048 * 8192, size: 4096, uaddr: s.ramHva + 2048 * 4096, perm: 3 })).value;
     expect(errnoOf(r)).toBe('ENOSPC');
-    expect(s.fd.as[0].count).toBe(2048);
+    expect(s.fd.as[0]!.count).toBe(2048);
     expect(s.hostMemory.pinnedPages).toBe(2048);
   });
 });
@@ -185,32 +185,32 @@ describe('reset and maps', () => {
     const s = mapped();
     expect(s.hostMemory.pinnedPages).toBe(GiB / 4096);
     run(s.kernel, s.fd.setStatus(0));
-    expect(s.device.spaces[0].identity).toBe(true); // vdpa_sim returns to its passthrough map
-    expect(s.fd.as[0].count).toBe(1);
+    expect(s.device.spaces[0]!.identity).toBe(true); // vdpa_sim returns to its passthrough map
+    expect(s.fd.as[0]!.count).toBe(1);
     expect(s.hostMemory.pinnedPages).toBe(GiB / 4096);
     run(s.kernel, s.fd.iotlbMsg({ type: 'invalidate', asid: 0, iova: 0, size: GiB }));
-    expect(s.fd.as[0].count).toBe(0);
+    expect(s.fd.as[0]!.count).toBe(0);
     expect(s.hostMemory.pinnedPages).toBe(0);
   });
 
   it('with IOTLB_PERSIST maps and pins survive reset', () => {
     const s = mapped(vdpaSimProfile, true);
     run(s.kernel, s.fd.setStatus(0));
-    expect(s.fd.as[0].count).toBe(1);
-    expect(s.device.spaces[0].iotlb.count).toBe(1);
-    expect(s.device.spaces[0].identity).toBe(false);
+    expect(s.fd.as[0]!.count).toBe(1);
+    expect(s.device.spaces[0]!.iotlb.count).toBe(1);
+    expect(s.device.spaces[0]!.identity).toBe(false);
     expect(s.hostMemory.pinnedPages).toBe(GiB / 4096);
   });
 
   it('mlx5 starts 1:1, loses it at the first set_map, and gets it back through reset_map', () => {
     const s = setup(mlx5Profile);
-    expect(s.device.spaces[0].identity).toBe(true);
+    expect(s.device.spaces[0]!.identity).toBe(true);
     expect(s.device.dma(0, 'buffer', 0x1234, 64, 'write')).toEqual({ ok: true, value: 0x1234 });
     run(s.kernel, s.fd.iotlbMsg({ type: 'update', asid: 0, iova: 0, size: GiB, uaddr: s.ramHva, perm: 3 }));
-    expect(s.device.spaces[0].identity).toBe(false);
+    expect(s.device.spaces[0]!.identity).toBe(false);
     expect(s.device.dma(0, 'buffer', 0x1234, 64, 'write')).toEqual({ ok: true, value: s.ramHva + 0x1234 });
     run(s.kernel, s.added.ops.resetMap!(0));
-    expect(s.device.spaces[0].identity).toBe(true);
+    expect(s.device.spaces[0]!.identity).toBe(true);
     expect(s.tally.mapWork('resetMap')).toBe(1);
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { cli } from '../../cliHarness.js';
 import { buildProgram } from '../../../sim/cli/main.js';
+import { defined } from '../../defined.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const tmp = () => mkdtempSync(join(tmpdir(), 'svqsim-cli-'));
@@ -104,13 +105,20 @@ describe('svqsim run', () => {
   });
 
   it('prints a result document with both downtimes, phases and counts', () => {
-    const doc = JSON.parse(first);
+    type Window = { totalNs: number; phases: unknown[]; counts: { update: number; invalidate: number; pagesPinned: number } };
+    const doc = JSON.parse(first) as {
+      resultVersion: number;
+      tool: { name: string };
+      scenarios: { hash: string }[];
+      runs: { downtime1: Window; downtime2: Window; migration: { iterations: number } }[];
+      aggregates: Record<string, { histograms: { downtime2: string } }>;
+    };
     expect(doc.resultVersion).toBe(1);
     expect(doc.tool.name).toBe('svqsim');
     expect(doc.scenarios[0]).toMatchObject({ file: 'scenarios/default.yaml', name: 'default', seed: 1 });
-    expect(doc.scenarios[0].hash).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const run = doc.runs[0];
-    for (const w of ['downtime1', 'downtime2']) {
+    expect(doc.scenarios[0]!.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const run = defined(doc.runs[0], 'runs[0]');
+    for (const w of ['downtime1', 'downtime2'] as const) {
       expect(run[w].totalNs).toBeGreaterThan(0);
       expect(run[w].phases.length).toBeGreaterThan(3);
       expect(run[w].counts.update).toBeGreaterThan(0);
@@ -119,7 +127,7 @@ describe('svqsim run', () => {
     expect(run.downtime1.counts.pagesPinned).toBeGreaterThan(4_000_000);
     expect(run.migration.iterations).toBeGreaterThan(0);
     expect(Object.keys(doc.aggregates)).toEqual(['default/default']);
-    expect(doc.aggregates['default/default'].histograms.downtime2).toMatch(/^[A-Za-z0-9+/=]+$/);
+    expect(doc.aggregates['default/default']!.histograms.downtime2).toMatch(/^[A-Za-z0-9+/=]+$/);
   });
 
   it('is deterministic: the same scenario and seed give byte-identical JSON', async () => {
@@ -151,12 +159,12 @@ describe('svqsim run', () => {
     expect((await cli([...base, '--out', 'all.json', '--jobs', '1'], { cwd: dir })).code).toBe(0);
     expect((await cli([...base, '--shard', '1/2', '--out', 's1.json', '--jobs', '1'], { cwd: dir })).code).toBe(0);
     expect((await cli([...base, '--shard', '2/2', '--out', 's2.json', '--jobs', '1'], { cwd: dir })).code).toBe(0);
-    const s1 = JSON.parse(readFileSync(join(dir, 's1.json'), 'utf8'));
+    const s1 = JSON.parse(readFileSync(join(dir, 's1.json'), 'utf8')) as { shard: unknown; runs: unknown[] };
     expect(s1.shard).toEqual({ index: 1, count: 2 });
     expect(s1.runs).toHaveLength(3);
     expect((await cli(['merge', 's2.json', 's1.json', '--out', 'merged.json'], { cwd: dir })).code).toBe(0);
-    const all = JSON.parse(readFileSync(join(dir, 'all.json'), 'utf8'));
-    const merged = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8'));
+    const all = JSON.parse(readFileSync(join(dir, 'all.json'), 'utf8')) as { aggregates: unknown; runs: unknown };
+    const merged = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')) as { aggregates: unknown; runs: unknown };
     expect(JSON.stringify(merged.aggregates)).toBe(JSON.stringify(all.aggregates));
     expect(JSON.stringify(merged.runs)).toBe(JSON.stringify(all.runs));
     // Documents are written run by run, in exactly the indented JSON layout; stdout gets the same bytes.
@@ -239,7 +247,7 @@ describe('interrupting a long run', () => {
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(code).toBe(130);
     expect(stderr).toMatch(/interrupted: \d+ of 150 runs finished; partial results written to r\.json/);
-    const doc = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    const doc = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { partial: boolean; runs: unknown[]; aggregates: Record<string, unknown> };
     expect(doc.partial).toBe(true);
     expect(doc.runs.length).toBeGreaterThanOrEqual(2);
     expect(doc.runs.length).toBeLessThan(150);
@@ -269,7 +277,7 @@ describe('compare and report on shipped scenarios', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(4);
     // Variants in the scenario's own order (not alphabetical).
-    expect(lines[0].split(',').slice(0, 2)).toEqual(['scenario', 'variant']);
+    expect(lines[0]!.split(',').slice(0, 2)).toEqual(['scenario', 'variant']);
     expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(['profile=vdpa_sim', 'profile=mlx5', 'profile=platform_iommu']);
   });
 

@@ -26,13 +26,13 @@ describe('parseThreshold', () => {
 describe('JSON Schemas', () => {
   it('describe unit fields as a string with a pattern or a number, and mark required keys', () => {
     const s = scenarioJsonSchema() as { properties: Record<string, { properties: Record<string, unknown>; required?: string[] }> };
-    const memory = s.properties.vm.properties.memory as { anyOf: { type: string; pattern?: string }[] };
+    const memory = s.properties.vm!.properties.memory as { anyOf: { type: string; pattern?: string }[] };
     expect(memory.anyOf.map((a) => a.type)).toEqual(['string', 'integer']);
-    const re = new RegExp(memory.anyOf[0].pattern ?? '');
+    const re = new RegExp(memory.anyOf[0]!.pattern ?? '');
     expect(re.test('16GiB')).toBe(true);
     expect(re.test('16 gigs')).toBe(false);
-    expect(s.properties.vm.required).toContain('memory');
-    expect(s.properties.migration.required).toContain('bandwidth');
+    expect(s.properties.vm!.required).toContain('memory');
+    expect(s.properties.migration!.required).toContain('bandwidth');
     expect(JSON.stringify(s)).not.toContain('x-required');
     const p = profileJsonSchema() as { properties: Record<string, unknown> };
     expect(Object.keys(p.properties)).toEqual(['name', 'description', 'extends', 'capabilities', 'costs']);

@@ -16,15 +16,15 @@ describe('expandScenario', () => {
       'baseline/memory=64GiB,queuePairs=1',
       'baseline/memory=64GiB,queuePairs=8',
     ]);
-    expect(v[6].id).toBe('desc-group/memory=16GiB,queuePairs=1');
-    expect(v[5].scenario.vm.memory).toBe(256 * GiB);
-    expect(v[5].scenario.devices[0].queuePairs).toBe(8);
-    expect(v[5].scenario.migration.strategies.descGroup).toBe(false);
-    expect(v[11].scenario.migration.strategies.descGroup).toBe(true);
-    expect(v[11].params).toEqual({ 'vm.memory': '256GiB', 'devices[0].queuePairs': 8 });
-    expect(v[11].set).toEqual({ 'migration.strategies.descGroup': true, 'vm.memory': '256GiB', 'devices[0].queuePairs': 8 });
+    expect(v[6]!.id).toBe('desc-group/memory=16GiB,queuePairs=1');
+    expect(v[5]!.scenario.vm.memory).toBe(256 * GiB);
+    expect(v[5]!.scenario.devices[0]!.queuePairs).toBe(8);
+    expect(v[5]!.scenario.migration.strategies.descGroup).toBe(false);
+    expect(v[11]!.scenario.migration.strategies.descGroup).toBe(true);
+    expect(v[11]!.params).toEqual({ 'vm.memory': '256GiB', 'devices[0].queuePairs': 8 });
+    expect(v[11]!.set).toEqual({ 'migration.strategies.descGroup': true, 'vm.memory': '256GiB', 'devices[0].queuePairs': 8 });
     // Defaults that depend on an overridden field follow it.
-    expect(v[5].scenario.workload.hotSet).toBe(Math.floor((256 * GiB) / 10 / 4096) * 4096);
+    expect(v[5]!.scenario.workload.hotSet).toBe(Math.floor((256 * GiB) / 10 / 4096) * 4096);
     expect(new Set(v.map((x) => x.id)).size).toBe(v.length);
     for (const x of v) expect(x.id).toMatch(/^[A-Za-z0-9._=+,/-]+$/);
   });
@@ -32,8 +32,8 @@ describe('expandScenario', () => {
   it('zips parameters by position', async () => {
     const v = expandScenario(await loadScenarioFile('zip.yaml', { cwd }));
     expect(v.map((x) => x.id)).toEqual(['memory=16GiB,bandwidth=10Gbit_s', 'memory=64GiB,bandwidth=25Gbit_s']);
-    expect(v[1].scenario.migration.bandwidth).toBe(25e9 / 8);
-    expect(v[1].scenario.vm.memory).toBe(64 * GiB);
+    expect(v[1]!.scenario.migration.bandwidth).toBe(25e9 / 8);
+    expect(v[1]!.scenario.vm.memory).toBe(64 * GiB);
   });
 
   it('gives a single default variant without variants or sweep', async () => {
@@ -89,10 +89,10 @@ describe('runPlan', () => {
     const a = runPlan(variants, { replications: 3, warmup: 0, seed: 42 });
     const b = runPlan(variants, { replications: 3, warmup: 0, seed: 42 });
     expect(a).toEqual(b);
-    const draw = (i: number) => runRng(a[i]).int(0, 2 ** 30);
+    const draw = (i: number) => runRng(a[i]!).int(0, 2 ** 30);
     expect(draw(0)).toBe(draw(3));
     expect(draw(0)).not.toBe(draw(1));
-    expect(runRng(a[1]).int(0, 2 ** 30)).toBe(runRng(b[1]).int(0, 2 ** 30));
+    expect(runRng(a[1]!).int(0, 2 ** 30)).toBe(runRng(b[1]!).int(0, 2 ** 30));
   });
 
   it('rejects impossible counts', () => {

@@ -36,8 +36,8 @@ describe('loadScenarioFile', () => {
     expect(s.replications).toBe(3);
     expect(s.warmup).toBe(1);
     expect(s.vm).toEqual({ memory: 16 * 2 ** 30, layout: 'q35' });
-    expect(s.devices[0].profile.name).toBe('vdpa_sim');
-    expect(s.devices[0].queueSize).toBe(256);
+    expect(s.devices[0]!.profile.name).toBe('vdpa_sim');
+    expect(s.devices[0]!.queueSize).toBe(256);
     expect(s.workload.dirtyRate).toBe(100 * 2 ** 20);
     expect(s.workload.hotSet).toBe(Math.floor((16 * 2 ** 30) / 10 / 4096) * 4096);
     expect(s.workload.traffic).toEqual({ packetsPerSecond: 100_000, packetSize: 1500, rxFraction: 0.5 });
@@ -57,7 +57,7 @@ describe('loadScenarioFile', () => {
     const l = await loadScenarioFile('good.json', { cwd });
     expect(l.scenario.vm).toEqual({ memory: 2 ** 30, layout: 'flat' });
     expect(l.scenario.migration.bandwidth).toBe(1.25e9);
-    expect(l.scenario.devices[0].queueSize).toBe(128);
+    expect(l.scenario.devices[0]!.queueSize).toBe(128);
   });
 
   it('hashes the file bytes: same bytes, same hash; any edit changes it', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { vdpaSimProfile } from '../../../device/profiles/vdpaSim.js';
 import { loadScenarioFile } from '../../../sim/scenario/load.js';
 import { ProfileLoader } from '../../../sim/scenario/profileLoader.js';
+import { defined } from '../../defined.js';
 
 const cwd = 'test/fixtures/scenarios';
 
@@ -45,7 +46,7 @@ describe('profile files', () => {
 
   it('resolves a scenario device from a file and applies overrides', async () => {
     const l = await loadScenarioFile('profile-file.yaml', { cwd });
-    const d = l.scenario.devices[0];
+    const d = defined(l.scenario.devices[0], 'devices[0]');
     expect(d.profileRef).toBe('profiles/derived.yaml');
     expect(d.profile.name).toBe('sim-desc-slow');
     expect(d.profile.costs.ioctlNs).toBe(1000);

@@ -64,8 +64,8 @@ describe('observation windows', () => {
     expect(win.passes.length).toBe(full.passes.length);
     expect(full.passes.length).toBeGreaterThanOrEqual(2);
     for (let i = 0; i < full.passes.length; i++) {
-      const f = full.passes[i];
-      const w = win.passes[i];
+      const f = full.passes[i]!;
+      const w = win.passes[i]!;
       expect(f.device).toBeGreaterThan(0);
       expect(Math.abs(w.device - f.device)).toBeLessThanOrEqual(0.02 * f.device);
       expect(Math.abs(w.dirty - f.dirty)).toBeLessThanOrEqual(0.005 * f.dirty);
@@ -83,7 +83,7 @@ describe('observation windows', () => {
     expect(pauses.length).toBeGreaterThanOrEqual(2);
     // Pauses and resumes alternate, and no probe is sent or delivered in between.
     for (let i = 0; i + 1 < pauses.length; i += 2) {
-      const [p, r] = [pauses[i], pauses[i + 1]];
+      const [p, r] = [pauses[i]!, pauses[i + 1]!];
       expect(p).toMatchObject({ edge: 'pause' });
       expect(r).toMatchObject({ edge: 'resume' });
       expect(r.t - p.t).toBeGreaterThanOrEqual(OBSERVE_NS);
@@ -91,7 +91,7 @@ describe('observation windows', () => {
     }
     // The longest gap is an outage, not a pause, and matches the fully detailed run's.
     const gap = win.rec.longestProbeGap() as number;
-    expect(gap).toBeLessThan(pauses[1].t - pauses[0].t);
+    expect(gap).toBeLessThan(pauses[1]!.t - pauses[0]!.t);
     expect(Math.abs(gap - (full.rec.longestProbeGap() as number))).toBeLessThanOrEqual(2 * PROBE.interval);
     for (const name of ['downtime1', 'downtime2'] as const) {
       const w = win.rec.downtime(name);

@@ -32,6 +32,7 @@ export interface HarnessOpts extends ScenarioOpts {
 export function harness(o: HarnessOpts = {}) {
   const sc = scenario(o);
   const d = sc.devices[0];
+  if (d === undefined) throw new Error('harness: the scenario has no device');
   const kernel = new Kernel();
   const bus = new EventBus();
   const events: ModelEvent[] = [];

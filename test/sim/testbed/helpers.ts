@@ -2,7 +2,7 @@
 // shipped profile, optional traffic and probe flow.
 
 import type { Scenario, ResolvedDevice } from '../../../sim/scenario/scenario.js';
-import { shippedProfiles } from '../../../device/profiles/index.js';
+import { shippedProfile } from '../../device/helpers.js';
 import type { NicConfig } from '../../../sim/guest/virtioNet.js';
 
 export const MiB = 1 << 20;
@@ -22,7 +22,7 @@ export interface ScenarioOpts {
 }
 
 function device(name: string, o: ScenarioOpts): ResolvedDevice {
-  const profile = shippedProfiles[o.profile ?? 'vdpa_sim'];
+  const profile = shippedProfile(o.profile ?? 'vdpa_sim');
   return {
     name,
     profileRef: profile.name,
@@ -34,7 +34,7 @@ function device(name: string, o: ScenarioOpts): ResolvedDevice {
     inOrder: false,
     partialOrder: false,
     nic: o.nic ?? { vlans: 0, macTableEntries: 0, rss: false, promisc: false, allmulti: false },
-  } as ResolvedDevice;
+  };
 }
 
 export function scenario(o: ScenarioOpts = {}): Scenario {
@@ -57,5 +57,5 @@ export function scenario(o: ScenarioOpts = {}): Scenario {
       strategies: { descGroup: false, iotlbPersist: false, earlyMap: false, batchMaps: false, ...o.strategies },
     },
     gates: [],
-  } as Scenario;
+  };
 }

@@ -8,6 +8,7 @@ import type { ModelEvent } from '../../../sim/events/events.js';
 import { defaultVmmCosts } from '../../../vmm/vmmCosts.js';
 import { scenario, GiB, type ScenarioOpts } from './helpers.js';
 import { harness } from './harness.js';
+import { defined } from '../../defined.js';
 
 const TRAFFIC = { packetsPerSecond: 200_000, packetSize: 1500, rxFraction: 0.5 };
 const PROBE = { interval: 1_000_000 };
@@ -78,10 +79,11 @@ describe('ring indices across the migration', () => {
     const bases = h.src.net.vringBases;
     for (let vq = 0; vq < 4; vq++) {
       // SET_VRING_BASE at the destination carried the source's index, and the traffic moved on from there.
-      expect(bases[vq].lastAvailIdx).toBeGreaterThan(0);
-      const now = h.dp.guest.rings[vq].getDeviceState();
-      expect((now.lastAvailIdx - bases[vq].lastAvailIdx) & 0xffff).toBeGreaterThan(0);
-      expect((now.lastAvailIdx - bases[vq].lastAvailIdx) & 0xffff).toBeLessThan(0x8000);
+      const base = defined(bases[vq], `vring base ${vq}`);
+      expect(base.lastAvailIdx).toBeGreaterThan(0);
+      const now = defined(h.dp.guest.rings[vq], `guest ring ${vq}`).getDeviceState();
+      expect((now.lastAvailIdx - base.lastAvailIdx) & 0xffff).toBeGreaterThan(0);
+      expect((now.lastAvailIdx - base.lastAvailIdx) & 0xffff).toBeLessThan(0x8000);
     }
     expect(h.dst.dev.stats.rxFrames).toBeGreaterThan(0);
     expect(h.dst.dev.stats.txFrames).toBeGreaterThan(0);
@@ -106,7 +108,7 @@ describe('ring indices across the migration', () => {
         if (!s.ok) return s;
         yield 5_000_000;
         // Drop the RX shadow vring's driver area from the device's IOTLB while it runs.
-        const svq = net.svqs[0];
+        const svq = defined(net.svqs[0], 'shadow virtqueue 0');
         const at = svq.vringAddr();
         const inv = yield* net.fd.iotlbMsg({ type: 'invalidate', asid: svq.mappedAsid as number, iova: at.desc, size: net.cfg.svqSizes.driverAreaBytes });
         if (!inv.ok) return inv;
@@ -132,7 +134,7 @@ describe('ring indices across the migration', () => {
         yield* net.init();
         yield* net.start(true, [], h.ctrl);
         yield 2_000_000;
-        const svq = net.svqs[1];
+        const svq = defined(net.svqs[1], 'shadow virtqueue 1');
         yield* net.fd.iotlbMsg({ type: 'invalidate', asid: svq.mappedAsid as number, iova: svq.vringAddr().used, size: net.cfg.svqSizes.deviceAreaBytes });
         yield 2_000_000;
       })(),

@@ -5,17 +5,19 @@
 import { describe, expect, it } from 'vitest';
 import { simulateMigration } from '../../../sim/testbed/simulateMigration.js';
 import type { ModelEvent } from '../../../sim/events/events.js';
-import { shippedProfiles } from '../../../device/profiles/index.js';
+import { shippedProfile } from '../../device/helpers.js';
 import { scenario, GiB } from './helpers.js';
 
 const TRAFFIC = { packetsPerSecond: 200_000, packetSize: 1500, rxFraction: 0.5 };
 const PROBE = { interval: 1_000_000 };
 
+const mlx5 = shippedProfile('mlx5');
+
 /** The mlx5 profile with both ring layouts and both orderings offered. */
-const ordered: typeof shippedProfiles.mlx5 = {
-  ...shippedProfiles.mlx5,
+const ordered: typeof mlx5 = {
+  ...mlx5,
   name: 'mlx5-ordered',
-  capabilities: { ...shippedProfiles.mlx5.capabilities, ringLayouts: ['split', 'packed'], inOrder: true, partialOrder: true },
+  capabilities: { ...mlx5.capabilities, ringLayouts: ['split', 'packed'], inOrder: true, partialOrder: true },
 };
 
 function run(ring: 'split' | 'packed', order: 'none' | 'inOrder' | 'partialOrder', profile: typeof ordered = ordered) {
@@ -51,7 +53,7 @@ describe('ring layouts and orderings through a whole migration', () => {
       ['packed', 'none', 34],
       ['split', 'inOrder', 35],
     ] as const) {
-      expect(() => run(ring, order, shippedProfiles.mlx5)).toThrow(new RegExp(`EINVAL: src:net0: start: features 0x${(1n << BigInt(bit)).toString(16)} not offered`));
+      expect(() => run(ring, order, mlx5)).toThrow(new RegExp(`EINVAL: src:net0: start: features 0x${(1n << BigInt(bit)).toString(16)} not offered`));
     }
   });
 });

@@ -56,8 +56,8 @@ describe('downtime #2, upstream QEMU sequence', () => {
       expect(c.pagesPinned).toBe(4194336 + 5);
       expect(c.pagesUnpinned).toBe(4194336 + 11);
       // The two sides split by device.
-      expect(r.countsByDevice?.['src:net0'].downtime2.invalidate).toBe(17);
-      expect(r.countsByDevice?.['dst:net0'].downtime2.update).toBe(13);
+      expect(r.countsByDevice?.['src:net0']?.downtime2?.invalidate).toBe(17);
+      expect(r.countsByDevice?.['dst:net0']?.downtime2?.update).toBe(13);
     });
   }
 
@@ -67,7 +67,7 @@ describe('downtime #2, upstream QEMU sequence', () => {
     // Only QEMU's own CVQ buffers and CVQ shadow vring are pinned at the destination start.
     expect(r.downtime2.counts.pagesPinned).toBe(5);
     expect(r.downtime2.counts.update).toBe(4);
-    expect(r.countsByPhase.destInit.pagesPinned).toBe(4194336);
+    expect(r.countsByPhase.destInit!.pagesPinned).toBe(4194336);
     expect(r.downtime2.totalNs).toBeLessThan(run('mlx5').downtime2.totalNs);
   });
 
@@ -90,7 +90,7 @@ describe('downtime #2, upstream QEMU sequence', () => {
     ]);
     // The phases tile the window: each starts where the previous one ended.
     const ps = r.downtime2.phases;
-    for (let i = 1; i < ps.length; i++) expect(ps[i].startNs).toBe(ps[i - 1].startNs + ps[i - 1].durNs);
+    for (let i = 1; i < ps.length; i++) expect(ps[i]!.startNs).toBe(ps[i - 1]!.startNs + ps[i - 1]!.durNs);
     expect(ps.at(-1)!.startNs + ps.at(-1)!.durNs).toBe(r.downtime2.totalNs);
   });
 });

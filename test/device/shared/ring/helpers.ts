@@ -24,6 +24,11 @@ export function addPop<T>(vq: Virtqueue<T>, token: T, n = 1): number {
   return c.head;
 }
 
+/** `addPop` for each token in turn (`n` descriptors each); the heads, one per token, typed as a tuple of that length. */
+export function addPops<T, const Ts extends readonly T[]>(vq: Virtqueue<T>, tokens: Ts, n = 1): { -readonly [K in keyof Ts]: number } {
+  return tokens.map((t) => addPop(vq, t, n)) as { -readonly [K in keyof Ts]: number };
+}
+
 export function drain<T>(vq: Virtqueue<T>): { token: T; len: number }[] {
   const out: { token: T; len: number }[] = [];
   for (let u = vq.getUsed(); u !== null; u = vq.getUsed()) out.push(u);

@@ -1,7 +1,7 @@
 // ordering.test.ts — IN_ORDER batches and PARTIAL_ORDER FLUSH rules of used entries.
 import { describe, expect, it } from 'vitest';
 import type { RingLayout, Virtqueue } from '../../../../device/shared/ring/index.js';
-import { addPop, chain, drain, mkRing } from './helpers.js';
+import { addPop, addPops, chain, drain, mkRing } from './helpers.js';
 
 /** Used entries published since the driver's position, read without consuming (raw view). */
 function rawEntries(vq: Virtqueue<number>): { id: number; flush: boolean }[] {
@@ -21,7 +21,7 @@ for (const layout of ['split', 'packed'] as RingLayout[]) {
   describe(`${layout}: IN_ORDER`, () => {
     it('writes one used entry per batch and the driver recovers every buffer', () => {
       const vq = mkRing<number>({ layout, num: 16, inOrder: true });
-      const hs = [0, 1, 2, 3, 4].map((t) => addPop(vq, t, 2));
+      const hs = addPops(vq, [0, 1, 2, 3, 4], 2);
       for (const h of hs) expect(vq.pushUsed(h, 100).ok).toBe(true);
       vq.flushUsed();
       expect(vq.peekUsed()).toEqual({ id: hs[4], len: 100, flush: false });
@@ -33,7 +33,7 @@ for (const layout of ['split', 'packed'] as RingLayout[]) {
 
     it('a short buffer closes its batch so the driver still learns every length', () => {
       const vq = mkRing<number>({ layout, num: 16, inOrder: true });
-      const hs = [0, 1, 2, 3].map((t) => addPop(vq, t, 2));
+      const hs = addPops(vq, [0, 1, 2, 3], 2);
       vq.pushUsed(hs[0], 100);
       vq.pushUsed(hs[1], 40);
       vq.pushUsed(hs[2], 100);
@@ -64,7 +64,7 @@ for (const layout of ['split', 'packed'] as RingLayout[]) {
   describe(`${layout}: PARTIAL_ORDER`, () => {
     it('sets FLUSH only when every earlier buffer is used, and batches only after a FLUSH entry', () => {
       const vq = mkRing<number>({ layout, num: 16, partialOrder: true });
-      const [a, b, c, d, e, f] = [0, 1, 2, 3, 4, 5].map((t) => addPop(vq, t, 1));
+      const [a, b, c, d, e, f] = addPops(vq, [0, 1, 2, 3, 4, 5], 1);
       vq.pushUsed(b, 100); // out of order: a outstanding, no FLUSH
       vq.pushUsed(a, 100); // all before a used: FLUSH, but single (previous entry had no FLUSH)
       vq.pushUsed(c, 100); // FLUSH single: the entry before the previous one had no FLUSH
@@ -81,7 +81,7 @@ for (const layout of ['split', 'packed'] as RingLayout[]) {
 
     it('the driver detects a batch from two consecutive FLUSH entries and recovers it in order', () => {
       const vq = mkRing<number>({ layout, num: 16, partialOrder: true });
-      const hs = [0, 1, 2, 3, 4].map((t) => addPop(vq, t, 2));
+      const hs = addPops(vq, [0, 1, 2, 3, 4], 2);
       for (const h of hs) vq.pushUsed(h, 100);
       vq.flushUsed();
       // a single FLUSH entry for buffer 0, then one entry closing {1,2,3,4} with FLUSH.
@@ -92,7 +92,7 @@ for (const layout of ['split', 'packed'] as RingLayout[]) {
 
     it('a buffer used out of order is never folded, and the batch resumes two FLUSH entries later', () => {
       const vq = mkRing<number>({ layout, num: 16, partialOrder: true });
-      const [a, b, c, d, e] = [0, 1, 2, 3, 4].map((t) => addPop(vq, t, 1));
+      const [a, b, c, d, e] = addPops(vq, [0, 1, 2, 3, 4], 1);
       vq.pushUsed(a, 100);
       vq.pushUsed(b, 100);
       vq.pushUsed(d, 100); // c outstanding: d is out of order, no FLUSH
@@ -118,7 +118,7 @@ for (const layout of ['split', 'packed'] as RingLayout[]) {
       if (layout === 'split') {
         (vq as unknown as { usedElemFlags: Uint16Array }).usedElemFlags[0] = 0x8000;
       } else {
-        (vq as unknown as { descFlags: Uint16Array }).descFlags[0] |= 8;
+        (vq as unknown as { descFlags: Uint16Array }).descFlags[0]! |= 8;
       }
       expect(() => vq.getUsed()).toThrow(/FLUSH on used buffer id 1 while earlier buffer id 0 is outstanding/);
     });
@@ -138,7 +138,7 @@ for (const layout of ['split', 'packed'] as RingLayout[]) {
   describe(`${layout}: no ordering feature`, () => {
     it('completes out of order, one entry per buffer, no FLUSH flags', () => {
       const vq = mkRing<number>({ layout, num: 8 });
-      const hs = [0, 1, 2].map((t) => addPop(vq, t, 1));
+      const hs = addPops(vq, [0, 1, 2], 1);
       vq.pushUsed(hs[2], 3);
       vq.pushUsed(hs[0], 1);
       vq.pushUsed(hs[1], 2);

@@ -9,7 +9,7 @@ import {
   VRING_PACKED_EVENT_FLAG_DESC,
   VRING_PACKED_EVENT_FLAG_DISABLE,
 } from '../../../../device/shared/ring/index.js';
-import { addPop, chain, drain, startAt } from './helpers.js';
+import { addPop, addPops, chain, drain, startAt } from './helpers.js';
 
 const AVAIL = VRING_PACKED_DESC_F_AVAIL;
 const USED = VRING_PACKED_DESC_F_USED;
@@ -39,7 +39,7 @@ describe('packed ring', () => {
     vq.flushUsed();
     // b's used descriptor at slot 0, then a's at slot 0 + len(b) = 1.
     expect(vq.descId[0]).toBe(b);
-    expect(vq.descFlags[0] & (AVAIL | USED)).toBe(AVAIL | USED);
+    expect(vq.descFlags[0]! & (AVAIL | USED)).toBe(AVAIL | USED);
     expect(vq.descId[1]).toBe(a);
     expect(drain(vq)).toEqual([
       { token: 'b', len: 7 },
@@ -56,7 +56,7 @@ describe('packed ring', () => {
     expect(vq.driverState()).toMatchObject({ nextAvailIdx: 1, availWrapCounter: false });
     expect(vq.getDeviceState()).toMatchObject({ lastAvailIdx: 1, availWrapCounter: false });
     // After a wrap, available means AVAIL=0, USED=1.
-    expect(vq.descFlags[0] & (AVAIL | USED)).toBe(USED);
+    expect(vq.descFlags[0]! & (AVAIL | USED)).toBe(USED);
     vq.pushUsed(h, 0);
     vq.flushUsed();
     expect(vq.getDeviceState()).toMatchObject({ usedIdx: 1, usedWrapCounter: false });
@@ -120,7 +120,7 @@ describe('packed ring', () => {
 
     it('DESC mode in the driver area interrupts when the used position crosses off_wrap', () => {
       const vq = new PackedRing<number>({ layout: 'packed', num: 8, eventIdx: true });
-      const hs = [0, 1, 2].map((t) => addPop(vq, t, 2));
+      const hs = addPops(vq, [0, 1, 2], 2);
       expect(vq.enableCb()).toBe(true);
       expect(vq.driverEventFlags).toBe(VRING_PACKED_EVENT_FLAG_DESC);
       vq.pushUsed(hs[0], 0);

@@ -78,8 +78,8 @@ function run(layout: RingLayout, mode: Mode, num: number, start: number, startWr
     const d = driverPositions(vq.driverState(), num);
     const v = devicePositions(vq.getDeviceState(), num);
     for (let i = 0; i < 2; i++) {
-      expect(forward(layout, num, lastDrv[i], d[i])).toBeLessThanOrEqual(num);
-      expect(forward(layout, num, lastDev[i], v[i])).toBeLessThanOrEqual(num);
+      expect(forward(layout, num, lastDrv[i]!, d[i]!)).toBeLessThanOrEqual(num);
+      expect(forward(layout, num, lastDev[i]!, v[i]!)).toBeLessThanOrEqual(num);
     }
     lastDrv = d;
     lastDev = v;
@@ -118,7 +118,7 @@ function run(layout: RingLayout, mode: Mode, num: number, start: number, startWr
       case 'use': {
         if (inflight.length === 0) break;
         const i = mode === 'inOrder' ? 0 : op.pick % inflight.length;
-        const b = inflight.splice(i, 1)[0];
+        const b = inflight.splice(i, 1)[0]!;
         const len = op.short ? Math.floor(b.writeLen / 2) : b.writeLen;
         expect(vq.pushUsed(b.head, len)).toEqual({ ok: true, value: undefined });
         completed.push({ token: b.token, len });

@@ -6,7 +6,7 @@ import {
   VRING_DESC_F_NEXT,
   VRING_DESC_F_WRITE,
 } from '../../../../device/shared/ring/index.js';
-import { addPop, chain, drain, mkRing, startAt } from './helpers.js';
+import { addPop, addPops, chain, drain, mkRing, startAt } from './helpers.js';
 
 describe('split ring', () => {
   it('writes the descriptor chain, avail entry and idx; the device reads it back', () => {
@@ -147,7 +147,7 @@ describe('split ring', () => {
 
     it('with EVENT_IDX interrupts only when used.idx crosses used_event', () => {
       const vq = new SplitRing<number>({ layout: 'split', num: 16, eventIdx: true });
-      const hs = [0, 1, 2, 3].map((t) => addPop(vq, t));
+      const hs = addPops(vq, [0, 1, 2, 3]);
       vq.pushUsed(hs[0], 0);
       expect(vq.flushUsed()).toBe(true);
       vq.pushUsed(hs[1], 0);

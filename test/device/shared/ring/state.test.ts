@@ -6,7 +6,7 @@ import {
   type DeviceRingState,
   type RingLayout,
 } from '../../../../device/shared/ring/index.js';
-import { addPop, chain, drain, mkRing, startAt } from './helpers.js';
+import { addPop, addPops, chain, drain, mkRing, startAt } from './helpers.js';
 
 describe('vring base word', () => {
   it('packs packed positions as vhost does and round-trips', () => {
@@ -41,7 +41,7 @@ for (const layout of ['split', 'packed'] as RingLayout[]) {
       expect(dst.getDeviceState()).toEqual(dev);
       // Same sequence on both rings gives the same observable results.
       for (const vq of [src, dst]) {
-        const hs = [10, 11, 12].map((t) => addPop(vq, t, 2));
+        const hs = addPops(vq, [10, 11, 12], 2);
         vq.pushUsed(hs[1], 7);
         vq.pushUsed(hs[0], 5);
         vq.pushUsed(hs[2], 9);

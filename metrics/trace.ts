@@ -73,6 +73,8 @@ export function toChromeTrace(events: readonly ModelEvent[], meta: TraceMeta = {
         if (e.asid !== undefined) args.asid = e.asid;
         if (e.iova !== undefined) args.iova = `0x${e.iova.toString(16)}`;
         if (e.size !== undefined) args.size = e.size;
+        if (e.index !== undefined) args.index = e.index;
+        if (e.value !== undefined) args.value = e.type === 'SET_STATUS' ? `0x${e.value.toString(16)}` : e.value;
         if (e.errno !== undefined) args.errno = e.errno;
         push({ name: e.errno ? `${e.type} (${e.errno})` : e.type, ph: 'X', cat: 'msg', pid: PID, tid: tid(e.device), ts: us(e.t - e.dur), dur: us(e.dur), args });
         break;

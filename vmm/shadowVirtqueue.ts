@@ -5,7 +5,7 @@
 // every guest page the device wrote as dirty, returns the buffers to the guest with the guest's
 // head ids and notifies the guest. A hook sees each guest element first (CVQ interception).
 
-import type { AvailChain, BufferDesc, DeviceRingState, DriverRingState, Virtqueue } from '../device/shared/ring/index.js';
+import type { AvailChain, BufferDesc, DeviceRingState, Virtqueue } from '../device/shared/ring/index.js';
 import { createRing, RingInvariantError } from '../device/shared/ring/index.js';
 import { err, OK, type Result } from '../device/uapi/errno.js';
 import type { HostMemory } from '../device/shared/hostMemory.js';
@@ -81,9 +81,9 @@ export class ShadowVirtqueue {
   }
 
   /**
-   * vhost_svq_start at the vring base the device resumes from: a fresh shadow vring whose driver
-   * side starts at the base, placed at the shadow vring's host addresses; the guest ring's device
-   * side (now QEMU's) must already sit at the same index — except on the CVQ, whose shadow vring
+   * vhost_svq_start: a fresh shadow vring (its indices at 0, as the device was told with
+   * SET_VRING_BASE 0) placed at the shadow vring's host addresses; the guest ring's device side
+   * (now QEMU's) must already sit at the guest-side base — except on the CVQ, whose shadow vring
    * also carries QEMU's own commands (`checkGuest` false).
    */
   start(base: VringBase, checkGuest = true): Result {
@@ -91,18 +91,6 @@ export class ShadowVirtqueue {
     const made = createRing<number>({ layout: g.layout, num: g.num, inOrder: g.inOrder, partialOrder: g.partialOrder, name: `${this.cfg.name} shadow` });
     if (!made.ok) return made;
     const shadow = made.value;
-    const drv: DriverRingState =
-      g.layout === 'split'
-        ? { layout: 'split', availIdx: base.lastAvailIdx & 0xffff, lastUsedIdx: base.lastAvailIdx & 0xffff }
-        : {
-            layout: 'packed',
-            nextAvailIdx: base.lastAvailIdx,
-            availWrapCounter: base.availWrap ?? true,
-            lastUsedIdx: base.lastUsedIdx ?? base.lastAvailIdx,
-            usedWrapCounter: base.usedWrap ?? base.availWrap ?? true,
-          };
-    const s = shadow.setDriverState(drv);
-    if (!s.ok) return err(s.errno, `${this.cfg.name}: shadow vring at base ${base.lastAvailIdx}: ${s.reason}`);
     const gs = g.getDeviceState();
     if (checkGuest && (gs.lastAvailIdx !== base.lastAvailIdx || g.inflight !== 0)) {
       this.cfg.violation(

@@ -26,6 +26,14 @@ export interface NetStrategies {
   batchMaps: boolean;
 }
 
+/** Where each strategy comes from: none is upstream QEMU (`svqsim list` prints these). */
+export const STRATEGY_SOURCES: Readonly<Record<keyof NetStrategies, string>> = {
+  descGroup: 'proposal: "vdpa: dedicated descriptor table group" (QEMU RFC, 2023) over the kernel\'s get_vq_desc_group; the ASID 0 re-sync after a reset is svqsim\'s own step',
+  iotlbPersist: 'proposal: QEMU negotiating VHOST_BACKEND_F_IOTLB_PERSIST, which the kernel offers and upstream QEMU never asks for',
+  earlyMap: 'upstream listener registration at vhost_vdpa_init (QEMU, 2025) plus persistent maps (a proposal) so the pins survive the resets',
+  batchMaps: 'proposal: the shadow-vring and CVQ-buffer UPDATE/INVALIDATEs in one IOTLB batch per ASID (upstream sends them one by one)',
+};
+
 /** Sends the replayed CVQ commands through the shadow CVQ: all queued, one poll. */
 export interface CvqChannel {
   sendAll(commands: readonly CtrlCommand[]): Proc<Result<number[]>>;
@@ -34,12 +42,15 @@ export interface CvqChannel {
 }
 
 /**
- * The data path's view of a device start and stop (vhost_svq_start/stop): told after DRIVER_OK,
- * before any vq is enabled, with the bases the vqs resume from; and after the vring bases were
- * read from the suspended device, before the reset.
+ * The data path's view of a device start and stop: `started` after DRIVER_OK, before any vq is
+ * enabled, with the guest-side bases the vqs resume from; `svqStop` for one shadowed vq while the
+ * device is suspended (vhost_svq_stop: used buffers flushed to the guest, in-flight ones given
+ * back), returning the guest ring's index — what vhost_vdpa_get_vring_base reports for a
+ * shadowed vq; `stopped` once every base is known, before the reset.
  */
 export interface NetDataPathHooks {
   started(svq: boolean, bases: readonly VringBase[]): Result;
+  svqStop(vq: number): Result<VringBase>;
   stopped(bases: readonly VringBase[]): Result;
 }
 
@@ -60,9 +71,10 @@ export interface NetClientConfig {
 }
 
 /** The phases a device start/stop reports (names shared with the result document). */
-export type DevPhase = 'suspend' | 'vringState' | 'reset' | 'unmap' | 'map' | 'vqSetup' | 'driverOk' | 'cvqReplay' | 'enable';
+export type DevPhase = 'suspend' | 'svqStop' | 'vringState' | 'reset' | 'unmap' | 'ackDriver' | 'cvqStop' | 'map' | 'vqSetup' | 'driverOk' | 'cvqReplay' | 'enable';
 
-const WANTED_BACKEND: BackendFeatureName[] = ['IOTLB_MSG_V2', 'IOTLB_BATCH', 'IOTLB_ASID', 'SUSPEND', 'ENABLE_AFTER_DRIVER_OK'];
+/** The backend features QEMU asks for (vhost_vdpa_set_backend_cap: MSG_V2, BATCH, IOTLB_ASID, SUSPEND). */
+const WANTED_BACKEND: BackendFeatureName[] = ['IOTLB_MSG_V2', 'IOTLB_BATCH', 'IOTLB_ASID', 'SUSPEND'];
 
 /** The body of an empty IOTLB batch: BATCH_BEGIN, BATCH_END and nothing between. */
 function* emptyBatch(): Proc<Result> {
@@ -93,10 +105,14 @@ export class VhostVdpaNet {
   readonly listener: MemoryListener;
   /** Backend features acked by both sides. */
   backendFeatures = 0;
-  /** Virtqueue count (2 per queue pair + CVQ). */
-  vqCount = 0;
   /** Group of the data vqs, of the CVQ, and the data vqs' descriptor group (if DESC_ASID). */
   groups = { data: 0, cvq: 0, dataDesc: null as number | null };
+  /** The device's features (VHOST_GET_FEATURES at netdev creation). */
+  private deviceFeatures = 0n;
+  /** vhost_vdpa_probe_cvq_isolation found the CVQ in a group of its own (s->cvq_isolated). */
+  cvqIsolated = false;
+  /** ASID of the CVQ (its shadow vring and buffers) in the current start. */
+  private cvqAsidNow = GUEST_PA_ASID;
   /** One SVQ per vq, indexed by vq, all created in the constructor (data vqs used only in SVQ mode; the CVQ is always shadowed). */
   readonly svqs: SvqRings[] = [];
   /** CVQ buffer host addresses (out, status) and their IOVAs while mapped (-1 otherwise). */
@@ -179,46 +195,87 @@ export class VhostVdpaNet {
     }
   }
 
-  /** vhost_vdpa_init + vhost_vdpa_net_init: backend features, vq/group/AS discovery. */
+  /**
+   * net_vhost_vdpa_init / vhost_vdpa_init: backend features (vhost_vdpa_set_backend_cap), the vq
+   * count and groups, ACKNOWLEDGE|DRIVER, and for the CVQ client the isolation probe.
+   */
   *init(): Proc<Result> {
     const fd = this.fd;
+    // net_init_vhost_vdpa: the device's features (the probe and the migration blocker use them).
+    const features = yield* fd.getFeatures();
+    if (!features.ok) return features;
+    this.deviceFeatures = features.value;
     const offered = yield* fd.getBackendFeatures();
     if (!offered.ok) return offered;
     const s = this.cfg.strategies;
     const wanted = [...WANTED_BACKEND];
+    // Proposals (not upstream QEMU): the descriptor group and persistent maps are negotiated only by their strategies.
     if (s.descGroup) wanted.push('DESC_ASID');
     if (s.iotlbPersist || s.earlyMap) wanted.push('IOTLB_PERSIST');
     let mask = 0;
     for (const w of wanted) mask |= backendBit(w);
     // A strategy the device does not offer is an error here: validation should have caught it.
-    for (const w of wanted) {
-      if (w !== 'ENABLE_AFTER_DRIVER_OK' && (offered.value & backendBit(w)) === 0 && (w === 'DESC_ASID' || w === 'IOTLB_PERSIST')) {
+    for (const w of ['DESC_ASID', 'IOTLB_PERSIST'] as const) {
+      if ((mask & backendBit(w)) !== 0 && (offered.value & backendBit(w)) === 0) {
         return err('EOPNOTSUPP', `${this.cfg.name}: device does not offer backend feature ${w}`);
       }
     }
     const set = yield* fd.setBackendFeatures(offered.value & mask);
     if (!set.ok) return set;
     this.backendFeatures = offered.value & mask;
-    const vqs = yield* fd.getVqsCount();
-    if (!vqs.ok) return vqs;
-    this.vqCount = vqs.value;
-    const g = yield* fd.getVringGroup(0);
-    if (!g.ok) return g;
-    const c = yield* fd.getVringGroup(this.cvqIndex);
-    if (!c.ok) return c;
-    this.groups = { data: g.value, cvq: c.value, dataDesc: null };
+    this.groups = { data: 0, cvq: 0, dataDesc: null };
     if (this.has('DESC_ASID')) {
       const d = yield* fd.getVringDescGroup(0);
       if (!d.ok) return d;
       this.groups.dataDesc = d.value;
     }
+    // vhost_vdpa_init (first dev): the driver is there.
+    let r = yield* this.addStatus(Status.ACKNOWLEDGE | Status.DRIVER);
+    if (!r.ok) return r;
+    r = yield* this.probeCvqIsolation();
+    if (!r.ok) return r;
     if (s.earlyMap) {
-      // Register the listener now (passthrough IOVAs): pinning overlaps pre-copy.
-      const r = yield* this.inPhase('map', this.listener.register(this.sections, this.identityPolicy, GUEST_PA_ASID, this.has('IOTLB_BATCH')));
+      // Register the listener now (passthrough IOVAs): pinning overlaps pre-copy. Upstream's
+      // -incoming QEMU registers it before the guest RAM exists, so the probe's reset comes first.
+      r = yield* this.inPhase('map', this.listener.register(this.sections, this.identityPolicy, GUEST_PA_ASID, this.has('IOTLB_BATCH')));
       if (!r.ok) return r;
       this.listenerPolicy = this.identityPolicy;
     }
     return { ok: true, value: undefined };
+  }
+
+  /**
+   * vhost_vdpa_probe_cvq_isolation: without IOTLB_ASID the CVQ cannot be isolated; otherwise the
+   * device is taken to FEATURES_OK, the CVQ's group is compared with every data vq's, and the
+   * device is reset.
+   */
+  private *probeCvqIsolation(): Proc<Result> {
+    const fd = this.fd;
+    this.cvqIsolated = false;
+    const backend = yield* fd.getBackendFeatures();
+    if (!backend.ok) return backend;
+    if ((backend.value & backendBit('IOTLB_ASID')) === 0) return { ok: true, value: undefined };
+    let r = yield* fd.setStatus(Status.ACKNOWLEDGE | Status.DRIVER);
+    if (!r.ok) return r;
+    r = yield* fd.setFeatures(this.deviceFeatures);
+    if (!r.ok) return r;
+    r = yield* fd.setStatus(Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK);
+    if (!r.ok) return r;
+    const c = yield* fd.getVringGroup(this.cvqIndex);
+    if (!c.ok) return c;
+    this.groups.cvq = c.value;
+    let isolated = true;
+    for (let vq = 0; vq < this.cvqIndex; vq++) {
+      const d = yield* fd.getVringGroup(vq);
+      if (!d.ok) return d;
+      if (vq === 0) this.groups.data = d.value;
+      if (d.value === c.value) isolated = false;
+    }
+    // The probe always ends with a reset (the device is at status 0 until the first start).
+    r = yield* fd.setStatus(0);
+    if (!r.ok) return r;
+    this.cvqIsolated = isolated;
+    return r;
   }
 
   /** Where guest RAM must sit in IOVA space for a start in this mode. */
@@ -241,21 +298,24 @@ export class VhostVdpaNet {
   }
 
   /**
-   * vhost_net_start for this device: CVQ isolation and buffers, features, vq setup (shadow vrings
-   * mapped when `svq`), listener registration, DRIVER_OK, CVQ replay, vring enable.
-   * `bases` are the vring bases to resume from (migrated or saved at the previous stop).
+   * vhost_net_start for this device: the data queue pairs' vhost_dev_start in order (features at
+   * the first), the CVQ client's start (vhost_vdpa_net_cvq_start) and its vhost_dev_start, the
+   * listener (last dev, vhost_vdpa_dev_start), DRIVER_OK, the CVQ load (vhost_vdpa_net_cvq_load:
+   * CVQ enable, replay, data vq enables). `bases` are the guest-side vring bases to resume from
+   * (migrated, or saved at the previous stop).
    */
   *start(svq: boolean, bases: readonly VringBase[], ctrl: NetCtrlState): Proc<Result> {
     const batch = this.has('IOTLB_BATCH');
     const batchSmall = batch && this.cfg.strategies.batchMaps;
     this.svqMode = svq;
+    this.cvqAsidNow = this.cvqAsidFor(svq);
     let r: Result = yield* this.inPhase('vqSetup', this.setupQueues(svq, bases, batchSmall));
     if (!r.ok) return r;
 
     // Guest RAM: the listener stays registered when it already sits at the IOVAs this mode
     // needs. The vhost-side map (and its pins) survived the reset; without IOTLB_PERSIST the
-    // device dropped its own copy, so an empty batch on ASID 0 makes it rebuild from the vhost
-    // side (one set_map, no UPDATE, no pinning).
+    // device dropped its own copy, so (proposal, not upstream) an empty batch on ASID 0 makes it
+    // rebuild from the vhost side (one set_map, no UPDATE, no pinning).
     const policy = this.ramPolicy(svq);
     if (this.listener.registered && policy !== this.listenerPolicy) {
       r = yield* this.inPhase('unmap', this.listener.unregister(GUEST_PA_ASID, batch));
@@ -287,15 +347,33 @@ export class VhostVdpaNet {
     return r;
   }
 
+  /** vhost_vdpa_add_status: read, set the bits unless already set, read back (EIO if they did not stick). */
   private *addStatus(bits: number): Proc<Result> {
     const cur = yield* this.fd.getStatus();
     if (!cur.ok) return cur;
-    return yield* this.fd.setStatus(cur.value | bits);
+    if ((cur.value & bits) === bits) return { ok: true, value: undefined };
+    const set = yield* this.fd.setStatus(cur.value | bits);
+    if (!set.ok) return set;
+    const now = yield* this.fd.getStatus();
+    if (!now.ok) return now;
+    if ((now.value & bits) !== bits) return err('EIO', `${this.cfg.name}: status bits 0x${bits.toString(16)} did not stick`);
+    return { ok: true, value: undefined };
   }
 
-  /** The ASID of the CVQ and of its buffers. */
+  /**
+   * The ASID of the CVQ (its shadow vring and buffers) for a start: with the data vqs shadowed
+   * (shared->shadow_data) it stays in ASID 0 with everything; with passthrough data it is
+   * isolated in ASID 1 when the probe found it alone in its group. With the descriptor group
+   * (proposal) the shadow vrings and the CVQ share ASID 1.
+   */
+  private cvqAsidFor(svq: boolean): number {
+    if (svq) return this.useDescGroup ? VHOST_VDPA_NET_CVQ_ASID : GUEST_PA_ASID;
+    return this.cvqIsolated ? VHOST_VDPA_NET_CVQ_ASID : GUEST_PA_ASID;
+  }
+
+  /** The ASID of the CVQ in the current start. */
   private get cvqAsid(): number {
-    return this.has('IOTLB_ASID') ? VHOST_VDPA_NET_CVQ_ASID : GUEST_PA_ASID;
+    return this.cvqAsidNow;
   }
 
   /** The ASID a shadowed vq's rings are mapped in. */
@@ -331,57 +409,106 @@ export class VhostVdpaNet {
     return { ok: true, value: undefined };
   }
 
-  /** CVQ group to its ASID, CVQ buffers, features, and per-vq ring state. */
+  /**
+   * vhost_net_start up to the listener: the call eventfds QEMU does not shadow
+   * (set_guest_notifiers), then per data queue pair vhost_dev_start (features and FEATURES_OK at
+   * the first), then the CVQ client's start and its vhost_dev_start. With map batching
+   * (proposal) every shadow vring and CVQ buffer UPDATE goes up front, one batch per ASID.
+   */
   private *setupQueues(svq: boolean, bases: readonly VringBase[], batchSmall: boolean): Proc<Result> {
     const fd = this.fd;
-    let r: Result;
     const nvq = 2 * this.cfg.queuePairs + 1;
-    const shadowed: number[] = [];
-    for (let vq = 0; vq < nvq; vq++) if (vq === this.cvqIndex || svq) shadowed.push(vq);
-    // vhost_vdpa_net_cvq_start: isolate the CVQ in its own ASID and map its buffers there.
-    if (this.has('IOTLB_ASID')) {
-      r = yield* fd.setGroupAsid(this.groups.cvq, VHOST_VDPA_NET_CVQ_ASID);
-      if (!r.ok) return r;
+    let r: Result = { ok: true, value: undefined };
+    if (!svq) {
+      // set_guest_notifiers → vhost_vdpa_set_vring_call: an ioctl for every vq not shadowed.
+      for (let vq = 0; vq < this.cvqIndex; vq++) {
+        r = yield* fd.setVringCall(vq, 200 + vq);
+        if (!r.ok) return r;
+      }
     }
-    // The data vqs' descriptor group joins the CVQ's ASID before anything is mapped there, so
-    // the device builds that ASID's map for data-path use from the first UPDATE.
     if (svq && this.useDescGroup) {
+      // Descriptor group (proposal): the data vqs' ring areas move to ASID 1 before anything is
+      // mapped there, so the device builds that ASID's map for data-path use from the first UPDATE.
       r = yield* fd.setGroupAsid(this.groups.dataDesc as number, VHOST_VDPA_NET_CVQ_ASID);
       if (!r.ok) return r;
     }
     if (batchSmall) {
-      // Everything QEMU owns is mapped up front, one batch per ASID.
-      r = yield* this.mapQemuMemory(shadowed, true, true);
-    } else {
-      r = yield* this.mapQemuMemory([], true, false);
+      r = yield* this.cvqGroupStart(svq);
+      if (!r.ok) return r;
+      const all: number[] = [];
+      for (let vq = 0; vq < nvq; vq++) if (vq === this.cvqIndex || svq) all.push(vq);
+      r = yield* this.mapQemuMemory(all, true, true);
+      if (!r.ok) return r;
     }
-    if (!r.ok) return r;
-    // vhost_dev_set_features + FEATURES_OK.
-    r = yield* fd.setStatus(Status.ACKNOWLEDGE | Status.DRIVER);
-    if (!r.ok) return r;
-    r = yield* fd.setFeatures(this.cfg.features);
-    if (!r.ok) return r;
-    r = yield* this.addStatus(Status.FEATURES_OK);
-    if (!r.ok) return r;
-    // Per vq: num, base, kick, call, shadow vring maps (SVQ, unbatched upstream), address.
-    for (let vq = 0; vq < nvq; vq++) {
+    for (let qp = 0; qp < this.cfg.queuePairs; qp++) {
+      if (qp === 0) {
+        // vhost_dev_set_features → vhost_vdpa_set_features (first dev): features, then FEATURES_OK.
+        r = yield* fd.setFeatures(this.cfg.features);
+        if (!r.ok) return r;
+        r = yield* this.addStatus(Status.FEATURES_OK);
+        if (!r.ok) return r;
+      }
+      r = yield* this.devStart([2 * qp, 2 * qp + 1], svq, bases, batchSmall);
+      if (!r.ok) return r;
+    }
+    if (!batchSmall) {
+      // vhost_vdpa_net_cvq_start: ASID (passthrough data only), then the two buffers, each UPDATE on its own.
+      r = yield* this.cvqGroupStart(svq);
+      if (!r.ok) return r;
+      r = yield* this.mapCvqBuffers(this.cvqAsid);
+      if (!r.ok) return r;
+    }
+    // The CVQ's own vhost_dev_start (the last dev): always shadowed in this model.
+    return yield* this.devStart([this.cvqIndex], true, bases, batchSmall);
+  }
+
+  /**
+   * vhost_vdpa_net_cvq_start's group move: with passthrough data and an isolated CVQ (or, as a
+   * proposal, the descriptor group with SVQ), GET_VRING_GROUP and SET_GROUP_ASID(cvq group, 1).
+   * With the data vqs shadowed upstream sends nothing: the CVQ stays in ASID 0.
+   */
+  private *cvqGroupStart(_svq: boolean): Proc<Result> {
+    const fd = this.fd;
+    if (this.cvqAsid !== VHOST_VDPA_NET_CVQ_ASID) return { ok: true, value: undefined };
+    const g = yield* fd.getVringGroup(this.cvqIndex);
+    if (!g.ok) return g;
+    return yield* fd.setGroupAsid(g.value, VHOST_VDPA_NET_CVQ_ASID);
+  }
+
+  /**
+   * vhost_dev_start of one vhost_dev (a queue pair, or the CVQ): vhost_virtqueue_start per vq
+   * (SET_VRING_NUM; passthrough also SET_VRING_BASE at the guest's index, SET_VRING_ADDR with
+   * GPAs, SET_VRING_KICK), then vhost_vdpa_svqs_start for shadowed vqs (vhost_vdpa_svq_setup:
+   * SET_VRING_BASE 0 — the shadow vring is fresh, the guest's index stays in QEMU — KICK, CALL,
+   * vhost_vdpa_svq_map_rings: two unbatched UPDATEs, then SET_VRING_ADDR with the IOVAs).
+   */
+  private *devStart(vqs: readonly number[], shadowed: boolean, bases: readonly VringBase[], batchSmall: boolean): Proc<Result> {
+    const fd = this.fd;
+    let r: Result = { ok: true, value: undefined };
+    for (const vq of vqs) {
       r = yield* fd.setVringNum(vq, this.cfg.queueSize);
       if (!r.ok) return r;
+      if (shadowed) continue;
       r = yield* fd.setVringBase(vq, bases[vq] ?? { lastAvailIdx: 0 });
+      if (!r.ok) return r;
+      r = yield* fd.setVringAddr(vq, this.guestVringAddr(vq));
+      if (!r.ok) return r;
+      r = yield* fd.setVringKick(vq, 100 + vq);
+      if (!r.ok) return r;
+    }
+    if (!shadowed) return r;
+    for (const vq of vqs) {
+      r = yield* fd.setVringBase(vq, { lastAvailIdx: 0 });
       if (!r.ok) return r;
       r = yield* fd.setVringKick(vq, 100 + vq);
       if (!r.ok) return r;
       r = yield* fd.setVringCall(vq, 200 + vq);
       if (!r.ok) return r;
-      if (shadowed.includes(vq)) {
-        if (!batchSmall) {
-          r = yield* this.svqs[vq]!.map(fd, this.iovaAt(this.svqAsid(vq)), this.svqAsid(vq), false);
-          if (!r.ok) return r;
-        }
-        r = yield* fd.setVringAddr(vq, this.svqs[vq]!.vringAddr());
-      } else {
-        r = yield* fd.setVringAddr(vq, this.guestVringAddr(vq));
+      if (!batchSmall) {
+        r = yield* this.svqs[vq]!.map(fd, this.iovaAt(this.svqAsid(vq)), this.svqAsid(vq), false);
+        if (!r.ok) return r;
       }
+      r = yield* fd.setVringAddr(vq, this.svqs[vq]!.vringAddr());
       if (!r.ok) return r;
     }
     return r;
@@ -425,21 +552,12 @@ export class VhostVdpaNet {
     return { ok: true, value: undefined };
   }
 
-  /** Unmaps every shadow vring and the CVQ buffers: one batch per ASID with map batching. */
-  private *unmapQemuMemory(batchSmall: boolean): Proc<Result> {
+  /** Map batching (proposal): every shadow vring and the CVQ buffers unmapped in one batch per ASID. */
+  private *unmapQemuMemoryBatched(): Proc<Result> {
     const fd = this.fd;
     const self = this;
     const asids = new Set<number>([this.cvqAsid]);
     for (const s of this.svqs) if (s.mappedAsid !== null) asids.add(s.mappedAsid);
-    if (!batchSmall) {
-      // Upstream order: shadow vrings (one INVALIDATE per area), then the CVQ buffers.
-      for (const s of this.svqs) {
-        if (s.mappedAsid === null) continue;
-        const r = yield* s.unmap(fd, this.iovaAt(s.mappedAsid), false);
-        if (!r.ok) return r;
-      }
-      return yield* this.unmapCvqBuffers(this.cvqAsid);
-    }
     for (const asid of [...asids].sort((a, b) => a - b)) {
       const r = yield* iotlbBatch(fd, asid, true, function* (): Proc<Result> {
         for (const s of self.svqs) {
@@ -480,8 +598,15 @@ export class VhostVdpaNet {
   }
 
   /**
-   * vhost_net_stop for this device: SUSPEND, GET_VRING_BASE per vq, reset, then (unless maps
-   * persist) listener unregister, shadow vring and CVQ buffer unmaps.
+   * vhost_net_stop for this device, vhost_dev by vhost_dev (queue pairs, then the CVQ):
+   * vhost_vdpa_suspend (once, first dev); per dev vhost_vdpa_svqs_stop (each shadowed vq stopped
+   * and its two ring areas unmapped while the device is still suspended) and
+   * vhost_vdpa_get_vring_base (GET_VRING_BASE for passthrough vqs; a shadowed vq's base is the
+   * guest ring's index QEMU holds); then vhost_vdpa_reset_status (reset, which unregisters the
+   * listener, then ACKNOWLEDGE|DRIVER) and vhost_vdpa_net_cvq_stop (the CVQ buffers).
+   * GET_VRING_BASE is sent for every passthrough vq: the model follows the fix that shares the
+   * suspended state between the net clients ("vdpa: fix vhost-vdpa suspended state not be
+   * shared", 2025), not the earlier code where only the first pair's clients saw it.
    */
   *stop(): Proc<Result> {
     const fd = this.fd;
@@ -490,40 +615,67 @@ export class VhostVdpaNet {
     if (this.cvqChannel?.quiesce) yield* this.cvqChannel.quiesce();
     let r: Result = yield* this.inPhase('suspend', fd.suspend());
     if (!r.ok) return r;
-    const nvq = 2 * this.cfg.queuePairs + 1;
     const bases: VringBase[] = [];
-    r = yield* this.inPhase(
-      'vringState',
-      (function* (): Proc<Result> {
-        for (let vq = 0; vq < nvq; vq++) {
-          const b = yield* fd.getVringBase(vq);
-          if (!b.ok) return b;
-          bases.push(b.value);
-        }
-        return { ok: true, value: undefined };
-      })(),
-    );
-    if (!r.ok) return r;
+    const devs: number[][] = [];
+    for (let qp = 0; qp < this.cfg.queuePairs; qp++) devs.push([2 * qp, 2 * qp + 1]);
+    devs.push([this.cvqIndex]);
+    for (const vqs of devs) {
+      const shadowed = vqs[0] === this.cvqIndex || this.svqMode;
+      if (shadowed) {
+        r = yield* this.inPhase('svqStop', this.svqsStop(vqs, bases, batchSmall));
+        if (!r.ok) return r;
+        continue;
+      }
+      r = yield* this.inPhase('vringState', this.getVringBases(vqs, bases));
+      if (!r.ok) return r;
+    }
     this.vringBases = bases;
     if (this.dataPath !== null) {
       r = this.dataPath.stopped(bases);
       if (!r.ok) return r;
     }
+    // vhost_vdpa_reset_status: vhost_vdpa_reset_device (SET_STATUS 0, then the listener
+    // unregisters unless the maps are kept), then ACKNOWLEDGE|DRIVER.
     r = yield* this.inPhase('reset', fd.setStatus(0));
     if (!r.ok) return r;
     this.deviceReset = true;
-    const self = this;
-    r = yield* this.inPhase(
-      'unmap',
-      (function* (): Proc<Result> {
-        if (!self.keepsRamMaps) {
-          const x = yield* self.listener.unregister(GUEST_PA_ASID, batch);
-          if (!x.ok) return x;
-        }
-        return yield* self.unmapQemuMemory(batchSmall);
-      })(),
-    );
+    if (!this.keepsRamMaps) {
+      r = yield* this.inPhase('unmap', this.listener.unregister(GUEST_PA_ASID, batch));
+      if (!r.ok) return r;
+    }
+    r = yield* this.inPhase('ackDriver', this.addStatus(Status.ACKNOWLEDGE | Status.DRIVER));
+    if (!r.ok) return r;
+    r = yield* this.inPhase('cvqStop', batchSmall ? this.unmapQemuMemoryBatched() : this.unmapCvqBuffers(this.cvqAsid));
     this.started = false;
     return r;
+  }
+
+  /** vhost_vdpa_svqs_stop for one vhost_dev: each shadowed vq stopped and its ring areas unmapped; its base is the guest's index. */
+  private *svqsStop(vqs: readonly number[], bases: VringBase[], batchSmall: boolean): Proc<Result> {
+    for (const vq of vqs) {
+      if (this.dataPath !== null) {
+        const b = this.dataPath.svqStop(vq);
+        if (!b.ok) return b;
+        bases[vq] = b.value;
+      } else {
+        bases[vq] = this.vringBases[vq] ?? { lastAvailIdx: 0 };
+      }
+      const ring = this.svqs[vq]!;
+      if (!batchSmall && ring.mappedAsid !== null) {
+        const r = yield* ring.unmap(this.fd, this.iovaAt(ring.mappedAsid), false);
+        if (!r.ok) return r;
+      }
+    }
+    return { ok: true, value: undefined };
+  }
+
+  /** vhost_vdpa_get_vring_base for passthrough vqs: GET_VRING_BASE from the suspended device. */
+  private *getVringBases(vqs: readonly number[], bases: VringBase[]): Proc<Result> {
+    for (const vq of vqs) {
+      const b = yield* this.fd.getVringBase(vq);
+      if (!b.ok) return b;
+      bases[vq] = b.value;
+    }
+    return { ok: true, value: undefined };
   }
 }

@@ -29,6 +29,8 @@ interface MsgInfo {
   asid?: number;
   iova?: number;
   size?: number;
+  index?: number;
+  value?: number;
 }
 
 /** What the driver needs of the host: the clock, the event stream, and the opening process's memory (current->mm). */
@@ -123,6 +125,8 @@ export class VhostVdpa implements VhostVdpaFd {
       asid: info.asid,
       iova: info.iova,
       size: info.size,
+      index: info.index,
+      value: info.value,
       errno: r.ok ? undefined : r.errno,
     });
     return r;
@@ -193,13 +197,13 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   getVringGroup(vq: number): Proc<Result<number>> {
-    return this.call('GET_VRING_GROUP', {}, () => {
+    return this.call('GET_VRING_GROUP', { index: vq }, () => {
       return this.vqCheck(vq) ?? ok(this.ops.getVqGroup(vq));
     });
   }
 
   getVringDescGroup(vq: number): Proc<Result<number>> {
-    return this.call('GET_VRING_DESC_GROUP', {}, () => {
+    return this.call('GET_VRING_DESC_GROUP', { index: vq }, () => {
       const bad = this.vqCheck(vq);
       if (bad) return bad;
       if (!this.ops.getVqDescGroup || !this.has('DESC_ASID')) return err('EOPNOTSUPP', 'DESC_ASID not negotiated');
@@ -209,7 +213,7 @@ export class VhostVdpa implements VhostVdpaFd {
 
   /** EOPNOTSUPP unless IOTLB_ASID was acked (model rule: the kernel gates on the op); EINVAL out of range. */
   setGroupAsid(group: number, asid: number): Proc<Result> {
-    return this.call('SET_GROUP_ASID', { asid }, function* (this: VhostVdpa): Proc<Result> {
+    return this.call('SET_GROUP_ASID', { asid, index: group }, function* (this: VhostVdpa): Proc<Result> {
       if (!this.has('IOTLB_ASID')) return err('EOPNOTSUPP', 'IOTLB_ASID not negotiated');
       return yield* this.ops.setGroupAsid(group, asid);
     }.bind(this));
@@ -223,7 +227,7 @@ export class VhostVdpa implements VhostVdpaFd {
 
   /** Status 0 resets; clearing any bit otherwise is EINVAL (vhost_vdpa_set_status). */
   setStatus(status: number): Proc<Result> {
-    return this.call('SET_STATUS', {}, function* (this: VhostVdpa): Proc<Result> {
+    return this.call('SET_STATUS', { value: status }, function* (this: VhostVdpa): Proc<Result> {
       if (status === 0) return yield* this.reset();
       const old = this.ops.getStatus() & ~Status.DEVICE_NEEDS_RESET;
       if ((old & ~status) !== 0) return err('EINVAL', `status 0x${status.toString(16)} clears bits of 0x${old.toString(16)} without a reset`);
@@ -244,43 +248,43 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   setVringNum(vq: number, num: number): Proc<Result> {
-    return this.call('SET_VRING_NUM', {}, function* (this: VhostVdpa): Proc<Result> {
+    return this.call('SET_VRING_NUM', { index: vq, value: num }, function* (this: VhostVdpa): Proc<Result> {
       return this.vqCheck(vq) ?? (yield* this.ops.setVqNum(vq, num));
     }.bind(this));
   }
 
   setVringAddr(vq: number, addr: VringAddr): Proc<Result> {
-    return this.call('SET_VRING_ADDR', {}, function* (this: VhostVdpa): Proc<Result> {
+    return this.call('SET_VRING_ADDR', { index: vq }, function* (this: VhostVdpa): Proc<Result> {
       return this.vqCheck(vq) ?? (yield* this.ops.setVqAddress(vq, addr));
     }.bind(this));
   }
 
   setVringBase(vq: number, base: VringBase): Proc<Result> {
-    return this.call('SET_VRING_BASE', {}, function* (this: VhostVdpa): Proc<Result> {
+    return this.call('SET_VRING_BASE', { index: vq, value: base.lastAvailIdx }, function* (this: VhostVdpa): Proc<Result> {
       return this.vqCheck(vq) ?? (yield* this.ops.setVqState(vq, base));
     }.bind(this));
   }
 
   getVringBase(vq: number): Proc<Result<VringBase>> {
-    return this.call('GET_VRING_BASE', {}, () => {
+    return this.call('GET_VRING_BASE', { index: vq }, () => {
       return this.vqCheck(vq) ?? this.ops.getVqState(vq);
     });
   }
 
   setVringKick(vq: number, _fd: number): Proc<Result> {
-    return this.call('SET_VRING_KICK', {}, () => {
+    return this.call('SET_VRING_KICK', { index: vq }, () => {
       return this.vqCheck(vq) ?? OK;
     });
   }
 
   setVringCall(vq: number, _fd: number): Proc<Result> {
-    return this.call('SET_VRING_CALL', {}, () => {
+    return this.call('SET_VRING_CALL', { index: vq }, () => {
       return this.vqCheck(vq) ?? OK;
     });
   }
 
   setVringEnable(vq: number, enable: boolean): Proc<Result> {
-    return this.call('SET_VRING_ENABLE', {}, function* (this: VhostVdpa): Proc<Result> {
+    return this.call('SET_VRING_ENABLE', { index: vq, value: enable ? 1 : 0 }, function* (this: VhostVdpa): Proc<Result> {
       return this.vqCheck(vq) ?? (yield* this.ops.setVqReady(vq, enable));
     }.bind(this));
   }

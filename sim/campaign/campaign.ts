@@ -55,9 +55,10 @@ export async function planCampaign(files: readonly string[], opts: CampaignOptio
     const plan = runPlan(v, {
       replications: opts.replications ?? l.scenario.replications,
       warmup: l.scenario.warmup,
-      seed: opts.seed ?? l.scenario.seed});
+      seed: opts.seed ?? l.scenario.seed,
+    });
     for (const spec of plan) all.push({ file: f, spec });
- }
+  }
   // A shard takes every n-th run of the canonical order: deterministic and balanced.
   const runs = opts.shard ? all.filter((_, i) => i % opts.shard!.count === opts.shard!.index - 1) : all;
   return { opts, files: [...files], loaded, variants, runs, totalRuns: all.length };
@@ -75,13 +76,15 @@ export function resultDocument(c: Campaign, runs: RunRecord[], version: string, 
         file: l.file,
         name: l.scenario.name,
         hash: l.hash,
-        seed: c.opts.seed ?? l.scenario.seed};
+        seed: c.opts.seed ?? l.scenario.seed,
+      };
       if (l.scenario.gates.length > 0) entry.gates = l.scenario.gates.map((g) => g.text);
       entry.variants = c.variants[i]!.map((v) => v.id);
       return entry;
- }),
+    }),
     runs: sorted,
-    aggregates: aggregate(sorted)};
+    aggregates: aggregate(sorted),
+  };
   if (c.opts.shard) doc.shard = { index: c.opts.shard.index, count: c.opts.shard.count };
   if (partial) doc.partial = true;
   return doc;

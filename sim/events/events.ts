@@ -27,6 +27,10 @@ interface MessageEvent {
   asid?: number;
   iova?: number;
   size?: number;
+  /** The vring index of a vring call, or the group of SET_GROUP_ASID / GET_VRING_GROUP. */
+  index?: number;
+  /** The value written: the status byte of SET_STATUS, the size of SET_VRING_NUM, the avail index of SET_VRING_BASE. */
+  value?: number;
   /** Set when the call failed. */
   errno?: ErrnoName;
 }

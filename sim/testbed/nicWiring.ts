@@ -11,7 +11,7 @@ import type { EventBus } from '../events/events.js';
 import type { ResolvedDevice, Scenario } from '../scenario/scenario.js';
 import type { AddedDevice } from '../../device/parents/vdpaDevAdd.js';
 import type { HostMemory } from '../../device/shared/hostMemory.js';
-import { err, OK, type Result } from '../../device/uapi/errno.js';
+import { err, ok, OK, type Result } from '../../device/uapi/errno.js';
 import type { VringBase } from '../../device/uapi/uapi.js';
 import type { VhostVdpaNet } from '../../vmm/vhostVdpaNet.js';
 import type { NetCtrlState } from '../../vmm/cvqState.js';
@@ -199,7 +199,10 @@ class NicPath implements NicWiring {
     channel.bindSvq(svqs[this.cvq]!);
     const side: HostSide = { role, dev, net, host, svqs, channel };
     this.starts.set(side, 0);
-    net.attachDataPath({ started: (svq, bases) => this.started(side, svq, bases), stopped: (bases) => this.stopped(side, bases) }, channel);
+    net.attachDataPath(
+      { started: (svq, bases) => this.started(side, svq, bases), svqStop: (vq) => this.svqStop(side, vq), stopped: (bases) => this.stopped(side, bases) },
+      channel,
+    );
     dev.port.connect({ transmit: (vq, frame) => this.workload.transmitted(vq, frame) });
     return side;
   }
@@ -256,23 +259,28 @@ class NicPath implements NicWiring {
     side.net.fd.onCall(vq, (v) => this.guest.interrupt(v));
   }
 
-  /** After the vring bases were read from the suspended device, before its reset. */
-  private stopped(side: HostSide, bases: readonly VringBase[]): Result {
-    side.channel.abort();
+  /**
+   * vhost_svq_stop of one shadowed vq on the suspended device (the CVQ's channel gives up its
+   * commands in flight first): the guest ring's index is the vq's base.
+   */
+  private svqStop(side: HostSide, vq: number): Result<VringBase> {
+    if (vq === this.cvq) side.channel.abort();
+    const f = side.svqs[vq]!;
+    if (!f.active) return err('EIO', `${side.net.cfg.name} vq${vq}: shadow virtqueue not started`);
+    const r = f.stop();
+    if (!r.ok) return r;
+    const ring = this.guest.rings[vq]!;
+    if (vq !== this.cvq && !this.log.check(ring.inflight === 0, `${side.net.cfg.name} vq${vq}`, () => `${ring.inflight} guest buffers still in flight after the SVQ stop`)) {
+      return err('EIO', `${side.net.cfg.name} vq${vq}: SVQ stop left ${ring.inflight} guest buffers in flight`);
+    }
+    const st = r.value;
+    return ok(st.layout === 'split' ? { lastAvailIdx: st.lastAvailIdx } : { lastAvailIdx: st.lastAvailIdx, availWrap: st.availWrapCounter, lastUsedIdx: st.usedIdx, usedWrap: st.usedWrapCounter });
+  }
+
+  /** Every vring base is known (the device is suspended, not yet reset): passthrough vqs lose their call. */
+  private stopped(side: HostSide, _bases: readonly VringBase[]): Result {
     for (let vq = 0; vq < this.nvq; vq++) {
-      const f = side.svqs[vq]!;
-      if (!f.active) {
-        side.net.fd.onCall(vq, null);
-        continue;
-      }
-      const r = f.stop();
-      if (!r.ok) return r;
-      if (vq === this.cvq) continue;
-      const at = r.value.lastAvailIdx;
-      const want = baseOf(bases, vq).lastAvailIdx;
-      if (!this.log.check(at === want, `${side.net.cfg.name} vq${vq}`, () => `guest ring given back at ${at}, device vring base ${want}`)) {
-        return err('EIO', `${side.net.cfg.name} vq${vq}: SVQ stop left the guest ring at ${at}, the device at ${want}`);
-      }
+      if (!side.svqs[vq]!.active) side.net.fd.onCall(vq, null);
     }
     // Until the next start every frame is dropped and every probe lost: no need to play them out.
     if (this.windows) this.workload.down();

@@ -9,12 +9,15 @@
 //    the BIOS (64 pages) = 4194336 guest pages mapped.
 //  - A split vring of 256: descriptors 4096 B + avail 518 B → SVQ driver area 2 pages; used 2054 B
 //    → device area 1 page: 3 pages per shadowed vq, 2 UPDATEs (one per area).
-//  - The CVQ is always shadowed (ASID 1) and has 2 one-page buffers (command, status).
+//  - The CVQ is always shadowed and has 2 one-page buffers (command, status). In passthrough it is
+//    isolated in ASID 1 (the probe finds it alone in its group); once the data vqs are shadowed it
+//    stays in ASID 0 with everything (vhost_vdpa_net_cvq_start with shared->shadow_data).
 
 import { describe, expect, it } from 'vitest';
 import { netHarness } from './netHarness.js';
 import { shippedProfile } from '../device/helpers.js';
 import type { NetStrategies } from '../../vmm/vhostVdpaNet.js';
+import { messageSequence } from '../messageSequence.js';
 
 const GUEST_PAGES = 4194336;
 
@@ -33,53 +36,75 @@ function svqSwitch(profile: string, strategies: Partial<NetStrategies> = {}) {
   const t0 = h.kernel.now;
   expect(h.run(h.net.stop()).ok).toBe(true);
   const asid0 = () => h.tally.events.filter((e) => e.kind === 'mapWork' && e.what === 'setMapRebuild' && e.asid === 0).length;
-  const stop = { ioctls: ioctls(h.tally.events), rebuilds: h.tally.mapWork('setMapRebuild'), asid0Rebuilds: asid0(), mkeys: h.tally.mkeysCreated(), unpinned: h.tally.unpinnedPages() };
+  const stop = { sequence: messageSequence(h.tally.events), ioctls: ioctls(h.tally.events), rebuilds: h.tally.mapWork('setMapRebuild'), asid0Rebuilds: asid0(), mkeys: h.tally.mkeysCreated(), unpinned: h.tally.unpinnedPages() };
   h.tally.events.length = 0;
   expect(h.run(h.net.start(true, h.net.vringBases, h.ctrl)).ok).toBe(true);
-  const start = { ioctls: ioctls(h.tally.events), rebuilds: h.tally.mapWork('setMapRebuild'), asid0Rebuilds: asid0(), mkeys: h.tally.mkeysCreated(), pinned: h.tally.pinnedPages() };
+  const start = { sequence: messageSequence(h.tally.events), ioctls: ioctls(h.tally.events), rebuilds: h.tally.mapWork('setMapRebuild'), asid0Rebuilds: asid0(), mkeys: h.tally.mkeysCreated(), pinned: h.tally.pinnedPages() };
   const errors = h.tally.events.filter((e) => e.kind === 'msg' && e.errno !== undefined);
   return { stop, start, errors, durationNs: h.kernel.now - t0, replayed: h.replayed };
 }
 
-// Stop: SUSPEND; GET_VRING_BASE × 3 vqs; reset (SET_STATUS 0); listener unregister = BATCH_BEGIN,
-// INVALIDATE × 9 sections, BATCH_END; CVQ shadow vring INVALIDATE × 2; CVQ buffers INVALIDATE × 2.
-const UPSTREAM_STOP = {
-  SUSPEND: 1,
-  GET_VRING_BASE: 3,
-  SET_STATUS: 1,
-  IOTLB_BATCH_BEGIN: 1,
-  IOTLB_INVALIDATE: 9 + 2 + 2,
-  IOTLB_BATCH_END: 1,
-};
-// Start: SET_GROUP_ASID(cvq group, 1); CVQ buffer UPDATE × 2; SET_STATUS(ACK|DRIVER), SET_FEATURES,
-// GET_STATUS + SET_STATUS(FEATURES_OK); per vq × 3: NUM, BASE, KICK, CALL, 2 shadow vring UPDATEs,
-// ADDR; listener register = BATCH_BEGIN, UPDATE × 9, BATCH_END; GET_STATUS + SET_STATUS(DRIVER_OK);
-// SET_VRING_ENABLE × 3. UPDATEs: 2 + 3 × 2 + 9 = 17.
-const UPSTREAM_START = {
-  SET_GROUP_ASID: 1,
-  IOTLB_UPDATE: 2 + 3 * 2 + 9,
-  SET_STATUS: 3,
-  SET_FEATURES: 1,
-  GET_STATUS: 2,
-  SET_VRING_NUM: 3,
-  SET_VRING_BASE: 3,
-  SET_VRING_KICK: 3,
-  SET_VRING_CALL: 3,
-  SET_VRING_ADDR: 3,
-  IOTLB_BATCH_BEGIN: 1,
-  IOTLB_BATCH_END: 1,
-  SET_VRING_ENABLE: 3,
-};
+// The stop, in passthrough with the CVQ shadowed and isolated in ASID 1 (vhost_net_stop:
+// the queue pair's vhost_dev, then the CVQ's):
+const UPSTREAM_STOP_SEQUENCE = [
+  'SUSPEND', // vhost_vdpa_suspend (first dev)
+  'GET_VRING_BASE 0', // vhost_vdpa_get_vring_base: passthrough vqs ask the suspended device
+  'GET_VRING_BASE 1',
+  'IOTLB_INVALIDATE asid1 ×2', // CVQ dev: vhost_vdpa_svqs_stop → vhost_vdpa_svq_unmap_rings (its base stays in QEMU)
+  'SET_STATUS 0x0', // vhost_vdpa_reset_status → vhost_vdpa_reset_device
+  'IOTLB_BATCH_BEGIN asid0', // … which unregisters the listener: one INVALIDATE per RAM section
+  'IOTLB_INVALIDATE asid0 ×9',
+  'IOTLB_BATCH_END asid0',
+  'GET_STATUS', // vhost_vdpa_add_status(ACKNOWLEDGE | DRIVER)
+  'SET_STATUS 0x3',
+  'GET_STATUS',
+  'IOTLB_INVALIDATE asid1 ×2', // vhost_vdpa_net_cvq_stop: the command and status buffers
+];
+// The start with shadow virtqueues (vhost_net_start: qp0's vhost_dev, the CVQ client, the CVQ's vhost_dev):
+const UPSTREAM_SVQ_START_SEQUENCE = [
+  'SET_FEATURES', // vhost_vdpa_set_features (first dev) …
+  'GET_STATUS', // … and vhost_vdpa_add_status(FEATURES_OK): read, set, read back
+  'SET_STATUS 0xb',
+  'GET_STATUS',
+  'SET_VRING_NUM 0', // vhost_virtqueue_start: only the size reaches a shadowed vq
+  'SET_VRING_NUM 1',
+  'SET_VRING_BASE 0 =0', // vhost_vdpa_svqs_start → vhost_vdpa_svq_setup: the shadow vring starts at 0
+  'SET_VRING_KICK 0', // vhost_vdpa_svq_set_fds
+  'SET_VRING_CALL 0',
+  'IOTLB_UPDATE asid0 ×2', // vhost_vdpa_svq_map_rings: driver area, device area, each on its own
+  'SET_VRING_ADDR 0', // vhost_vdpa_set_vring_dev_addr with the IOVAs
+  'SET_VRING_BASE 1 =0',
+  'SET_VRING_KICK 1',
+  'SET_VRING_CALL 1',
+  'IOTLB_UPDATE asid0 ×2',
+  'SET_VRING_ADDR 1',
+  'IOTLB_UPDATE asid0 ×2', // vhost_vdpa_net_cvq_start: data shadowed, so no ASID move; the two buffers in ASID 0
+  'SET_VRING_NUM 2', // the CVQ's vhost_dev_start
+  'SET_VRING_BASE 2 =0',
+  'SET_VRING_KICK 2',
+  'SET_VRING_CALL 2',
+  'IOTLB_UPDATE asid0 ×2',
+  'SET_VRING_ADDR 2',
+  'IOTLB_BATCH_BEGIN asid0', // vhost_vdpa_dev_start (last dev): the listener registers again
+  'IOTLB_UPDATE asid0 ×9',
+  'IOTLB_BATCH_END asid0',
+  'GET_STATUS', // DRIVER_OK
+  'SET_STATUS 0xf',
+  'GET_STATUS',
+  'SET_VRING_ENABLE 2', // vhost_vdpa_net_cvq_load: the CVQ first, the replay, then the data vqs
+  'SET_VRING_ENABLE 0',
+  'SET_VRING_ENABLE 1',
+];
 
 describe('SVQ switch, upstream QEMU sequence', () => {
   for (const profile of ['vdpa_sim', 'mlx5', 'platform_iommu']) {
-    it(`${profile}: the same messages on every device`, () => {
+    it(`${profile}: the same ordered messages on every device`, () => {
       const r = svqSwitch(profile);
       expect(r.errors).toEqual([]);
-      expect(r.stop.ioctls).toEqual(UPSTREAM_STOP);
-      expect(r.start.ioctls).toEqual(UPSTREAM_START);
+      expect(r.stop.sequence).toEqual(UPSTREAM_STOP_SEQUENCE);
+      expect(r.start.sequence).toEqual(UPSTREAM_SVQ_START_SEQUENCE);
       // All guest RAM is unpinned and pinned again, plus QEMU's own pages: the stop unpins the CVQ
-      // buffers (2) and the CVQ shadow vring (3); the start pins 2 + 3 vqs × 3 = 11.
+      // shadow vring (3) and buffers (2); the start pins 3 vqs × 3 + 2 = 11.
       expect(r.stop.unpinned).toBe(GUEST_PAGES + 5);
       expect(r.start.pinned).toBe(GUEST_PAGES + 11);
       // The replay: the guest's MAC only (no MQ with one queue pair).
@@ -89,9 +114,9 @@ describe('SVQ switch, upstream QEMU sequence', () => {
 
   it('vdpa_sim rebuilds its whole map once per unbatched message and once per batch', () => {
     const r = svqSwitch('vdpa_sim');
-    // Stop: the listener batch (1) + 2 CVQ vring INVALIDATEs + 2 CVQ buffer INVALIDATEs = 5.
+    // Stop: 2 CVQ vring INVALIDATEs + the listener batch + 2 CVQ buffer INVALIDATEs = 5.
     expect(r.stop.rebuilds).toBe(5);
-    // Start: 2 CVQ buffer UPDATEs + 6 shadow vring UPDATEs + the listener batch = 9.
+    // Start: 4 data shadow vring UPDATEs + 2 CVQ buffers + 2 CVQ vring + the listener batch = 9.
     expect(r.start.rebuilds).toBe(9);
     expect(r.start.mkeys).toBe(0);
   });
@@ -108,13 +133,13 @@ describe('SVQ switch, upstream QEMU sequence', () => {
     // Stop: only the listener batch rebuilds ASID 0, to an empty map: 1 indirect MKEY. The CVQ's
     // ASID 1 is a software copy in mlx5 (no MKEYs).
     expect(r.stop.mkeys).toBe(1);
-    // Start, ASID 0: shadow vrings get IOVAs first-fit from 0x1000 (RO 2 pages, RW 1 page per data
-    // vq), each UPDATE rebuilding the MR: direct MKEYs per IOVA-contiguous same-permission run,
-    // +1 indirect: 1+1, 2+1, 3+1, 4+1 = 14. Then the listener batch maps the 9 sections right after
-    // (the first RAM section, RW, continues the last RW ring run): runs RO,RO,RW (rings) and
-    // RW (rings + RAM [0,0xa0000)) = 4, PAM pieces 5, RAM [1M,2G) 2 chunks of ≤1 GiB, BIOS 1, RAM
-    // above 4G 14 chunks: 26 direct + 1 indirect = 27. Total 41.
-    expect(r.start.mkeys).toBe(14 + 27);
+    // Start: everything is in ASID 0 now. IOVAs first-fit from 0x1000: vq0 RO 2 pages, RW 1;
+    // vq1 RO 2, RW 1; CVQ command buffer RO 1, status RW 1; CVQ vring RO 2, RW 1 — each a run of
+    // its own (the permission alternates). Each UPDATE rebuilds the MR with one direct MKEY per run
+    // plus the indirect one: 2 + 3 + … + 9 = 44. The listener batch then maps the 9 sections right
+    // after (the first RAM section, RW, continues the last RW ring run): 8 ring runs, the PAM
+    // pieces 5, RAM [1M,2G) 2 chunks of ≤ 1 GiB, the BIOS 1, RAM above 4G 14: 30 + 1 = 31.
+    expect(r.start.mkeys).toBe(44 + 31);
   });
 });
 
@@ -142,16 +167,18 @@ describe('SVQ switch with strategies', () => {
     // Stop: listener batch + one ASID 1 batch (CVQ vring + buffers) = 2.
     expect(r.stop.ioctls.IOTLB_BATCH_END).toBe(2);
     expect(r.stop.rebuilds).toBe(2);
-    // Start: ASID 0 batch (data vrings), ASID 1 batch (CVQ buffers + vring), listener batch = 3.
-    expect(r.start.ioctls.IOTLB_BATCH_END).toBe(3);
-    expect(r.start.rebuilds).toBe(3);
+    // Start: with the data shadowed every shadow vring and the CVQ buffers sit in ASID 0: one
+    // batch for them, then the listener batch = 2.
+    expect(r.start.ioctls.IOTLB_BATCH_END).toBe(2);
+    expect(r.start.rebuilds).toBe(2);
   });
 
   it('persistent IOTLB and batching on mlx5: two small batches, no RAM work', () => {
     const r = svqSwitch('mlx5', { iotlbPersist: true, batchMaps: true });
     expect(r.errors).toEqual([]);
+    // Stop: the CVQ's vring and buffers in ASID 1; start: all QEMU memory in ASID 0.
     expect(r.stop.ioctls.IOTLB_BATCH_END).toBe(1);
-    expect(r.start.ioctls.IOTLB_BATCH_END).toBe(2);
+    expect(r.start.ioctls.IOTLB_BATCH_END).toBe(1);
     expect(r.stop.unpinned + r.start.pinned).toBe(5 + 11);
     const upstream = svqSwitch('mlx5');
     expect(r.durationNs).toBeLessThan(upstream.durationNs / 2);
@@ -164,8 +191,9 @@ describe('SVQ switch with strategies', () => {
     expect(r.start.ioctls.SET_GROUP_ASID).toBe(2);
     // No shadow vring lands in ASID 0, so the MR of guest RAM is never rebuilt …
     expect(r.stop.asid0Rebuilds + r.start.asid0Rebuilds).toBe(0);
-    // … while without the descriptor group each data-vring UPDATE rebuilds it (4 times).
-    expect(svqSwitch('mlx5', { iotlbPersist: true }).start.asid0Rebuilds).toBe(4);
+    // … while without the descriptor group each unbatched UPDATE of QEMU memory rebuilds it: 4
+    // data ring areas, 2 CVQ buffers, 2 CVQ ring areas (the CVQ joins ASID 0 in SVQ mode) = 8.
+    expect(svqSwitch('mlx5', { iotlbPersist: true }).start.asid0Rebuilds).toBe(8);
   });
 });
 
@@ -188,5 +216,38 @@ describe('SVQ switch with the descriptor group alone', () => {
     expect(r.start.ioctls.IOTLB_BATCH_BEGIN).toBe(1);
     expect(r.start.asid0Rebuilds).toBe(1);
     expect(r.start.mkeys - svqSwitch('mlx5', { descGroup: true, iotlbPersist: true }).start.mkeys).toBe(24);
+  });
+});
+
+describe('SVQ switch with two queue pairs: one vhost_dev after the other, the CVQ last', () => {
+  it('orders the stop and the start per vhost_dev, with features once, at the first', () => {
+    const h = netHarness({ profile: shippedProfile('mlx5'), queuePairs: 2 });
+    expect(h.run(h.net.init()).ok).toBe(true);
+    expect(h.run(h.net.start(false, [], h.ctrl)).ok).toBe(true);
+    h.tally.events.length = 0;
+    expect(h.run(h.net.stop()).ok).toBe(true);
+    const stop = messageSequence(h.tally.events).filter((l) => /^(SUSPEND|GET_VRING_BASE|IOTLB_INVALIDATE asid1|SET_STATUS 0x0)/.test(l));
+    // qp0 and qp1 read their bases from the suspended device; the CVQ's shadow vring is unmapped
+    // before the reset; its buffers after it.
+    expect(stop).toEqual(['SUSPEND', 'GET_VRING_BASE 0', 'GET_VRING_BASE 1', 'GET_VRING_BASE 2', 'GET_VRING_BASE 3', 'IOTLB_INVALIDATE asid1 ×2', 'SET_STATUS 0x0', 'IOTLB_INVALIDATE asid1 ×2']);
+    h.tally.events.length = 0;
+    expect(h.run(h.net.start(true, h.net.vringBases, h.ctrl)).ok).toBe(true);
+    const start = messageSequence(h.tally.events).filter((l) => /^(SET_FEATURES|SET_VRING_NUM|SET_VRING_ADDR|SET_GROUP_ASID)/.test(l));
+    expect(start).toEqual([
+      'SET_FEATURES',
+      'SET_VRING_NUM 0',
+      'SET_VRING_NUM 1',
+      'SET_VRING_ADDR 0',
+      'SET_VRING_ADDR 1',
+      'SET_VRING_NUM 2',
+      'SET_VRING_NUM 3',
+      'SET_VRING_ADDR 2',
+      'SET_VRING_ADDR 3',
+      'SET_VRING_NUM 4',
+      'SET_VRING_ADDR 4',
+    ]);
+    // The replay restores the two active queue pairs before the data vqs are enabled.
+    const tail = messageSequence(h.tally.events).slice(-5);
+    expect(tail).toEqual(['SET_VRING_ENABLE 4', 'SET_VRING_ENABLE 0', 'SET_VRING_ENABLE 1', 'SET_VRING_ENABLE 2', 'SET_VRING_ENABLE 3']);
   });
 });

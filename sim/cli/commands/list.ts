@@ -1,4 +1,4 @@
-// list.ts — `svqsim list`: the shipped scenarios and device profiles, one line each.
+// list.ts — `svqsim list`: the shipped scenarios, device profiles and strategies, one line each.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import type { CliIo } from '../io.js';
 import { packageRoot } from '../../tool/version.js';
 import { shippedProfiles } from '../../../device/profiles/index.js';
+import { STRATEGY_SOURCES } from '../../../vmm/vhostVdpaNet.js';
 
 /** Shipped scenario files with their descriptions. */
 export function shippedScenarios(): { file: string; description: string }[] {
@@ -30,7 +31,7 @@ export function shippedScenarios(): { file: string; description: string }[] {
 export function registerListCommand(program: Command, io: CliIo): void {
   program
     .command('list')
-    .description('list the shipped scenarios and device profiles')
+    .description('list the shipped scenarios, device profiles and strategies (with where each strategy comes from)')
     .action(() => {
       const scenarios = shippedScenarios();
       const w = Math.max(...scenarios.map((s) => s.file.length), 8);
@@ -40,5 +41,9 @@ export function registerListCommand(program: Command, io: CliIo): void {
       const pw = Math.max(...profiles.map((p) => p.name.length), 8);
       io.stdout('\nDevice profiles (use as `profile:` in a scenario; extend in a profile file):\n');
       for (const p of profiles) io.stdout(`  ${p.name.padEnd(pw)}  ${p.description}\n`);
+      const strategies = Object.entries(STRATEGY_SOURCES);
+      const sw = Math.max(...strategies.map(([n]) => n.length));
+      io.stdout('\nStrategies (`migration.strategies`; none is upstream QEMU, the default scenario uses none):\n');
+      for (const [n, src] of strategies) io.stdout(`  ${n.padEnd(sw)}  ${src}\n`);
     });
 }

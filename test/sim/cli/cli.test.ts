@@ -58,6 +58,11 @@ describe('svqsim basics', () => {
     // Profile files under scenarios/profiles/ are not listed as scenarios or as shipped profiles.
     expect(profiles).not.toContain('example-smartnic');
     expect(r.stdout).not.toContain('scenarios/profiles');
+    // Every strategy is labelled with where it comes from; none is presented as upstream QEMU.
+    const strategies = r.stdout.split('Strategies')[1] ?? '';
+    expect(strategies).toContain('none is upstream QEMU');
+    for (const s of ['descGroup', 'iotlbPersist', 'earlyMap', 'batchMaps']) expect(strategies).toMatch(new RegExp(`${s}\\s+\\S`));
+    expect(strategies.match(/proposal/g)?.length).toBeGreaterThanOrEqual(4);
   });
 
   it('schema prints JSON Schemas for scenarios and profiles', async () => {

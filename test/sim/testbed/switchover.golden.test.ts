@@ -1,54 +1,91 @@
 // switchover.golden.test.ts — exact vhost-vdpa traffic of downtime #2 (stop-and-copy) in a full
 // run: the source device stopped in SVQ mode, the destination device started in passthrough. One
-// NIC of 1 queue pair (3 vqs) on a 16 GiB q35 guest, per shipped profile; numbers derived below.
-//
-//  Source stop (SVQ mode): SUSPEND; GET_VRING_BASE × 3; reset (SET_STATUS 0); listener
-//  unregister = BATCH_BEGIN, INVALIDATE × 9 sections, BATCH_END; shadow vrings of 3 vqs × 2
-//  INVALIDATEs; CVQ buffers × 2 INVALIDATEs → 17 INVALIDATEs.
-//  Destination start (passthrough): SET_GROUP_ASID(cvq group, 1); CVQ buffers × 2 UPDATEs;
-//  SET_STATUS(ACK|DRIVER), SET_FEATURES, GET_STATUS + SET_STATUS(FEATURES_OK); per vq NUM, BASE,
-//  KICK, CALL, ADDR (× 3), the CVQ's shadow vring × 2 UPDATEs; listener = BATCH_BEGIN, UPDATE × 9,
-//  BATCH_END; GET_STATUS + SET_STATUS(DRIVER_OK); SET_VRING_ENABLE of the CVQ (before the replay)
-//  and of the 2 data vqs → 13 UPDATEs. Destination init (backend features, groups) happened
-//  during pre-copy and is not in the window.
+// NIC of 1 queue pair (3 vqs) on a 16 GiB q35 guest, per shipped profile. The destination's init
+// (backend features, the CVQ isolation probe) happened during pre-copy and is not in the window.
 
 import { describe, expect, it } from 'vitest';
 import { simulateMigration } from '../../../sim/testbed/simulateMigration.js';
+import { messageSequence } from '../../messageSequence.js';
 import { scenario, GiB } from './helpers.js';
 
-const DOWNTIME2 = {
-  SUSPEND: 1,
-  GET_VRING_BASE: 3,
-  SET_STATUS: 1 + 3,
-  IOTLB_BATCH_BEGIN: 2,
-  IOTLB_BATCH_END: 2,
-  IOTLB_INVALIDATE: 9 + 6 + 2,
-  SET_GROUP_ASID: 1,
-  IOTLB_UPDATE: 2 + 2 + 9,
-  SET_FEATURES: 1,
-  GET_STATUS: 2,
-  SET_VRING_NUM: 3,
-  SET_VRING_BASE: 3,
-  SET_VRING_KICK: 3,
-  SET_VRING_CALL: 3,
-  SET_VRING_ADDR: 3,
-  SET_VRING_ENABLE: 3,
-};
+// Source stop with every vq shadowed (vhost_net_stop), all of QEMU's memory in ASID 0:
+const SOURCE_STOP = [
+  'SUSPEND', // vhost_vdpa_suspend
+  'IOTLB_INVALIDATE asid0 ×6', // vhost_vdpa_svqs_stop per dev: qp0's 2 vqs × 2 areas, then the CVQ's 2; no GET_VRING_BASE: QEMU holds the guest indices
+  'SET_STATUS 0x0', // vhost_vdpa_reset_status → vhost_vdpa_reset_device
+  'IOTLB_BATCH_BEGIN asid0', // listener unregister
+  'IOTLB_INVALIDATE asid0 ×9',
+  'IOTLB_BATCH_END asid0',
+  'GET_STATUS', // ACKNOWLEDGE | DRIVER
+  'SET_STATUS 0x3',
+  'GET_STATUS',
+  'IOTLB_INVALIDATE asid0 ×2', // vhost_vdpa_net_cvq_stop
+];
+// Destination start in passthrough (vhost_net_start after the incoming migration):
+const DESTINATION_START = [
+  'SET_VRING_CALL 0', // set_guest_notifiers: the vqs QEMU does not shadow
+  'SET_VRING_CALL 1',
+  'SET_FEATURES', // vhost_vdpa_set_features (first dev), FEATURES_OK on a device the probe left reset
+  'GET_STATUS',
+  'SET_STATUS 0x8',
+  'GET_STATUS',
+  'SET_VRING_NUM 0', // vhost_virtqueue_start: size, the migrated base, GPAs, kick
+  'SET_VRING_BASE 0 =0',
+  'SET_VRING_ADDR 0',
+  'SET_VRING_KICK 0',
+  'SET_VRING_NUM 1',
+  'SET_VRING_BASE 1 =0',
+  'SET_VRING_ADDR 1',
+  'SET_VRING_KICK 1',
+  'GET_VRING_GROUP 2', // vhost_vdpa_net_cvq_start: passthrough data, isolated CVQ → ASID 1
+  'SET_GROUP_ASID group1 asid1',
+  'IOTLB_UPDATE asid1 ×2', // the CVQ buffers
+  'SET_VRING_NUM 2', // the CVQ's vhost_dev_start (shadowed)
+  'SET_VRING_BASE 2 =0',
+  'SET_VRING_KICK 2',
+  'SET_VRING_CALL 2',
+  'IOTLB_UPDATE asid1 ×2',
+  'SET_VRING_ADDR 2',
+  'IOTLB_BATCH_BEGIN asid0', // the listener (first start here: all guest RAM mapped and pinned)
+  'IOTLB_UPDATE asid0 ×9',
+  'IOTLB_BATCH_END asid0',
+  'GET_STATUS', // DRIVER_OK
+  'SET_STATUS 0xc',
+  'GET_STATUS',
+  'SET_VRING_ENABLE 2', // vhost_vdpa_net_cvq_load
+  'SET_VRING_ENABLE 0',
+  'SET_VRING_ENABLE 1',
+];
+
+/** The run's events inside downtime #2. */
+function window(events: NonNullable<ReturnType<typeof simulateMigration>['events']>) {
+  const edges = events.filter((e) => e.kind === 'phase' && e.name === 'downtime2');
+  const from = edges[0]!.t;
+  const to = edges[1]!.t;
+  return events.filter((e) => e.t >= from && e.t <= to);
+}
+
+function runWithEvents(profile: string, strategies = {}) {
+  const sc = scenario({ profile, memory: 16 * GiB, strategies });
+  return simulateMigration({ scenario: sc, variant: 'v', params: {}, replication: 0, stream: 0, seed: 1 }, { keepEvents: true });
+}
 
 function run(profile: string, strategies = {}) {
-  const sc = scenario({ profile, memory: 16 * GiB, strategies });
-  return simulateMigration({ scenario: sc, variant: 'v', params: {}, replication: 0, stream: 0, seed: 1 }).record;
+  return runWithEvents(profile, strategies).record;
 }
 
 describe('downtime #2, upstream QEMU sequence', () => {
   for (const profile of ['vdpa_sim', 'mlx5', 'platform_iommu']) {
     it(`${profile}: the exact messages of the source stop and the destination start`, () => {
-      const r = run(profile);
+      const out = runWithEvents(profile);
+      const r = out.record;
       expect(r.invariants.violations).toEqual([]);
+      const w = window(out.events!);
+      expect(messageSequence(w, 'src:net0')).toEqual(SOURCE_STOP);
+      expect(messageSequence(w, 'dst:net0')).toEqual(DESTINATION_START);
       const c = r.downtime2.counts;
-      expect(c.ioctls).toEqual(DOWNTIME2);
-      expect(c.update).toBe(13);
-      expect(c.invalidate).toBe(17);
+      expect(c.update).toBe(4 + 9);
+      expect(c.invalidate).toBe(6 + 9 + 2);
       expect(c.batches).toBe(2);
       // The destination pins all guest RAM inside the window (4194336 pages, see the SVQ switch
       // golden test) plus its CVQ buffers (2) and CVQ shadow vring (3); the source unpins the same
@@ -77,9 +114,12 @@ describe('downtime #2, upstream QEMU sequence', () => {
     expect(names).toEqual([
       'vmStop',
       'suspend@src:net0',
-      'vringState@src:net0',
+      'svqStop@src:net0', // the queue pair's vhost_dev
+      'svqStop@src:net0', // the CVQ's
       'reset@src:net0',
       'unmap@src:net0',
+      'ackDriver@src:net0',
+      'cvqStop@src:net0',
       'transfer',
       'stateLoad',
       'vqSetup@dst:net0',

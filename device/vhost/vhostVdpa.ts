@@ -61,6 +61,8 @@ export class VhostVdpa implements VhostVdpaFd {
   backendFeatures = 0;
   /** vhost-side IOTLB per ASID: what userspace mapped (and vhost-vdpa pinned). */
   readonly as: VhostIotlb[];
+  /** ASIDs whose IOTLB exists (vhost_vdpa_find_alloc_as at the first UPDATE or BATCH_BEGIN). */
+  private readonly allocated: boolean[];
   /** Between BATCH_BEGIN and BATCH_END. */
   inBatch = false;
   /** ASID of the open batch. */
@@ -76,6 +78,7 @@ export class VhostVdpa implements VhostVdpaFd {
     this.mm = env.hostMemory;
     this.ops = device.ops;
     this.as = Array.from({ length: this.ops.nas }, () => new VhostIotlb(null));
+    this.allocated = new Array<boolean>(this.ops.nas).fill(false);
     this.mutex = new Resource(env.kernel, 1);
   }
 
@@ -93,8 +96,8 @@ export class VhostVdpa implements VhostVdpaFd {
 
   /** Backend features offered by GET_BACKEND_FEATURES. */
   offeredBackendFeatures(): number {
-    let f = backendBit('IOTLB_MSG_V2') | backendBit('IOTLB_BATCH') | backendBit('ENABLE_AFTER_DRIVER_OK');
-    if (this.ops.nas > 1) f |= backendBit('IOTLB_ASID');
+    // IOTLB_ASID is offered whatever nas is (the kernel checks each ASID against nas instead).
+    let f = backendBit('IOTLB_MSG_V2') | backendBit('IOTLB_BATCH') | backendBit('IOTLB_ASID') | backendBit('ENABLE_AFTER_DRIVER_OK');
     if (this.ops.suspend) f |= backendBit('SUSPEND');
     if (this.ops.resume) f |= backendBit('RESUME');
     if (this.ops.getVqDescGroup) f |= backendBit('DESC_ASID');
@@ -159,8 +162,8 @@ export class VhostVdpa implements VhostVdpaFd {
 
   /**
    * VHOST_SET_BACKEND_FEATURES, checked in the kernel's order: bits the driver does not know
-   * EOPNOTSUPP; SUSPEND/RESUME on a device without the op EOPNOTSUPP; (model) IOTLB_ASID on a
-   * single-ASID device EOPNOTSUPP; DESC_ASID without IOTLB_ASID EINVAL; DESC_ASID on a device
+   * EOPNOTSUPP; SUSPEND/RESUME on a device without the op EOPNOTSUPP; DESC_ASID without
+   * IOTLB_ASID EINVAL; DESC_ASID on a device
    * without get_vq_desc_group EOPNOTSUPP; IOTLB_PERSIST without persistent maps EOPNOTSUPP.
    */
   setBackendFeatures(features: number): Proc<Result> {
@@ -169,7 +172,6 @@ export class VhostVdpa implements VhostVdpaFd {
       if ((features & ~KNOWN_BACKEND_BITS) !== 0) return err('EOPNOTSUPP', `unknown backend feature bits 0x${(features & ~KNOWN_BACKEND_BITS).toString(16)}`);
       if (bit('SUSPEND') && !this.ops.suspend) return err('EOPNOTSUPP', 'device cannot suspend');
       if (bit('RESUME') && !this.ops.resume) return err('EOPNOTSUPP', 'device cannot resume');
-      if (bit('IOTLB_ASID') && this.ops.nas <= 1) return err('EOPNOTSUPP', 'device has a single address space');
       if (bit('DESC_ASID') && !bit('IOTLB_ASID')) return err('EINVAL', 'DESC_ASID requires IOTLB_ASID');
       if (bit('DESC_ASID') && !this.ops.getVqDescGroup) return err('EOPNOTSUPP', 'device has no descriptor group');
       if (bit('IOTLB_PERSIST') && !this.persistentMap) return err('EOPNOTSUPP', 'device cannot keep maps across reset');
@@ -198,7 +200,10 @@ export class VhostVdpa implements VhostVdpaFd {
 
   getVringGroup(vq: number): Proc<Result<number>> {
     return this.call('GET_VRING_GROUP', { index: vq }, () => {
-      return this.vqCheck(vq) ?? ok(this.ops.getVqGroup(vq));
+      const bad = this.vqCheck(vq);
+      if (bad) return bad;
+      const g = this.ops.getVqGroup(vq);
+      return g >= this.ops.ngroups ? err('EIO', `group ${g} >= ngroups ${this.ops.ngroups}`) : ok(g);
     });
   }
 
@@ -206,15 +211,19 @@ export class VhostVdpa implements VhostVdpaFd {
     return this.call('GET_VRING_DESC_GROUP', { index: vq }, () => {
       const bad = this.vqCheck(vq);
       if (bad) return bad;
-      if (!this.ops.getVqDescGroup || !this.has('DESC_ASID')) return err('EOPNOTSUPP', 'DESC_ASID not negotiated');
-      return ok(this.ops.getVqDescGroup(vq));
+      if (!this.ops.getVqDescGroup) return err('EOPNOTSUPP', 'device has no descriptor group (get_vq_desc_group)');
+      const g = this.ops.getVqDescGroup(vq);
+      return g >= this.ops.ngroups ? err('EIO', `descriptor group ${g} >= ngroups ${this.ops.ngroups}`) : ok(g);
     });
   }
 
-  /** EOPNOTSUPP unless IOTLB_ASID was acked (model rule: the kernel gates on the op); EINVAL out of range. */
+  /** VHOST_VDPA_SET_GROUP_ASID: ENOBUFS for a group >= nvqs (the vring prelude), EINVAL for an ASID >= nas, then the parent's answer. */
   setGroupAsid(group: number, asid: number): Proc<Result> {
     return this.call('SET_GROUP_ASID', { asid, index: group }, function* (this: VhostVdpa): Proc<Result> {
-      if (!this.has('IOTLB_ASID')) return err('EOPNOTSUPP', 'IOTLB_ASID not negotiated');
+      // A vring ioctl: the group number goes through the vring index check (against nvqs) first.
+      const bad = this.vqCheck(group);
+      if (bad) return bad;
+      if (!Number.isInteger(asid) || asid < 0 || asid >= this.ops.nas) return err('EINVAL', `asid ${asid} >= nas ${this.ops.nas}`);
       return yield* this.ops.setGroupAsid(group, asid);
     }.bind(this));
   }
@@ -289,18 +298,21 @@ export class VhostVdpa implements VhostVdpaFd {
     }.bind(this));
   }
 
-  /** EOPNOTSUPP unless the device can suspend and SUSPEND was acked. */
+  /** VHOST_VDPA_SUSPEND: nothing to do before DRIVER_OK; EOPNOTSUPP without the op. */
   suspend(): Proc<Result> {
     return this.call('SUSPEND', {}, function* (this: VhostVdpa): Proc<Result> {
-      if (!this.ops.suspend || !this.has('SUSPEND')) return err('EOPNOTSUPP', 'SUSPEND not negotiated');
+      // vhost_vdpa_suspend: nothing to do before DRIVER_OK; EOPNOTSUPP without the op.
+      if ((this.ops.getStatus() & Status.DRIVER_OK) === 0) return OK;
+      if (!this.ops.suspend) return err('EOPNOTSUPP', 'device cannot suspend');
       return yield* this.ops.suspend();
     }.bind(this));
   }
 
-  /** EOPNOTSUPP unless the device can resume and RESUME was acked. */
+  /** vhost_vdpa_resume: nothing to do before DRIVER_OK; EOPNOTSUPP without the op. */
   resume(): Proc<Result> {
     return this.call('RESUME', {}, function* (this: VhostVdpa): Proc<Result> {
-      if (!this.ops.resume || !this.has('RESUME')) return err('EOPNOTSUPP', 'RESUME not negotiated');
+      if ((this.ops.getStatus() & Status.DRIVER_OK) === 0) return OK;
+      if (!this.ops.resume) return err('EOPNOTSUPP', 'device cannot resume');
       return yield* this.ops.resume();
     }.bind(this));
   }
@@ -315,21 +327,37 @@ export class VhostVdpa implements VhostVdpaFd {
     this.ops.setVqCb(vq, handler);
   }
 
+  /**
+   * write() of a struct vhost_msg_v2 (vhost_chr_write_iter): without IOTLB_ASID acked the asid
+   * field is padding and the message goes to ASID 0; an UPDATE or INVALIDATE of size 0 is EINVAL;
+   * any failure of the message handler makes write() fail with EFAULT — the handler's own errno
+   * does not reach user space (it stays in the reason here).
+   */
   iotlbMsg(msg: IotlbMsg): Proc<Result> {
     const type: MessageType =
       msg.type === 'update' ? 'IOTLB_UPDATE' : msg.type === 'invalidate' ? 'IOTLB_INVALIDATE' : msg.type === 'batchBegin' ? 'IOTLB_BATCH_BEGIN' : 'IOTLB_BATCH_END';
     const info: MsgInfo = msg.type === 'update' || msg.type === 'invalidate' ? { asid: msg.asid, iova: msg.iova, size: msg.size } : { asid: msg.asid };
-    return this.call(type, info, () => this.processIotlbMsg(msg));
+    return this.call(type, info, function* (this: VhostVdpa): Proc<Result> {
+      if ((msg.type === 'update' || msg.type === 'invalidate') && !(msg.size > 0)) return err('EINVAL', `${type} of size 0`);
+      const asid = this.has('IOTLB_ASID') ? msg.asid : 0;
+      const r = yield* this.processIotlbMsg(asid === msg.asid ? msg : { ...msg, asid });
+      return r.ok ? r : err('EFAULT', `IOTLB message handler: ${r.errno}: ${r.reason}`);
+    }.bind(this));
   }
 
   /**
-   * vhost_vdpa_process_iotlb_msg: a non-zero ASID without IOTLB_ASID, an ASID >= nas, or a message
-   * for another ASID inside a batch is EINVAL.
+   * vhost_vdpa_process_iotlb_msg: UPDATE and BATCH_BEGIN find or allocate the ASID's IOTLB
+   * (vhost_vdpa_find_alloc_as: EINVAL for an ASID >= nas); any other message needs an IOTLB
+   * allocated before (EINVAL); a message for another ASID inside a batch is EINVAL.
    */
   private *processIotlbMsg(msg: IotlbMsg): Proc<Result> {
     const asid = msg.asid;
-    if (asid !== 0 && !this.has('IOTLB_ASID')) return err('EINVAL', `ASID ${asid} without IOTLB_ASID`);
-    if (!Number.isInteger(asid) || asid < 0 || asid >= this.as.length) return err('EINVAL', `ASID ${asid} >= nas ${this.as.length}`);
+    if (msg.type === 'update' || msg.type === 'batchBegin') {
+      if (!Number.isInteger(asid) || asid < 0 || asid >= this.as.length) return err('EINVAL', `can't find and alloc ASID ${asid} (nas ${this.as.length})`);
+      this.allocated[asid] = true;
+    } else if (!Number.isInteger(asid) || asid < 0 || asid >= this.as.length || this.allocated[asid] !== true) {
+      return err('EINVAL', `no IOTLB for ASID ${asid}`);
+    }
     if (this.inBatch && this.batchAsid !== asid) return err('EINVAL', `message for ASID ${asid} inside a batch for ASID ${this.batchAsid}`);
     switch (msg.type) {
       case 'update':

@@ -1,12 +1,14 @@
 // resultFile.ts — read and check a result JSON file, failing with one clear InputError line.
 
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../sim/tool/inputError.js';
+import { readBounded } from '../sim/tool/boundedRead.js';
 import { jsonSyntaxError } from './jsonPosition.js';
 import { RESULT_VERSION, type ResultDocument } from './result.js';
 import { findRuns, RunsLayoutError } from './resultText.js';
 
+/** Largest result file read (2 GiB: about 160k runs). */
+const MAX_RESULT_BYTES = 2 * 1024 * 1024 * 1024;
 /** Files up to this size are parsed as one string; larger ones run by run (strings top out near 512 MiB). */
 const WHOLE_TEXT_LIMIT = 256 * 1024 * 1024;
 
@@ -15,18 +17,11 @@ export function readResultFile(path: string, cwd = '.', wholeTextLimit = WHOLE_T
   const full = resolve(cwd, path);
   let buf: Buffer;
   try {
-    buf = readFileSync(full);
+    buf = readBounded(full, path, MAX_RESULT_BYTES);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : code === 'ERR_FS_FILE_TOO_LARGE'
-            ? 'larger than 2 GiB (split the campaign into shards and compare or gate them separately)'
-            : (code ?? String(e));
-    throw new InputError(`cannot read result file ${path}: ${why}`);
+    if (!(e instanceof InputError)) throw e;
+    const tooLarge = e.message.includes('too large') ? ' (split the campaign into shards and compare or gate them separately)' : '';
+    throw new InputError(`cannot read result file ${e.message}${tooLarge}`);
   }
   return buf.length <= wholeTextLimit ? parseResultText(buf.toString('utf8'), path) : parseResultPieces(buf, path);
 }

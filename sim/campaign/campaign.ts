@@ -2,8 +2,10 @@
 // a run plan, select a shard, execute the runs (in-process or on worker threads), and assemble
 // the versioned result document. Interrupted campaigns return what finished, marked partial.
 
+import { quoted } from '../notation/units.js';
 import { loadScenarioFile, expandScenario, runPlan, type LoadedScenario, type Variant } from '../scenario/index.js';
 import { InputError } from '../tool/inputError.js';
+import { MAX_PLANNED_RUNS } from '../scenario/schema.js';
 import type { PlannedRun } from './plannedRun.js';
 import { aggregate } from '../../metrics/aggregate.js';
 import { compareRuns } from '../../metrics/runMetrics.js';
@@ -35,10 +37,10 @@ export interface Campaign {
 /** Parses "i/n" (1 <= i <= n). */
 export function parseShard(text: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!m) throw new InputError(`--shard: expected i/n such as 1/4, found "${text}"`);
+  if (!m) throw new InputError(`--shard: expected i/n such as 1/4, found ${quoted(text)}`);
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (count < 1 || index < 1 || index > count) throw new InputError(`--shard: expected 1 <= i <= n, found "${text}"`);
+  if (count < 1 || index < 1 || index > count) throw new InputError(`--shard: expected 1 <= i <= n, found ${quoted(text)}`);
   return { index, count };
 }
 
@@ -52,11 +54,14 @@ export async function planCampaign(files: readonly string[], opts: CampaignOptio
     loaded.push(l);
     const v = expandScenario(l);
     variants.push(v);
-    const plan = runPlan(v, {
-      replications: opts.replications ?? l.scenario.replications,
-      warmup: l.scenario.warmup,
-      seed: opts.seed ?? l.scenario.seed,
-    });
+    const replications = opts.replications ?? l.scenario.replications;
+    const planned = all.length + v.length * (l.scenario.warmup + replications);
+    if (planned > MAX_PLANNED_RUNS) {
+      throw new InputError(
+        `${l.file}: ${v.length} variants × (${l.scenario.warmup} warm-up + ${replications} replications) brings the campaign to ${planned} runs; the limit is ${MAX_PLANNED_RUNS} per invocation (split it into several invocations and merge the results)`,
+      );
+    }
+    const plan = runPlan(v, { replications, warmup: l.scenario.warmup, seed: opts.seed ?? l.scenario.seed });
     for (const spec of plan) all.push({ file: f, spec });
   }
   // A shard takes every n-th run of the canonical order: deterministic and balanced.

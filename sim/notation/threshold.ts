@@ -2,7 +2,7 @@
 // Scenario validation checks the syntax only; gate evaluation (metrics/) reuses parseThreshold.
 
 import { didYouMean } from './didYouMean.js';
-import { parseDuration } from './units.js';
+import { parseDuration, quoted } from './units.js';
 
 /** Metrics a threshold may name, and whether their values are times (ns) or counts. */
 const THRESHOLD_METRICS = {
@@ -53,18 +53,18 @@ export function parseThreshold(text: string): Threshold | string {
   const opText = m[3]!;
   const valueText = m[4]!;
   const metrics = Object.keys(THRESHOLD_METRICS);
-  if (!(metricText in THRESHOLD_METRICS)) {
+  if (!Object.hasOwn(THRESHOLD_METRICS, metricText)) {
     const near = didYouMean(metricText, metrics);
     return near !== null
-      ? `unknown metric "${metricText}" (did you mean "${near}"?)`
-      : `unknown metric "${metricText}" (one of ${metrics.join(', ')})`;
+      ? `unknown metric ${quoted(metricText)} (did you mean "${near}"?)`
+      : `unknown metric ${quoted(metricText)} (one of ${metrics.join(', ')})`;
   }
   const metric = metricText as ThresholdMetric;
   if (!(THRESHOLD_STATS as readonly string[]).includes(statText)) {
     const near = didYouMean(statText, THRESHOLD_STATS);
     return near !== null
-      ? `unknown statistic "${statText}" (did you mean "${near}"?)`
-      : `unknown statistic "${statText}" (one of ${THRESHOLD_STATS.join(', ')})`;
+      ? `unknown statistic ${quoted(statText)} (did you mean "${near}"?)`
+      : `unknown statistic ${quoted(statText)} (one of ${THRESHOLD_STATS.join(', ')})`;
   }
   const stat = statText as ThresholdStat;
   const op = opText as ThresholdOp;

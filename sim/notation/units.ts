@@ -101,14 +101,21 @@ export const PACKET_RATE: UnitKind = {
 
 const NUMBER_WITH_UNIT = /^\s*(\d+)(?:\.(\d+))?\s*([A-Za-zµ/]*)\s*$/;
 
+/**
+ * A user's text as it may appear in a one-line message: at most `max` characters (longer text is
+ * cut, with the full length said), quoted and escaped as JSON so a newline or a control character
+ * cannot break the line.
+ */
+export function quoted(text: string, max = 60): string {
+  if (text.length <= max) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, max - 3))}... (${text.length} characters)`;
+}
+
 /** How a value is shown after "found" in a message. */
 export function describeFound(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (typeof value === 'string') {
-    const shown = value.length > 40 ? `${value.slice(0, 37)}...` : value;
-    return JSON.stringify(shown);
-  }
+  if (typeof value === 'string') return quoted(value, 40);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'a sequence';
   if (typeof value === 'object') return 'a mapping';

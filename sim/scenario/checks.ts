@@ -6,6 +6,13 @@ import { formatPath, parsePath, type FieldPath, type PathSegment } from './field
 import { keysAt, schemaAt, unknownKeyMessage, type Problem } from './problem.js';
 import { scenarioSchema, type ScenarioInput } from './schema.js';
 import { formatBytes } from '../notation/units.js';
+import { guestNicFootprint } from '../guest/virtioNet.js';
+import { GuestMemory, q35Split } from '../../vmm/guestMemory.js';
+
+/** Guest pages are 4 KiB: guest RAM is mapped, pinned and dirtied page by page. */
+const PAGE = 4096;
+/** Where the guest driver starts placing its NICs' rings and buffers (1 MiB). */
+const RINGS_GPA = 0x100000;
 
 /** Top-level fields a variant or sweep may not set (they define the expansion itself). */
 const FIXED_FIELDS = ['name', 'seed', 'replications', 'warmup', 'variants', 'sweep'] as const;
@@ -52,6 +59,7 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
     if (d.partialOrder && d.inOrder) {
       out.push({ path: at('partialOrder'), message: 'partialOrder excludes inOrder (both are true)' });
     }
+    out.push(...checkRunnable(input, i, p));
   });
 
   const s = input.migration.strategies;
@@ -87,6 +95,7 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
     }
   });
 
+  out.push(...checkMemory(input));
   const hot = input.workload.hotSet;
   if (hot !== undefined && hot > input.vm.memory) {
     out.push({
@@ -95,6 +104,59 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
     });
   }
   return out;
+}
+
+/**
+ * Capabilities the upstream sequence cannot run with (so validate refuses what run would fail
+ * on): a CVQ in a group of its own needs a second ASID (QEMU moves it to ASID 1, and with one ASID
+ * its SET_GROUP_ASID fails); a device without SUSPEND makes QEMU stop by a reset and read the
+ * indices from the guest ring, which svqsim does not model yet; an entry limit below what ASID 0
+ * holds at once (every RAM section of the listener, every shadow vring area, the CVQ buffers).
+ */
+function checkRunnable(input: ScenarioInput, i: number, p: Profile): Problem[] {
+  const c = p.capabilities;
+  const d = input.devices[i]!;
+  const at = (field: string): FieldPath => ['devices', i, 'capabilities', field];
+  const who = `device ${d.name} (profile ${p.name})`;
+  const out: Problem[] = [];
+  if (c.cvqGroup !== c.dataGroup && c.nas < 2) {
+    out.push({ path: at('nas'), message: `${who}: a CVQ in a group of its own (cvqGroup ${c.cvqGroup}) needs 2 address spaces (QEMU isolates it in ASID 1), found nas ${c.nas}` });
+  }
+  if (!c.suspend) {
+    out.push({ path: at('suspend'), message: `${who}: a device without SUSPEND is stopped by a reset, with the indices read from the guest ring; not supported yet` });
+  }
+  if (c.maxIotlbEntries !== null) {
+    const mem = GuestMemory.create({ layout: input.vm.layout, ramBytes: input.vm.memory });
+    const sections = mem.ok ? mem.value.listenerSections().length : 0;
+    const need = sections + 2 * (2 * d.queuePairs + 1) + 2;
+    if (c.maxIotlbEntries < need) {
+      out.push({
+        path: at('maxIotlbEntries'),
+        message: `${who}: ASID 0 holds up to ${need} ranges at once (${sections} RAM sections, 2 per shadow vring of ${2 * d.queuePairs + 1} vqs, 2 CVQ buffers); expected at least ${need}, found ${c.maxIotlbEntries}`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Guest RAM in whole pages, and room in low RAM for every NIC's rings and buffers. */
+function checkMemory(input: ScenarioInput): Problem[] {
+  const mem = input.vm.memory;
+  if (mem % PAGE !== 0) {
+    return [{ path: ['vm', 'memory'], message: `expected a multiple of 4 KiB (guest RAM is mapped in pages), found ${mem} bytes` }];
+  }
+  const low = input.vm.layout === 'q35' ? q35Split(mem).below4g : mem;
+  let need = RINGS_GPA;
+  for (const d of input.devices) need += guestNicFootprint(d.queuePairs, d.queueSize, d.ring);
+  if (need > low) {
+    return [
+      {
+        path: ['devices'],
+        message: `the guest driver places every NIC's rings and buffers in low RAM from 1 MiB: these ${input.devices.length} devices need ${formatBytes(need)}, the guest has ${formatBytes(low)} there`,
+      },
+    ];
+  }
+  return [];
 }
 
 /** A field path that a variant or sweep sets, checked against the schema. */

@@ -10,6 +10,7 @@
 
 import { dirname } from 'node:path';
 import { InputError } from '../tool/inputError.js';
+import { MAX_VARIANTS } from './schema.js';
 import { Rng } from '../kernel/rng.js';
 import { checkSetPath } from './checks.js';
 import { formatPath, setAt, startsWith, type FieldPath, type PathSegment } from './fieldPath.js';
@@ -99,6 +100,12 @@ export function expandScenario(loaded: LoadedScenario): Variant[] {
   const params = Object.entries(input.sweep?.params ?? {});
   const paths = params.map(([text]) => parsedPath(text));
   const labels = paramLabels(paths);
+  const lengths = params.map(([, values]) => values.length);
+  const count = bases.length * ((input.sweep?.mode ?? 'cartesian') === 'zip' ? (lengths[0] ?? 1) : lengths.reduce((a, n) => a * n, 1));
+  if (count > MAX_VARIANTS) {
+    const at = locate(loaded.source, input.sweep !== undefined ? ['sweep'] : ['variants']);
+    throw new InputError(`${loaded.source.file}:${at.line}:${at.col}: ${input.sweep !== undefined ? 'sweep' : 'variants'}: expands to ${count} variants; the limit is ${MAX_VARIANTS} (split the sweep into several scenario files)`);
+  }
   const points = sweepPoints(
     params.map(([, values]) => values.length),
     input.sweep?.mode ?? 'cartesian',
@@ -133,7 +140,11 @@ export function expandScenario(loaded: LoadedScenario): Variant[] {
 
 function applyAndResolve(loaded: LoadedScenario, overrides: readonly Override[], id: string): Scenario {
   const src = loaded.source;
-  const raw = structuredClone(loaded.raw);
+  if (overrides.length === 0) return loaded.scenario;
+  // The expansion itself was checked once at load: a variant's document leaves it out, so each
+  // variant costs the size of the scenario, not of its sweep (linear expansion).
+  const { sweep: _sweep, variants: _variants, ...rest } = loaded.raw;
+  const raw = structuredClone(rest);
   for (const o of overrides) {
     const err = setAt(raw, o.path, structuredClone(o.value));
     if (err !== null) {
@@ -141,7 +152,6 @@ function applyAndResolve(loaded: LoadedScenario, overrides: readonly Override[],
       throw new InputError(`${src.file}:${at.line}:${at.col}: ${formatPath(o.source)}: cannot set ${o.text}: ${err}`);
     }
   }
-  if (overrides.length === 0) return loaded.scenario;
   const r = resolveScenario(raw, { dir: dirname(loaded.path), profiles: loaded.profiles });
   if (r.ok) return r.scenario;
   const located = r.problems.map((p) => placeProblem(loaded, overrides, id, p));

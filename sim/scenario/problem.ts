@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { didYouMean } from '../notation/didYouMean.js';
 import { formatPath, getAt, type FieldPath } from './fieldPath.js';
 import { locate, type Position, type SourceFile } from './sourceFile.js';
-import { describeFound } from '../notation/units.js';
+import { describeFound, quoted } from '../notation/units.js';
 
 /** One thing wrong with a document. */
 export interface Problem {
@@ -73,11 +73,10 @@ export function keysAt(schema: z.ZodType, path: FieldPath): string[] {
 /** Message for an unknown key, with the nearest valid key or the list of valid keys. */
 export function unknownKeyMessage(key: string, where: FieldPath, valid: readonly string[]): string {
   const inside = where.length === 0 ? '' : ` in ${formatPath(where)}`;
-  const near = didYouMean(key, valid);
-  if (near !== null) return `unknown key "${key}"${inside} (did you mean "${near}"?)`;
-  return valid.length > 0
-    ? `unknown key "${key}"${inside} (valid keys: ${valid.join(', ')})`
-    : `unknown key "${key}"${inside}`;
+  const near = key.length > 200 ? null : didYouMean(key, valid);
+  const shown = quoted(key);
+  if (near !== null) return `unknown key ${shown}${inside} (did you mean "${near}"?)`;
+  return valid.length > 0 ? `unknown key ${shown}${inside} (valid keys: ${valid.join(', ')})` : `unknown key ${shown}${inside}`;
 }
 
 // ---- zod issues ---------------------------------------------------------------------------------

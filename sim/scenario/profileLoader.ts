@@ -3,6 +3,7 @@
 // Problems inside a profile file are thrown as one InputError line naming that file; problems with
 // the reference itself (unknown name, missing file) are returned so the caller can point at it.
 
+import { quoted } from '../notation/units.js';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
@@ -98,7 +99,7 @@ export class ProfileLoader {
   }
 
   private resolveFrom(ref: string, baseDir: string, chain: readonly string[]): ProfileResult {
-    const shipped = shippedProfiles[ref];
+    const shipped = Object.hasOwn(shippedProfiles, ref) ? shippedProfiles[ref] : undefined;
     if (shipped !== undefined) return { ok: true, profile: shipped };
     const names = Object.keys(shippedProfiles);
     if (!isProfilePath(ref)) {
@@ -106,7 +107,7 @@ export class ProfileLoader {
       const hint = near !== null ? ` (did you mean "${near}"?)` : '';
       return {
         ok: false,
-        message: `unknown profile "${ref}"${hint}; shipped profiles: ${names.join(', ')}; or give a path to a profile file`,
+        message: `unknown profile ${quoted(ref)}${hint}; shipped profiles: ${names.join(', ')}; or give a path to a profile file`,
       };
     }
     const abs = resolve(baseDir, ref);

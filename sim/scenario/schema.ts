@@ -7,6 +7,19 @@ import { capabilitiesSchema, costsSchema } from '../../device/profiles/profile.j
 import { parseThreshold } from '../notation/threshold.js';
 import { DURATION, PACKET_RATE, RATE, SIZE, unitField } from '../notation/units.js';
 
+/**
+ * Input bounds. Guest RAM: a 46-bit guest-physical space (64 TiB, the widest common x86 host
+ * physical address size) keeps every address the model computes an exact integer. Replications
+ * and warm-up: a campaign plans every run up front; see MAX_PLANNED_RUNS.
+ */
+export const MAX_GUEST_RAM = 64 * 1024 ** 4;
+export const MAX_REPLICATIONS = 1_000_000;
+export const MAX_WARMUP = 100_000;
+/** Variants one scenario may expand to (named variants × sweep points). */
+export const MAX_VARIANTS = 10_000;
+/** Runs one invocation may plan (variants × (warm-up + replications), all files). */
+export const MAX_PLANNED_RUNS = 1_000_000;
+
 const MiB = 1024 * 1024;
 
 /** Lower-case identifier used for scenario, device and variant names. */
@@ -73,7 +86,7 @@ const deviceSchema = z
 const vmSchema = z
   .object({
     /** Guest RAM size in bytes. */
-    memory: unitField(SIZE, { min: { value: 64 * MiB, text: '64MiB' } }),
+    memory: unitField(SIZE, { min: { value: 64 * MiB, text: '64MiB' }, max: { value: MAX_GUEST_RAM, text: '64TiB' } }),
     /** q35: RAM at [0, 2G) and [4G, ...); flat: one region at 0. */
     layout: z.enum(['q35', 'flat']).default('q35'),
   })
@@ -97,7 +110,7 @@ const trafficSchema = z
 const probeSchema = z
   .object({
     /** Interval between probe packets (ns). */
-    interval: unitField(DURATION, { min: { value: 1, text: '1ns' }, default: '1ms' }),
+    interval: unitField(DURATION, { min: { value: 10_000, text: '10us' }, default: '1ms' }),
   })
   .strict();
 
@@ -195,9 +208,9 @@ export const scenarioSchema = z
     /** Base seed (32-bit unsigned); replication streams derive from it. */
     seed: z.number().int().min(0).max(0xffff_ffff).default(1),
     /** Recorded replications per variant. */
-    replications: z.number().int().min(1).default(1),
+    replications: z.number().int().min(1).max(MAX_REPLICATIONS).default(1),
     /** Replications run and discarded before the recorded ones. */
-    warmup: z.number().int().min(0).default(0),
+    warmup: z.number().int().min(0).max(MAX_WARMUP).default(0),
     vm: vmSchema,
     devices: z.array(deviceSchema).min(1),
     workload: workloadSchema.prefault(absent),

@@ -1,6 +1,7 @@
 // run.ts — `svqsim run FILE...`: run scenarios and print a summary, or the result document.
 
 import { appendFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { MAX_REPLICATIONS } from '../../scenario/schema.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, ExitWith, InputError, type CliIo } from '../io.js';
@@ -62,7 +63,7 @@ Ctrl-C writes the runs finished so far (marked "partial": true) and exits 130.`,
     )
     .action(async (files: string[], flags: RunFlags) => {
       const seed = intFlag('--seed', flags.seed, 0, 0xffffffff);
-      const replications = intFlag('--replications', flags.replications, 1);
+      const replications = intFlag('--replications', flags.replications, 1, MAX_REPLICATIONS);
       const jobs = intFlag('--jobs', flags.jobs, 1);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const campaign: Campaign = await planCampaign(files, { cwd: io.cwd, seed, replications, shard });

@@ -1,5 +1,6 @@
 // trace.ts — `svqsim trace SCENARIO`: one run's timeline as Chrome/Perfetto trace JSON.
 
+import { quoted } from '../../notation/units.js';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -31,7 +32,7 @@ export function registerTraceCommand(program: Command, io: CliIo): void {
       const loaded = await loadScenarioFile(file, { cwd: io.cwd });
       const variants = expandScenario(loaded);
       const vi = flags.variant === undefined ? 0 : variants.findIndex((v) => v.id === flags.variant);
-      if (vi < 0) throw new InputError(`--variant: no variant "${flags.variant}" in ${file}; variants: ${variants.map((v) => v.id).join(', ')}`);
+      if (vi < 0) throw new InputError(`--variant: no variant ${quoted(flags.variant ?? "")} in ${file}; variants: ${variants.map((v) => v.id).join(', ')}`);
       const sc = loaded.scenario;
       const rep = intFlag('--replication', flags.replication, 0, sc.replications - 1) ?? 0;
       const seed = intFlag('--seed', flags.seed, 0, 0xffffffff) ?? sc.seed;

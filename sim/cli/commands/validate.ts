@@ -16,8 +16,10 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
           const loaded = await loadScenarioFile(file, { cwd: io.cwd });
           const variants = expandScenario(loaded);
           const sc = loaded.scenario;
-          const runs = variants.length * sc.replications;
-          io.stdout(`ok  ${file}: ${variants.length} variant${variants.length === 1 ? '' : 's'} × ${sc.replications} replication${sc.replications === 1 ? '' : 's'} = ${runs} run${runs === 1 ? '' : 's'}\n`);
+          const runs = variants.length * (sc.replications + sc.warmup);
+          const reps = `${sc.replications} replication${sc.replications === 1 ? '' : 's'}`;
+          const each = sc.warmup > 0 ? `(${reps} + ${sc.warmup} warm-up)` : reps;
+          io.stdout(`ok  ${file}: ${variants.length} variant${variants.length === 1 ? '' : 's'} × ${each} = ${runs} run${runs === 1 ? '' : 's'}\n`);
         } catch (e) {
           if (!(e instanceof InputError)) throw e;
           bad++;

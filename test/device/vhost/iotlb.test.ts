@@ -85,14 +85,14 @@ describe('VhostIotlb', () => {
     expect(t.translate(150, 100, 'read')).toEqual({ ok: false, kind: 'miss', iova: 200 });
   });
 
-  it('stays fast with thousands of ranges', () => {
+  // Speed is measured by `npm run bench`, never here: this checks behaviour at that scale only.
+  it('keeps every range of thousands added out of order, and removes exactly the ones asked', () => {
     const t = new VhostIotlb();
     const n = 20_000;
-    const t0 = performance.now();
     for (let i = 0; i < n; i++) t.add(((i * 7919) % n) * 8192, 4096, i, 3);
     for (let i = 0; i < n; i++) expect(t.translate(i * 8192 + 10, 8, 'read').ok).toBe(true);
     for (let i = 0; i < n; i += 2) t.del(i * 8192, 1);
     expect(t.count).toBe(n / 2);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    for (let i = 0; i < n; i++) expect(t.translate(i * 8192, 1, 'read').ok).toBe(i % 2 === 1);
   });
 });

@@ -70,20 +70,9 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
   const phase = (name: string, edge: 'begin' | 'end', device?: string) =>
     bus.emit(device === undefined ? { kind: 'phase', t: kernel.now, edge, name } : { kind: 'phase', t: kernel.now, edge, name, device });
 
-  // Boot: the source devices start in passthrough mode.
-  phase('boot', 'begin');
-  for (const d of w.devices) {
-    const i = yield* d.src.init();
-    if (!i.ok) return fail(d.src.cfg.name, 'init', i);
-    const s = yield* d.src.start(false, [], d.ctrl);
-    if (!s.ok) return fail(d.src.cfg.name, 'start', s);
-  }
-  phase('boot', 'end');
-  // The guest runs (configures its NIC, moves traffic) for a while before the migration starts.
-  yield w.policy.startAtNs;
-  const migrationStart = kernel.now;
-
-  // The destination QEMU starts with -incoming: its devices initialise concurrently.
+  // The destination QEMU (-incoming) creates its netdevs while it starts, before the source is
+  // asked to migrate: its devices initialise (and, with the listener at init, map guest RAM)
+  // meanwhile, and the migration starts once both sides are ready.
   const destReady = new Signal<Result>(kernel);
   kernel.spawn(
     (function* (): Proc {
@@ -103,6 +92,27 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
     })(),
     'destination init',
   );
+
+  // Boot: the source devices start in passthrough mode.
+  phase('boot', 'begin');
+  for (const d of w.devices) {
+    const i = yield* d.src.init();
+    if (!i.ok) return fail(d.src.cfg.name, 'init', i);
+    const s = yield* d.src.start(false, [], d.ctrl);
+    if (!s.ok) return fail(d.src.cfg.name, 'start', s);
+  }
+  phase('boot', 'end');
+  // The guest runs (configures its NIC, moves traffic) for a while before the migration starts.
+  yield w.policy.startAtNs;
+  // `migrate` is sent once the destination is up (with early map, once it has pinned guest RAM).
+  if (!destReady.triggered) {
+    phase('destInitWait', 'begin');
+    yield* wait(destReady);
+    phase('destInitWait', 'end');
+  }
+  const ready = yield* wait(destReady);
+  if (!ready.ok) return ready;
+  const migrationStart = kernel.now;
 
   // Downtime #1: switch every device's data vqs to SVQ (full stop and start).
   phase('downtime1', 'begin');
@@ -153,13 +163,6 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
   const stateBytes = w.devices.length * w.costs.deviceStateBytes;
   yield transferNs(ramBytes + stateBytes, w.policy.bandwidth);
   phase('transfer', 'end');
-
-  // The destination cannot start before its own init (and, with early map, its pinning) is done.
-  const waiting = !destReady.triggered;
-  if (waiting) phase('destInitWait', 'begin');
-  const ready = yield* wait(destReady);
-  if (waiting) phase('destInitWait', 'end');
-  if (!ready.ok) return ready;
 
   phase('stateLoad', 'begin');
   yield w.costs.vmStartNs + w.devices.length * w.costs.deviceStateLoadNs;

@@ -134,3 +134,15 @@ describe('downtime #2, upstream QEMU sequence', () => {
     expect(ps.at(-1)!.startNs + ps.at(-1)!.durNs).toBe(r.downtime2.totalNs);
   });
 });
+
+describe('destination timing', () => {
+  it('a -incoming destination initialises (and with early map pins) before the migration starts, not inside the switchover', () => {
+    for (const strategies of [{}, { earlyMap: true }]) {
+      const out = runWithEvents('mlx5', strategies);
+      const ev = out.events!;
+      const edge = (name: string, e: 'begin' | 'end') => ev.find((x) => x.kind === 'phase' && x.name === name && x.edge === e)!.t;
+      expect(edge('destInit', 'end')).toBeLessThanOrEqual(edge('downtime1', 'begin'));
+      expect(out.record.downtime2.phases.map((p) => p.name)).not.toContain('destInitWait');
+    }
+  });
+});

@@ -81,11 +81,30 @@ export function thresholdOrThrow(text: string, where: string): Threshold {
   return t;
 }
 
-/** Parse "5%" or "0.05" into a fraction. */
-export function parseFraction(text: string): number {
+/**
+ * Parse "5%" (0–1000%) or a fraction below 1 such as "0.05". A bare number of 1 or more is refused:
+ * "5" could mean 5% or 500%.
+ */
+export function parseFraction(text: string, flag = '--max-regression'): number {
   const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(%?)\s*$/.exec(text);
-  if (!m) throw new InputError(`expected a percentage like "5%", found ${JSON.stringify(text)}`);
-  return m[2] ? Number(m[1]) / 100 : Number(m[1]);
+  if (!m) throw new InputError(`${flag}: expected a percentage like "5%" or a fraction like 0.05, found ${JSON.stringify(text)}`);
+  const n = Number(m[1]);
+  if (m[2]) {
+    if (n > 1000) throw new InputError(`${flag}: expected at most 1000%, found ${JSON.stringify(text)}`);
+    return n / 100;
+  }
+  if (n >= 1) throw new InputError(`${flag}: ${JSON.stringify(text)} is ambiguous: write ${n}% for a percentage, or a fraction below 1 such as ${(n / 100).toString()}`);
+  return n;
+}
+
+/** The metrics `--regression-metric` may name: every per-run metric of the result documents. */
+export function checkRegressionMetric(name: string, known: readonly string[]): void {
+  if (known.includes(name)) return;
+  const stat = /^(.*)\.(p50|p90|p99|p99\.9|max|min|mean)$/.exec(name);
+  if (stat !== null && known.includes(stat[1]!)) {
+    throw new InputError(`--regression-metric: expected a metric name such as ${stat[1]}, found ${JSON.stringify(name)} (the statistic compared against the baseline is p99)`);
+  }
+  throw new InputError(`--regression-metric: unknown metric ${JSON.stringify(name)} (one of ${known.join(', ')})`);
 }
 
 /** The Stats field of a threshold statistic. */

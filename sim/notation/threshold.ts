@@ -75,6 +75,8 @@ export function parseThreshold(text: string): Threshold | string {
     }
     return { metric, stat, op, value: Number(valueText), kind, text };
   }
+  // A bare number would silently be nanoseconds: a time limit says its unit.
+  if (NUMBER.test(valueText.trim())) return `${metric}.${stat}: a time limit needs a unit (ns, us, ms, s), as in ${valueText.trim()}ms, found ${JSON.stringify(valueText.trim())}`;
   const v = parseDuration(valueText);
   if (!v.ok) return `${metric}.${stat}: ${v.message}`;
   return { metric, stat, op, value: v.value, kind, text };

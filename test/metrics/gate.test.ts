@@ -91,6 +91,40 @@ describe('svqsim gate', () => {
     expect((await gate(['previous.json'])).stderr).toMatch(/nothing to check/);
   });
 
+  it('refuses ambiguous input: unitless times, a bare --max-regression, stat-suffixed or unknown regression metrics', async () => {
+    const unitless = await gate(['two-variants.json', '-t', 'downtime2.p99<2']);
+    expect(unitless.code).toBe(2);
+    expect(unitless.stderr).toMatch(/a time limit needs a unit/);
+    const bare = await gate(['two-variants.json', '--baseline', 'previous.json', '--max-regression', '5']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/"5" is ambiguous: write 5% for a percentage/);
+    expect((await gate(['two-variants.json', '--baseline', 'previous.json', '--max-regression', '0.05'])).code).not.toBe(2);
+    expect((await gate(['two-variants.json', '--baseline', 'previous.json', '--max-regression', '5000%'])).code).toBe(2);
+    const suffixed = await gate(['two-variants.json', '--baseline', 'previous.json', '--regression-metric', 'downtime2.p50']);
+    expect(suffixed.code).toBe(2);
+    expect(suffixed.stderr).toMatch(/expected a metric name such as downtime2/);
+    const unknown = await gate(['two-variants.json', '--baseline', 'previous.json', '--regression-metric', 'downtime3']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown metric "downtime3"/);
+  });
+
+  it('refuses a baseline that matches no variant, and a gate that checks nothing', async () => {
+    // A result of another scenario: the same document with its variants renamed, in a scratch directory.
+    const doc = JSON.parse(readFileSync(join(fixtures, 'two-variants.json'), 'utf8')) as { aggregates: Record<string, unknown>; scenarios: { gates?: string[] }[] };
+    doc.aggregates = Object.fromEntries(Object.entries(doc.aggregates).map(([k, v]) => [`other/${k}`, v]));
+    writeFileSync(join(out, 'other.json'), JSON.stringify(doc));
+    const other = await runCommand(registerGateCommand, ['gate', join(fixtures, 'two-variants.json'), '--baseline', join(out, 'other.json')], fixtures, {});
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/has none of the variants/);
+    // Without gates, a threshold on a statistic no variant has: every check skipped.
+    for (const sc of doc.scenarios) delete sc.gates;
+    doc.aggregates = Object.fromEntries(Object.entries(doc.aggregates).map(([k, v]) => [k.replace(/^other\//, ''), { ...(v as object), metrics: {} }]));
+    writeFileSync(join(out, 'empty.json'), JSON.stringify(doc));
+    const nothing = await runCommand(registerGateCommand, ['gate', join(out, 'empty.json'), '-t', 'downtime2.p99 < 1s'], fixtures, {});
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/nothing was checked: 2 checks skipped/);
+  });
+
   it('uses the scenario gates carried by the result', async () => {
     const r = await gate(['two-variants.json']);
     expect(r.code).toBe(0);

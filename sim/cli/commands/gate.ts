@@ -3,7 +3,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, ExitWith, InputError, type CliIo } from '../io.js';
-import { evaluateGate, formatGateLines, parseFraction, thresholdOrThrow } from '../../../metrics/gate.js';
+import { checkRegressionMetric, evaluateGate, formatGateLines, parseFraction, thresholdOrThrow } from '../../../metrics/gate.js';
+import { runMetrics } from '../../../metrics/runMetrics.js';
 import { gateJUnit } from '../../../metrics/junit.js';
 import { gateMarkdown } from '../../../metrics/gateMarkdown.js';
 import { githubAnnotations } from '../../../metrics/githubAnnotations.js';
@@ -56,6 +57,14 @@ export function registerGateCommand(program: Command, io: CliIo): void {
       const inputs = files.map((f) => ({ name: f, doc: readResultFile(f, io.cwd) }));
       const baseline = flags.baseline ? { name: flags.baseline, doc: readResultFile(flags.baseline, io.cwd) } : undefined;
       const hasScenarioGates = inputs.some((i) => i.doc.scenarios.some((s) => (s.gates ?? []).length > 0));
+      const known = [...new Set(inputs.flatMap((i) => i.doc.runs.slice(0, 1).flatMap((r) => Object.keys(runMetrics(r)))))].sort();
+      for (const m of flags.regressionMetric) checkRegressionMetric(m, known.length > 0 ? known : ['downtime1', 'downtime2']);
+      if (baseline) {
+        const variants = new Set(Object.keys(baseline.doc.aggregates));
+        if (!inputs.some((i) => Object.keys(i.doc.aggregates).some((k) => variants.has(k)))) {
+          throw new InputError(`--baseline: ${flags.baseline} has none of the variants of ${files.join(', ')} (is it a result of another scenario?)`);
+        }
+      }
       if (flags.threshold.length === 0 && !baseline && !hasScenarioGates && minReplications === undefined) {
         throw new InputError('nothing to check: give --threshold, --baseline or --min-replications, or add gates: to the scenario');
       }
@@ -79,6 +88,9 @@ export function registerGateCommand(program: Command, io: CliIo): void {
         writeOutputFile(io.cwd, flags.benchmarkJson, JSON.stringify(benchmarkEntries(inputs.map((i) => i.doc)), null, 2) + '\n');
       }
       io.stdout(formatGateLines(result));
+      if (result.passed + result.failed + result.warned === 0) {
+        throw new InputError(`nothing was checked: ${result.skipped} check${result.skipped === 1 ? '' : 's'} skipped, none passed or failed (a gate that checks nothing is not a pass)`);
+      }
       if (result.exitCode !== ExitCode.OK) throw new ExitWith(ExitCode.GATE_FAILED, result.closingLine);
     });
 }

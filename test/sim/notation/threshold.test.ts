@@ -7,7 +7,10 @@ describe('parseThreshold', () => {
   it('parses times to ns and counts as numbers', () => {
     expect(parseThreshold('downtime2.p99 < 300ms')).toMatchObject({ metric: 'downtime2', stat: 'p99', op: '<', value: 300_000_000, kind: 'time' });
     expect(parseThreshold('observed.p99.9 >= 1.5s')).toMatchObject({ stat: 'p99.9', op: '>=', value: 1_500_000_000 });
-    expect(parseThreshold('downtime1.max<=250000')).toMatchObject({ op: '<=', value: 250_000 });
+    expect(parseThreshold('downtime1.max<=250000ns')).toMatchObject({ op: '<=', value: 250_000 });
+    // A bare number would silently be nanoseconds: refused, with the unit to add.
+    expect(parseThreshold('downtime1.max<=250000')).toMatch(/a time limit needs a unit/);
+    expect(parseThreshold('downtime2.p99<2')).toMatch(/as in 2ms/);
     expect(parseThreshold('setMapRebuilds.max == 3')).toMatchObject({ value: 3, kind: 'count' });
     expect(parseThreshold('downtime2.count > 10')).toMatchObject({ value: 10, kind: 'count' });
   });

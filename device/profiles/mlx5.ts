@@ -13,7 +13,7 @@ export const mlx5Profile: Profile = {
     dataGroup: 0, // MLX5_VDPA_DATAVQ_GROUP
     cvqGroup: 1, // MLX5_VDPA_CVQ_GROUP
     dataDescGroup: 2, // MLX5_VDPA_DATAVQ_DESC_GROUP
-    iotlbPersist: true, // has .reset_map, so vhost-vdpa offers IOTLB_PERSIST
+    iotlbPersist: false, // not declared by the parent: vhost-vdpa offers IOTLB_PERSIST because it has .reset_map
     resetMap: true,
     identityMapAtInit: true, // the DMA MR (1:1) is created at device add
     mapModel: 'setMap',

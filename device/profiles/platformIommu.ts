@@ -13,7 +13,7 @@ export const platformIommuProfile: Profile = {
     dataGroup: 0,
     cvqGroup: 1,
     dataDescGroup: null,
-    iotlbPersist: true, // the kernel treats a device without set_map/dma_map as keeping its maps
+    iotlbPersist: true, // stands for vhost_vdpa_has_persistent_map of a parent mapped through the platform IOMMU (no set_map/dma_map)
     resetMap: false,
     identityMapAtInit: false,
     mapModel: 'dmaMap',

@@ -20,7 +20,11 @@ export const capabilitiesSchema = z
     cvqGroup: z.number().int().nonnegative(),
     /** Dedicated descriptor group of the data virtqueues (get_vq_desc_group), if any. */
     dataDescGroup: z.number().int().nonnegative().nullable(),
-    /** Mappings survive reset (offers VHOST_BACKEND_F_IOTLB_PERSIST). */
+    /**
+     * The parent itself declares VHOST_BACKEND_F_IOTLB_PERSIST (its get_backend_features). vhost-vdpa
+     * offers the bit also when the parent has reset_map, or maps nothing itself
+     * (vhost_vdpa_has_persistent_map): see persistentMaps().
+     */
     iotlbPersist: z.boolean(),
     /** Implements .reset_map (on-chip IOMMU returning to its initial map). */
     resetMap: z.boolean(),
@@ -127,3 +131,13 @@ export const profileFileSchema = z
     costs: costsSchema.partial().optional(),
   })
   .strict();
+
+/**
+ * Whether vhost-vdpa offers VHOST_BACKEND_F_IOTLB_PERSIST for a device of these capabilities
+ * (vhost_vdpa_has_persistent_map): a parent with reset_map, or one that declares the bit. (A
+ * parent with neither set_map nor dma_map, mapped through the platform IOMMU, also qualifies;
+ * that kind is not modelled yet.)
+ */
+export function persistentMaps(c: Pick<Capabilities, 'resetMap' | 'iotlbPersist'>): boolean {
+  return c.resetMap || c.iotlbPersist;
+}

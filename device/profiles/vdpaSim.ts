@@ -13,7 +13,7 @@ export const vdpaSimProfile: Profile = {
     dataGroup: 0,
     cvqGroup: 1,
     dataDescGroup: null,
-    iotlbPersist: true, // vdpa_sim implements .reset_map, so IOTLB_PERSIST is offered
+    iotlbPersist: false, // not declared by the parent: vhost-vdpa offers IOTLB_PERSIST because it has .reset_map
     resetMap: true,
     identityMapAtInit: true, // vdpasim_do_reset_map installs a passthrough (iommu_pt) range over all addresses
     mapModel: 'setMap',

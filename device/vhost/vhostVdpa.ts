@@ -89,9 +89,13 @@ export class VhostVdpa implements VhostVdpaFd {
     return (this.backendFeatures & backendBit(name)) !== 0;
   }
 
-  /** Maps survive reset: the parent offers IOTLB_PERSIST through get_backend_features. */
+  /**
+   * vhost_vdpa_has_persistent_map: a parent that maps nothing itself (no set_map, no dma_map: the
+   * platform IOMMU keeps the maps), one with reset_map, or one declaring IOTLB_PERSIST.
+   */
   get persistentMap(): boolean {
-    return ((this.ops.getBackendFeatures?.() ?? 0) & backendBit('IOTLB_PERSIST')) !== 0;
+    const ops = this.ops;
+    return (!ops.setMap && !ops.dmaMap) || ops.resetMap !== undefined || ((ops.getBackendFeatures?.() ?? 0) & backendBit('IOTLB_PERSIST')) !== 0;
   }
 
   /** Backend features offered by GET_BACKEND_FEATURES. */

@@ -1,7 +1,7 @@
 // checks.ts — scenario rules spanning several fields or needing the devices' resolved profiles:
 // device limits, capability-dependent features and strategies, and variant/sweep definitions.
 
-import type { Profile } from '../../device/profiles/profile.js';
+import { persistentMaps, type Profile } from '../../device/profiles/profile.js';
 import { formatPath, parsePath, type FieldPath, type PathSegment } from './fieldPath.js';
 import { keysAt, schemaAt, unknownKeyMessage, type Problem } from './problem.js';
 import { scenarioSchema, type ScenarioInput } from './schema.js';
@@ -79,18 +79,18 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
         message: `${who} has a single address space (capabilities.nas is ${c.nas}; a descriptor group needs 2)`,
       });
     }
-    if (s.iotlbPersist && !c.iotlbPersist) {
+    if (s.iotlbPersist && !persistentMaps(c)) {
       out.push({
         path: strategy('iotlbPersist'),
-        message: `${who} cannot keep maps across reset (capabilities.iotlbPersist is false)`,
+        message: `${who} cannot keep maps across reset (no capabilities.resetMap, and capabilities.iotlbPersist is false)`,
       });
     }
     // Early map negotiates IOTLB_PERSIST on the destination device: the maps made at init must
     // survive the reset that precedes the device start.
-    if (s.earlyMap && !c.iotlbPersist) {
+    if (s.earlyMap && !persistentMaps(c)) {
       out.push({
         path: strategy('earlyMap'),
-        message: `${who} cannot keep maps across reset (capabilities.iotlbPersist is false), so maps made at init would not survive the reset that follows`,
+        message: `${who} cannot keep maps across reset (no capabilities.resetMap, and capabilities.iotlbPersist is false), so maps made at init would not survive the reset that follows`,
       });
     }
   });

@@ -27,8 +27,11 @@ describe('SET_BACKEND_FEATURES', () => {
     expect(errnoOf(run(k, sim.fd.setBackendFeatures(1 << 20)).value)).toBe('EOPNOTSUPP');
     expect(errnoOf(run(k, sim.fd.setBackendFeatures(bits('DESC_ASID'))).value)).toBe('EINVAL');
     expect(errnoOf(run(k, sim.fd.setBackendFeatures(bits('IOTLB_ASID', 'DESC_ASID'))).value)).toBe('EOPNOTSUPP');
-    const noPersist = setup({ ...vdpaSimProfile, capabilities: { ...vdpaSimProfile.capabilities, iotlbPersist: false } });
+    const noPersist = setup({ ...vdpaSimProfile, capabilities: { ...vdpaSimProfile.capabilities, iotlbPersist: false, resetMap: false } });
     expect(errnoOf(run(noPersist.kernel, noPersist.fd.setBackendFeatures(bits('IOTLB_PERSIST'))).value)).toBe('EOPNOTSUPP');
+    // Derived, not declared: reset_map alone makes vhost-vdpa offer IOTLB_PERSIST (vhost_vdpa_has_persistent_map).
+    const resetMapOnly = setup({ ...vdpaSimProfile, capabilities: { ...vdpaSimProfile.capabilities, iotlbPersist: false, resetMap: true } });
+    expect(errnoOf(run(resetMapOnly.kernel, resetMapOnly.fd.setBackendFeatures(bits('IOTLB_PERSIST'))).value)).toBe('ok');
     const noSuspend = setup({ ...vdpaSimProfile, capabilities: { ...vdpaSimProfile.capabilities, suspend: false } });
     expect(errnoOf(run(noSuspend.kernel, noSuspend.fd.setBackendFeatures(bits('SUSPEND'))).value)).toBe('EOPNOTSUPP');
     const mlx = setup(mlx5Profile);

@@ -116,7 +116,7 @@ describe('loadScenarioFile', () => {
       'desc-group.yaml:10:16: migration.strategies.descGroup: device net0 (profile vdpa_sim) has no descriptor group (capabilities.dataDescGroup is null)',
     );
     expect(await errorOf('early-map.yaml')).toBe(
-      'early-map.yaml:11:15: migration.strategies.earlyMap: device net0 (profile vdpa_sim) cannot keep maps across reset (capabilities.iotlbPersist is false), so maps made at init would not survive the reset that follows',
+      'early-map.yaml:11:15: migration.strategies.earlyMap: device net0 (profile vdpa_sim) cannot keep maps across reset (no capabilities.resetMap, and capabilities.iotlbPersist is false), so maps made at init would not survive the reset that follows',
     );
   });
 

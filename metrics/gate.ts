@@ -38,7 +38,7 @@ export interface GateCheck {
   /** One-line explanation with the measured values. */
   message: string;
   /** Where the check came from. */
-  origin: 'cli' | 'scenario' | 'baseline' | 'replications';
+  origin: 'cli' | 'scenario' | 'baseline' | 'replications' | 'integrity';
 }
 
 /** Gate options (all optional except the documents). */
@@ -59,6 +59,8 @@ export interface GateOptions {
   minReplications?: number;
   /** Report failures as warnings. */
   warnOnly?: boolean;
+  /** Accept a partial (interrupted) result instead of failing on it. */
+  allowPartial?: boolean;
 }
 
 /** Outcome of the gate. */
@@ -156,10 +158,19 @@ export function evaluateGate(inputs: readonly { name: string; doc: ResultDocumen
       );
     }
     const groups = groupRuns(doc.runs);
+    // An interrupted campaign is not a result to pass on (unless asked).
+    if (doc.partial === true && opts.allowPartial !== true) {
+      checks.push({ suite: name, variant: '(all)', check: 'complete result', origin: 'integrity', status: 'fail', message: 'the result is partial (the campaign was interrupted); rerun it, or pass --allow-partial' });
+    }
     for (const [key, agg] of Object.entries(doc.aggregates)) {
       const suite = `${name}: ${agg.scenario}`;
       const add = (check: string, origin: GateCheck['origin'], ok: boolean | 'skip', message: string) =>
         checks.push({ suite, variant: key, check, origin, message, status: ok === 'skip' ? 'skip' : ok ? 'pass' : 'fail' });
+      // Runs whose invariants broke do not measure what the scenario describes.
+      const broken = (groups.get(key) ?? []).filter((r) => r.invariants.violations.length > 0);
+      if (broken.length > 0) {
+        add('invariants hold', 'integrity', false, `${broken.length} run${broken.length === 1 ? '' : 's'} with invariant violations (first: ${broken[0]!.invariants.violations[0] ?? '?'})`);
+      }
 
       const tooFew = opts.minReplications !== undefined && agg.runs < opts.minReplications;
       if (opts.minReplications !== undefined && opts.minReplications > 0) {

@@ -125,6 +125,23 @@ describe('svqsim gate', () => {
     expect(nothing.stderr).toMatch(/nothing was checked: 2 checks skipped/);
   });
 
+  it('fails a partial result (unless --allow-partial) and a variant whose runs broke an invariant', async () => {
+    const doc = JSON.parse(readFileSync(join(fixtures, 'two-variants.json'), 'utf8')) as { partial?: boolean; runs: { variant: string; invariants: { violations: string[] } }[] };
+    doc.partial = true;
+    writeFileSync(join(out, 'partial.json'), JSON.stringify(doc));
+    const p = await runCommand(registerGateCommand, ['gate', join(out, 'partial.json')], fixtures, {});
+    expect(p.code).toBe(3);
+    expect(p.stdout).toMatch(/FAIL {2}\(all\) {2}complete result/);
+    const ok = await runCommand(registerGateCommand, ['gate', join(out, 'partial.json'), '--allow-partial'], fixtures, {});
+    expect(ok.code).toBe(0);
+    delete doc.partial;
+    doc.runs[0]!.invariants.violations = ['t=1 ns guest:net0: 1 made available, 0 used, 0 outstanding'];
+    writeFileSync(join(out, 'broken.json'), JSON.stringify(doc));
+    const b = await runCommand(registerGateCommand, ['gate', join(out, 'broken.json')], fixtures, {});
+    expect(b.code).toBe(3);
+    expect(b.stdout).toContain('invariants hold  — 1 run with invariant violations');
+  });
+
   it('uses the scenario gates carried by the result', async () => {
     const r = await gate(['two-variants.json']);
     expect(r.code).toBe(0);

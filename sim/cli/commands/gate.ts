@@ -20,6 +20,7 @@ interface GateFlags {
   minReplications?: string;
   alpha: string;
   warnOnly?: boolean;
+  allowPartial?: boolean;
   junit?: string;
   markdown?: string;
   githubAnnotations?: boolean;
@@ -41,6 +42,7 @@ export function registerGateCommand(program: Command, io: CliIo): void {
     .option('--min-replications <n>', 'fewest runs per variant for a conclusive check (fewer fails)')
     .option('--alpha <p>', 'significance level of the Mann–Whitney test against the baseline', '0.05')
     .option('--warn-only', 'report failures as warnings and exit 0')
+    .option('--allow-partial', 'accept an interrupted (partial) result instead of failing on it')
     .option('--junit <file>', 'write JUnit XML')
     .option('--markdown <file>', 'write a Markdown summary (appended when it is $GITHUB_STEP_SUMMARY)')
     .option('--github-annotations', 'print ::error / ::warning workflow commands for failed checks')
@@ -76,6 +78,7 @@ export function registerGateCommand(program: Command, io: CliIo): void {
         alpha,
         minReplications,
         warnOnly: Boolean(flags.warnOnly),
+        allowPartial: Boolean(flags.allowPartial),
       });
       if (flags.githubAnnotations) io.stdout(githubAnnotations(result));
       if (flags.junit) writeOutputFile(io.cwd, flags.junit, gateJUnit(result));

@@ -65,14 +65,22 @@ function fail(device: string, step: string, r: Result<unknown>): Result<never> {
   return err(r.errno, `${device}: ${step}: ${r.reason}`);
 }
 
-export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
-  const { kernel, bus } = w;
-  const phase = (name: string, edge: 'begin' | 'end', device?: string) =>
-    bus.emit(device === undefined ? { kind: 'phase', t: kernel.now, edge, name } : { kind: 'phase', t: kernel.now, edge, name, device });
+/** Emits a phase edge (global, or of one device). */
+type PhaseFn = (name: string, edge: 'begin' | 'end', device?: string) => void;
 
-  // The destination QEMU (-incoming) creates its netdevs while it starts, before the source is
-  // asked to migrate: its devices initialise (and, with the listener at init, map guest RAM)
-  // meanwhile, and the migration starts once both sides are ready.
+function phaseEmitter(w: MigrationWorld): PhaseFn {
+  const { kernel, bus } = w;
+  return (name, edge, device) =>
+    bus.emit(device === undefined ? { kind: 'phase', t: kernel.now, edge, name } : { kind: 'phase', t: kernel.now, edge, name, device });
+}
+
+/**
+ * The destination QEMU (-incoming) creates its netdevs while it starts, before the source is
+ * asked to migrate: its devices initialise (and, with the listener at init, map guest RAM)
+ * meanwhile. The signal settles when every device is ready, or with the first failure.
+ */
+function startDestination(w: MigrationWorld, phase: PhaseFn): Signal<Result> {
+  const { kernel } = w;
   const destReady = new Signal<Result>(kernel);
   kernel.spawn(
     (function* (): Proc {
@@ -92,8 +100,11 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
     })(),
     'destination init',
   );
+  return destReady;
+}
 
-  // Boot: the source devices start in passthrough mode.
+/** Boot: every source device initialises and starts in passthrough mode. */
+function* boot(w: MigrationWorld, phase: PhaseFn): Proc<Result> {
   phase('boot', 'begin');
   for (const d of w.devices) {
     const i = yield* d.src.init();
@@ -102,19 +113,11 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
     if (!s.ok) return fail(d.src.cfg.name, 'start', s);
   }
   phase('boot', 'end');
-  // The guest runs (configures its NIC, moves traffic) for a while before the migration starts.
-  yield w.policy.startAtNs;
-  // `migrate` is sent once the destination is up (with early map, once it has pinned guest RAM).
-  if (!destReady.triggered) {
-    phase('destInitWait', 'begin');
-    yield* wait(destReady);
-    phase('destInitWait', 'end');
-  }
-  const ready = yield* wait(destReady);
-  if (!ready.ok) return ready;
-  const migrationStart = kernel.now;
+  return { ok: true, value: undefined };
+}
 
-  // Downtime #1: switch every device's data vqs to SVQ (full stop and start).
+/** Downtime #1: every device's data vqs switch to SVQ (a full stop and start, vhost_vdpa_net_log_global_enable). */
+function* svqSwitch(w: MigrationWorld, phase: PhaseFn): Proc<Result> {
   phase('downtime1', 'begin');
   for (const d of w.devices) {
     const s = yield* d.src.stop();
@@ -123,26 +126,12 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
     if (!r.ok) return fail(d.src.cfg.name, 'start in SVQ mode', r);
   }
   phase('downtime1', 'end');
+  return { ok: true, value: undefined };
+}
 
-  // Pre-copy (reports its own "precopy" phase).
-  let lastRoundStart = kernel.now;
-  const totals = yield* precopy({
-    onIteration: (it) => {
-      lastRoundStart = it.startNs;
-      // The first pass wrote every guest page at the destination: its RAM is resident from now.
-      if (it.index === 1) w.onRamSent?.();
-    },
-    onPass: w.onPrecopyPass,
-    kernel,
-    memory: w.memory,
-    log: w.log,
-    model: w.model,
-    deviceDirty: w.deviceDirty,
-    bus,
-    params: { bandwidth: w.policy.bandwidth, downtimeLimitNs: w.policy.downtimeLimitNs, maxIterations: w.policy.maxIterations },
-  });
-
-  // Downtime #2: stop-and-copy and the destination start.
+/** Downtime #2: VM stop, the source devices stopped, the last dirty RAM and device state sent, the destination started. */
+function* switchover(w: MigrationWorld, phase: PhaseFn, lastRoundStart: number): Proc<Result<number>> {
+  const { kernel } = w;
   phase('downtime2', 'begin');
   phase('vmStop', 'begin');
   yield w.costs.vmStopNs;
@@ -175,6 +164,49 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
   }
   w.onSwitchover?.('destinationStarted');
   phase('downtime2', 'end');
+  return { ok: true, value: ramBytes + stateBytes };
+}
 
-  return { ok: true, value: { precopy: totals, stopCopyBytes: ramBytes + stateBytes, totalNs: kernel.now - migrationStart } };
+export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
+  const { kernel, bus } = w;
+  const phase = phaseEmitter(w);
+  const destReady = startDestination(w, phase);
+  const booted = yield* boot(w, phase);
+  if (!booted.ok) return booted;
+  // The guest runs (configures its NIC, moves traffic) for a while before the migration starts.
+  yield w.policy.startAtNs;
+  // `migrate` is sent once the destination is up (with early map, once it has pinned guest RAM).
+  if (!destReady.triggered) {
+    phase('destInitWait', 'begin');
+    yield* wait(destReady);
+    phase('destInitWait', 'end');
+  }
+  const ready = yield* wait(destReady);
+  if (!ready.ok) return ready;
+  const migrationStart = kernel.now;
+
+  const switched = yield* svqSwitch(w, phase);
+  if (!switched.ok) return switched;
+
+  // Pre-copy (reports its own "precopy" phase).
+  let lastRoundStart = kernel.now;
+  const totals = yield* precopy({
+    onIteration: (it) => {
+      lastRoundStart = it.startNs;
+      // The first pass wrote every guest page at the destination: its RAM is resident from now.
+      if (it.index === 1) w.onRamSent?.();
+    },
+    onPass: w.onPrecopyPass,
+    kernel,
+    memory: w.memory,
+    log: w.log,
+    model: w.model,
+    deviceDirty: w.deviceDirty,
+    bus,
+    params: { bandwidth: w.policy.bandwidth, downtimeLimitNs: w.policy.downtimeLimitNs, maxIterations: w.policy.maxIterations },
+  });
+
+  const sent = yield* switchover(w, phase, lastRoundStart);
+  if (!sent.ok) return sent;
+  return { ok: true, value: { precopy: totals, stopCopyBytes: sent.value, totalNs: kernel.now - migrationStart } };
 }

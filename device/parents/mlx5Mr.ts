@@ -31,6 +31,18 @@ export function directMkeysFor(iotlb: VhostIotlb, chunkBytes: number): number {
   return n;
 }
 
+/**
+ * Whether a batch of firmware commands issued while the firmware is otherwise idle is scheduled
+ * directly (its end computed from the drawn command times) instead of by submitter processes.
+ * Both give the same schedule; the switch exists so tests can compare them.
+ */
+let directSchedules = true;
+
+/** Turns the direct schedule of idle-firmware batches on or off (tests compare the two). */
+export function setDirectFirmwareSchedules(on: boolean): void {
+  directSchedules = on;
+}
+
 /** Outcome of one MR rebuild. */
 export interface MrRebuild {
   /** MKEYs created for the new MR (direct + indirect). */
@@ -98,6 +110,12 @@ export class Mlx5MemoryRegions {
    */
   private *parallel(count: number, ns: number, what: string): Proc<void> {
     if (count === 0) return;
+    if (directSchedules && this.firmware.idle && this.pendingDestroy === 0) {
+      // Nothing else can reach the firmware until this batch ends (the caller holds the device
+      // mutex; no deferred destroy runs): its schedule is the submitters' own, computed here.
+      yield this.directEnd(count, ns) - this.kernel.now;
+      return;
+    }
     let left = count;
     const firmware = this.firmware;
     const jittered = this.jittered;
@@ -116,6 +134,53 @@ export class Mlx5MemoryRegions {
     const procs: Process<void>[] = new Array<Process<void>>(n);
     for (let i = 0; i < n; i++) procs[i] = this.kernel.spawn(submitter(), this.submitterName(what, i));
     yield allOf(this.kernel, procs);
+  }
+
+  /**
+   * The end of `count` commands of `ns` each on min(count, firmwareConcurrency) submitters that
+   * each take the next command as soon as their previous one ends, drawing each command's time
+   * in the order the submitters would (earliest end first, ties in the order they were set).
+   * Accounts the slots' busy time on the firmware.
+   */
+  private directEnd(count: number, ns: number): number {
+    const n = Math.min(count, this.costs.firmwareConcurrency);
+    const now = this.kernel.now;
+    // Submitter i is free at ends[i], set in the order given by seq[i]; a small linear scan: n is the firmware's width.
+    const ends = new Array<number>(n);
+    const seq = new Array<number>(n);
+    let nextSeq = 0;
+    let busy = 0;
+    for (let i = 0; i < n; i++) {
+      const d = this.jittered(ns);
+      busy += d;
+      ends[i] = now + d;
+      seq[i] = nextSeq++;
+    }
+    let left = count - n;
+    let last = now;
+    const done = new Array<boolean>(n).fill(false);
+    let active = n;
+    while (active > 0) {
+      let k = -1;
+      for (let i = 0; i < n; i++) {
+        if (done[i]) continue;
+        if (k < 0 || ends[i]! < ends[k]! || (ends[i] === ends[k] && seq[i]! < seq[k]!)) k = i;
+      }
+      const t = ends[k]!;
+      if (left > 0) {
+        left--;
+        const d = this.jittered(ns);
+        busy += d;
+        ends[k] = t + d;
+        seq[k] = nextSeq++;
+      } else {
+        done[k] = true;
+        active--;
+        if (t > last) last = t;
+      }
+    }
+    this.firmware.addBusy(busy);
+    return last;
   }
 
   /** The name of submitter `i` of a kind of command. */

@@ -56,6 +56,20 @@ export class Resource {
     this.holders += delta;
   }
 
+  /** No slot held and nobody waiting. */
+  get idle(): boolean {
+    return this.holders === 0 && this.queued === 0;
+  }
+
+  /**
+   * Accounts `slotNs` of slot-time that work scheduled directly (never through acquire/release)
+   * used up to now, so utilisation() stays the same as if it had held the slots.
+   */
+  addBusy(slotNs: number): void {
+    this.account(0);
+    this.busyIntegral += slotNs;
+  }
+
   /** A Waitable that settles when the caller holds one slot. */
   acquire(): Waitable<void> {
     return this.grant;

@@ -180,6 +180,8 @@ export interface UnitFieldOptions {
   max?: { value: number; text: string };
   /** Value used when the field is absent (parsed like a written value). */
   default?: string | number;
+  /** The key may be absent (the caller wraps the field in .optional()): not required in the JSON Schema. */
+  optional?: boolean;
 }
 
 /** Marker in a unit field's metadata: the key is required (absent keys are parsed as undefined). */
@@ -216,7 +218,7 @@ export function unitField(kind: UnitKind, opts: UnitFieldOptions = {}) {
       ],
       description: `${kind.what}; units: ${Object.keys(kind.units).join(', ')}; a plain number is in base units`,
       examples: [...kind.examples],
-      ...(opts.default === undefined ? { [REQUIRED_MARK]: true } : { default: opts.default }),
+      ...(opts.default !== undefined ? { default: opts.default } : opts.optional === true ? {} : { [REQUIRED_MARK]: true }),
     });
 }
 

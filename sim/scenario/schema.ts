@@ -119,7 +119,7 @@ const workloadSchema = z
     /** Guest CPU write rate, bytes per second (upper bound of distinct pages dirtied per second). */
     dirtyRate: unitField(RATE, { default: 0 }),
     /** Bytes the guest keeps rewriting; default 10% of memory. */
-    hotSet: unitField(SIZE).optional(),
+    hotSet: unitField(SIZE, { optional: true }).optional(),
     /** Data-plane traffic, if any. */
     traffic: trafficSchema.optional(),
     /** Ping-like flow measuring observed downtime, if any. */

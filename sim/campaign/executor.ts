@@ -22,10 +22,17 @@ export interface ExecuteOptions {
   onRecord?: (r: RunRecord) => void;
 }
 
+/** The signals that stop a campaign, and the exit status each gives (128 + its number). */
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+export const SIGNAL_EXIT: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
 export interface ExecuteOutcome {
   records: RunRecord[];
-  /** SIGINT arrived: `records` holds the runs finished before it. */
+  /** SIGINT, SIGTERM or SIGHUP arrived: `records` holds the runs finished before it. */
   interrupted: boolean;
+  /** The signal that stopped the campaign. */
+  signal?: StopSignal;
 }
 
 /** The compiled worker script (workers run JavaScript, also when the caller runs from sources). */
@@ -54,10 +61,19 @@ export async function executeCampaign(c: Campaign, opts: ExecuteOptions): Promis
       opts.onRecord?.(r);
     }
   };
-  const onSigint = () => {
+  let signal: StopSignal | undefined;
+  /** Stops the worker pool at once (set while it runs). */
+  let abortPool: (() => void) | null = null;
+  // The first signal stops the campaign after the runs in progress (no queued run starts); a
+  // second one exits at once with the signal's status.
+  const onSignal = (s: StopSignal) => {
+    if (interrupted) process.exit(SIGNAL_EXIT[s]);
     interrupted = true;
+    signal = s;
+    // Runs in progress on workers stop now, and nothing queued starts.
+    abortPool?.();
   };
-  process.on('SIGINT', onSigint);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   try {
     if (jobs === 1) {
       for (const p of c.runs) {
@@ -67,20 +83,29 @@ export async function executeCampaign(c: Campaign, opts: ExecuteOptions): Promis
         await new Promise((r) => setImmediate(r));
       }
     } else {
-      await runOnWorkers(c, jobs, finished, () => interrupted);
+      await runOnWorkers(c, jobs, finished, () => interrupted, (abort) => (abortPool = abort));
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     bar?.stop();
   }
-  return { records, interrupted };
+  // A signal after the last run finished interrupted nothing.
+  const recorded = c.runs.filter((p) => !p.spec.warmup).length;
+  if (interrupted && records.length === recorded && done === total) return { records, interrupted: false };
+  return signal === undefined ? { records, interrupted } : { records, interrupted, signal };
 }
 
 /** Runs queued ahead per worker, so a worker never waits for the main thread between runs. */
 const PREFETCH = 3;
 
 /** Farms runs out to `jobs` workers, a few queued ahead per worker. */
-function runOnWorkers(c: Campaign, jobs: number, finished: (r: RunRecord | null) => void, stop: () => boolean): Promise<void> {
+function runOnWorkers(
+  c: Campaign,
+  jobs: number,
+  finished: (r: RunRecord | null) => void,
+  stop: () => boolean,
+  onAbort: (abort: () => void) => void,
+): Promise<void> {
   const script = workerScript();
   const init: WorkerInit = { variants: c.variants, runs: c.runs };
   let next = 0;
@@ -89,6 +114,12 @@ function runOnWorkers(c: Campaign, jobs: number, finished: (r: RunRecord | null)
     let failed = false;
     const workers: Worker[] = [];
     const queued = new Map<Worker, number>();
+    onAbort(() => {
+      if (failed) return;
+      failed = true;
+      for (const x of workers) void x.terminate();
+      resolve();
+    });
     const feed = (w: Worker) => {
       if (failed) return;
       let q = queued.get(w) ?? 0;
@@ -106,6 +137,7 @@ function runOnWorkers(c: Campaign, jobs: number, finished: (r: RunRecord | null)
       const w = new Worker(script, { workerData: init });
       workers.push(w);
       w.on('message', (m: WorkerReply) => {
+        if (failed) return;
         if (m.kind === 'ready') feed(w);
         else if (m.kind === 'done') {
           queued.set(w, (queued.get(w) ?? 1) - 1);

@@ -4,11 +4,11 @@ import { appendFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { MAX_REPLICATIONS } from '../../scenario/schema.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ExitCode, ExitWith, InputError, type CliIo } from '../io.js';
+import { ExitWith, InputError, type CliIo } from '../io.js';
 import { toolVersion } from '../../tool/version.js';
 import { intFlag } from '../flags.js';
 import { parseShard, planCampaign, resultDocument, type Campaign } from '../../campaign/campaign.js';
-import { executeCampaign } from '../../campaign/executor.js';
+import { executeCampaign, SIGNAL_EXIT } from '../../campaign/executor.js';
 import { formatSummary, wantsColor } from '../../../metrics/summary.js';
 import { documentsHdrLog } from '../../../metrics/hdrLogExport.js';
 import type { RunRecord } from '../../../metrics/result.js';
@@ -59,7 +59,8 @@ Examples:
   svqsim run scenarios/reference-128g.yaml --replications 20 --out ref.json
   svqsim run sweep.yaml --shard 2/4 --out shard2.json   # then: svqsim merge shard*.json --out all.json
 
-Ctrl-C writes the runs finished so far (marked "partial": true) and exits 130.`,
+Ctrl-C, SIGTERM or SIGHUP write the runs finished so far (marked "partial": true) and exit
+130, 143 or 129; a second signal exits at once.`,
     )
     .action(async (files: string[], flags: RunFlags) => {
       const seed = intFlag('--seed', flags.seed, 0, 0xffffffff);
@@ -95,7 +96,7 @@ Ctrl-C writes the runs finished so far (marked "partial": true) and exits 130.`,
       else if (!flags.quiet) io.stdout(formatSummary(doc, { color: wantsColor(io.env, io.isTTY) }));
       if (outcome.interrupted) {
         throw new ExitWith(
-          ExitCode.INTERRUPTED,
+          SIGNAL_EXIT[outcome.signal ?? 'SIGINT'],
           `interrupted: ${outcome.records.length} of ${campaign.runs.length} runs finished` +
             (flags.out ? `; partial results written to ${flags.out}` : ' (use --out to keep partial results)'),
         );

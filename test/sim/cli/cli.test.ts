@@ -229,35 +229,37 @@ describe('the installed bin', () => {
 });
 
 describe('interrupting a long run', () => {
-  it('Ctrl-C writes the finished runs as a partial result and exits 130', async () => {
-    const dir = tmp();
-    const bin = join(ROOT, 'dist', 'sim', 'cli', 'bin.js');
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [bin, 'run', join(ROOT, 'scenarios/compare-profiles.yaml'), '--replications', '50', '--jobs', '1', '--out', 'r.json', '--quiet'], { cwd: dir });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // Wait until at least two runs have streamed to disk, then interrupt.
-    const jsonl = join(dir, 'r.json.runs.jsonl');
-    for (let i = 0; i < 600; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      let lines = 0;
-      try {
-        lines = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).length;
-      } catch {
-        lines = 0;
+  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`${signal} writes the finished runs as a partial result and exits ${status}`, async () => {
+      const dir = tmp();
+      const bin = join(ROOT, 'dist', 'sim', 'cli', 'bin.js');
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, [bin, 'run', join(ROOT, 'scenarios/compare-profiles.yaml'), '--replications', '50', '--jobs', '1', '--out', 'r.json', '--quiet'], { cwd: dir });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // Wait until at least two runs have streamed to disk, then interrupt.
+      const jsonl = join(dir, 'r.json.runs.jsonl');
+      for (let i = 0; i < 600; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        let lines = 0;
+        try {
+          lines = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).length;
+        } catch {
+          lines = 0;
+        }
+        if (lines >= 2) break;
       }
-      if (lines >= 2) break;
-    }
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    expect(code).toBe(130);
-    expect(stderr).toMatch(/interrupted: \d+ of 150 runs finished; partial results written to r\.json/);
-    const doc = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { partial: boolean; runs: unknown[]; aggregates: Record<string, unknown> };
-    expect(doc.partial).toBe(true);
-    expect(doc.runs.length).toBeGreaterThanOrEqual(2);
-    expect(doc.runs.length).toBeLessThan(150);
-    expect(Object.keys(doc.aggregates).length).toBeGreaterThan(0);
-  });
+      child.kill(signal);
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect(code).toBe(status);
+      expect(stderr).toMatch(/interrupted: \d+ of 150 runs finished; partial results written to r\.json/);
+      const doc = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { partial: boolean; runs: unknown[]; aggregates: Record<string, unknown> };
+      expect(doc.partial).toBe(true);
+      expect(doc.runs.length).toBeGreaterThanOrEqual(2);
+      expect(doc.runs.length).toBeLessThan(150);
+      expect(Object.keys(doc.aggregates).length).toBeGreaterThan(0);
+    });
+  }
 });
 
 describe('svqsim gate on a fresh run', () => {
@@ -295,5 +297,32 @@ describe('compare and report on shipped scenarios', () => {
     expect((html.match(/<svg/g) ?? []).length).toBeGreaterThan(5);
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
     expect(html).toContain('profile=mlx5');
+  });
+});
+
+describe('interrupting a campaign on workers', () => {
+  it('SIGTERM stops the workers at once: no queued run starts, the finished ones are kept', async () => {
+    const dir = tmp();
+    const bin = join(ROOT, 'dist', 'sim', 'cli', 'bin.js');
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [bin, 'run', join(ROOT, 'scenarios/compare-profiles.yaml'), '--replications', '200', '--jobs', '2', '--out', 'r.json', '--quiet'], { cwd: dir });
+    const jsonl = join(dir, 'r.json.runs.jsonl');
+    let before = 0;
+    for (let i = 0; i < 600; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      try {
+        before = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).length;
+      } catch {
+        before = 0;
+      }
+      if (before >= 2) break;
+    }
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(143);
+    const doc = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { partial: boolean; runs: unknown[] };
+    expect(doc.partial).toBe(true);
+    // Far from the 600 planned: the workers' queued runs did not run after the signal.
+    expect(doc.runs.length).toBeLessThan(600);
   });
 });

@@ -1,7 +1,7 @@
 // list.ts — `svqsim list`: the shipped scenarios, device profiles and strategies, one line each.
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
 import type { CliIo } from '../io.js';
@@ -9,8 +9,8 @@ import { packageRoot } from '../../tool/version.js';
 import { shippedProfiles } from '../../../device/profiles/index.js';
 import { STRATEGY_SOURCES } from '../../../vmm/vhostVdpaNet.js';
 
-/** Shipped scenario files with their descriptions. */
-export function shippedScenarios(): { file: string; description: string }[] {
+/** Shipped scenario files with their descriptions; `cwd` given, paths usable from there (relative inside it, else absolute). */
+export function shippedScenarios(cwd?: string): { file: string; description: string }[] {
   const dir = join(packageRoot(), 'scenarios');
   const out: { file: string; description: string }[] = [];
   for (const f of readdirSync(dir).sort()) {
@@ -23,7 +23,9 @@ export function shippedScenarios(): { file: string; description: string }[] {
     } catch {
       description = '(unreadable)';
     }
-    out.push({ file: `scenarios/${f}`, description });
+    const abs = join(dir, f);
+    const rel = cwd === undefined ? `scenarios/${f}` : relative(cwd, abs);
+    out.push({ file: cwd !== undefined && (rel.startsWith('..') || isAbsolute(rel)) ? abs : rel, description });
   }
   return out;
 }
@@ -33,7 +35,7 @@ export function registerListCommand(program: Command, io: CliIo): void {
     .command('list')
     .description('list the shipped scenarios, device profiles and strategies (with where each strategy comes from)')
     .action(() => {
-      const scenarios = shippedScenarios();
+      const scenarios = shippedScenarios(io.cwd);
       const w = Math.max(...scenarios.map((s) => s.file.length), 8);
       io.stdout('Scenarios:\n');
       for (const s of scenarios) io.stdout(`  ${s.file.padEnd(w)}  ${s.description}\n`);

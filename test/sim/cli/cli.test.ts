@@ -2,7 +2,7 @@
 // bad input, determinism, shards and merge, worker threads, the installed bin.
 
 import { describe, expect, it, beforeAll } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -63,6 +63,15 @@ describe('svqsim basics', () => {
     expect(strategies).toContain('none is upstream QEMU');
     for (const s of ['descGroup', 'iotlbPersist', 'earlyMap', 'batchMaps']) expect(strategies).toMatch(new RegExp(`${s}\\s+\\S`));
     expect(strategies.match(/proposal/g)?.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('list gives scenario paths that work from the directory it runs in', async () => {
+    const inside = await cli(['list'], { cwd: ROOT });
+    expect(inside.stdout).toMatch(/^ {2}scenarios\/default\.yaml /m);
+    const outside = await cli(['list'], { cwd: tmp() });
+    const path = /^ {2}(\S+default\.yaml) /m.exec(outside.stdout)?.[1] ?? '';
+    expect(path.startsWith('/')).toBe(true);
+    expect(existsSync(path)).toBe(true);
   });
 
   it('schema prints JSON Schemas for scenarios and profiles', async () => {

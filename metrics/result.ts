@@ -108,6 +108,11 @@ export interface ResultDocument {
     gates?: string[];
     /** Variant ids in the scenario's own order (variants, then sweep points): how reports list them. */
     variants?: string[];
+    /**
+     * The strategies some variant enables, none of them upstream QEMU, with the proposal each
+     * comes from (absent when every variant runs the upstream sequence).
+     */
+    strategies?: { name: string; source: string }[];
   }[];
   /** Set when only part of the runs were executed (--shard) */
   shard?: { index: number; count: number };

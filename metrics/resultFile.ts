@@ -143,6 +143,7 @@ function checkDocument(doc: unknown, name: string): asserts doc is ResultDocumen
     need(so, 'name', 'string', where, name);
     need(so, 'hash', 'string', where, name);
     if (so.gates !== undefined) need(so, 'gates', 'array', where, name);
+    if (so.strategies !== undefined) need(so, 'strategies', 'array', where, name);
   });
   const runs = need(d, 'runs', 'array', '', name) as unknown[];
   runs.forEach((r, i) => {

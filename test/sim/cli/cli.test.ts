@@ -65,6 +65,19 @@ describe('svqsim basics', () => {
     expect(strategies.match(/proposal/g)?.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('result documents name the strategies a scenario uses and the proposal each comes from', async () => {
+    const dir = tmp();
+    const text = readFileSync(join(ROOT, 'scenarios', 'default.yaml'), 'utf8').replace(/\ngates:[\s\S]*$/, '\n');
+    writeFileSync(join(dir, 'up.yaml'), text);
+    writeFileSync(join(dir, 'early.yaml'), `${text}variants:\n  - { name: upstream, set: {} }\n  - { name: early, set: { migration.strategies.earlyMap: true } }\n`);
+    const up = JSON.parse((await cli(['run', 'up.yaml', '--json', '--jobs', '1'], { cwd: dir })).stdout) as { scenarios: { strategies?: unknown }[] };
+    expect(up.scenarios[0]!.strategies).toBeUndefined();
+    const early = JSON.parse((await cli(['run', 'early.yaml', '--json', '--jobs', '1'], { cwd: dir })).stdout) as { scenarios: { strategies?: { name: string; source: string }[] }[] };
+    const st = early.scenarios[0]!.strategies ?? [];
+    expect(st.map((x) => x.name)).toEqual(['earlyMap']);
+    expect(st[0]!.source).toMatch(/proposal/);
+  });
+
   it('list gives scenario paths that work from the directory it runs in', async () => {
     const inside = await cli(['list'], { cwd: ROOT });
     expect(inside.stdout).toMatch(/^ {2}scenarios\/default\.yaml /m);

@@ -433,7 +433,7 @@ export class VhostVdpaNet {
       if (!r.ok) return r;
     }
     if (batchSmall) {
-      r = yield* this.cvqGroupStart(svq);
+      r = yield* this.cvqGroupStart();
       if (!r.ok) return r;
       const all: number[] = [];
       for (let vq = 0; vq < nvq; vq++) if (vq === this.cvqIndex || svq) all.push(vq);
@@ -453,7 +453,7 @@ export class VhostVdpaNet {
     }
     if (!batchSmall) {
       // vhost_vdpa_net_cvq_start: ASID (passthrough data only), then the two buffers, each UPDATE on its own.
-      r = yield* this.cvqGroupStart(svq);
+      r = yield* this.cvqGroupStart();
       if (!r.ok) return r;
       r = yield* this.mapCvqBuffers(this.cvqAsid);
       if (!r.ok) return r;
@@ -467,7 +467,7 @@ export class VhostVdpaNet {
    * proposal, the descriptor group with SVQ), GET_VRING_GROUP and SET_GROUP_ASID(cvq group, 1).
    * With the data vqs shadowed upstream sends nothing: the CVQ stays in ASID 0.
    */
-  private *cvqGroupStart(_svq: boolean): Proc<Result> {
+  private *cvqGroupStart(): Proc<Result> {
     const fd = this.fd;
     if (this.cvqAsid !== VHOST_VDPA_NET_CVQ_ASID) return { ok: true, value: undefined };
     const g = yield* fd.getVringGroup(this.cvqIndex);

@@ -77,7 +77,7 @@ export class CommonOps implements VdpaConfigOps {
     const b = this.busy(vq, 'the available index');
     if (b) return b;
     const availWrap = state.availWrap ?? true;
-    this.dev.setVqIndices(vq, { lastAvailIdx: state.lastAvailIdx, availWrap, lastUsedIdx: state.lastUsedIdx ?? state.lastAvailIdx, usedWrap: state.usedWrap ?? availWrap });
+    this.dev.setVqIndices(vq, state.lastAvailIdx, state.lastUsedIdx ?? state.lastAvailIdx, availWrap, state.usedWrap ?? availWrap);
     this.worker.baseSet(vq);
     return OK;
   }

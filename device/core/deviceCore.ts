@@ -184,13 +184,13 @@ export class DeviceCore {
   setVqReady(vq: number, ready: boolean): void {
     this.vqState[vq]!.ready = ready;
   }
-  /** Sets a vq's indices: where the device reads avail and writes used next. */
-  setVqIndices(vq: number, ix: { lastAvailIdx: number; lastUsedIdx: number; availWrap?: boolean; usedWrap?: boolean }): void {
+  /** Sets a vq's indices: where the device reads avail and writes used next (wrap counters: packed rings; undefined keeps them). */
+  setVqIndices(vq: number, lastAvailIdx: number, lastUsedIdx: number, availWrap?: boolean, usedWrap?: boolean): void {
     const q = this.vqState[vq]!;
-    q.lastAvailIdx = ix.lastAvailIdx;
-    q.lastUsedIdx = ix.lastUsedIdx;
-    if (ix.availWrap !== undefined) q.availWrap = ix.availWrap;
-    if (ix.usedWrap !== undefined) q.usedWrap = ix.usedWrap;
+    q.lastAvailIdx = lastAvailIdx;
+    q.lastUsedIdx = lastUsedIdx;
+    if (availWrap !== undefined) q.availWrap = availWrap;
+    if (usedWrap !== undefined) q.usedWrap = usedWrap;
   }
   /** Binds a group to an ASID. */
   bindGroup(group: number, asid: number): void {

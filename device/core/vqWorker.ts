@@ -248,9 +248,9 @@ export class VqWorker {
     const interrupt = ring.flushUsed();
     const st = ring.getDeviceState();
     if (st.layout === 'packed') {
-      this.dev.setVqIndices(vq, { lastAvailIdx: st.lastAvailIdx, lastUsedIdx: st.usedIdx, availWrap: st.availWrapCounter, usedWrap: st.usedWrapCounter });
+      this.dev.setVqIndices(vq, st.lastAvailIdx, st.usedIdx, st.availWrapCounter, st.usedWrapCounter);
     } else {
-      this.dev.setVqIndices(vq, { lastAvailIdx: st.lastAvailIdx, lastUsedIdx: st.usedIdx });
+      this.dev.setVqIndices(vq, st.lastAvailIdx, st.usedIdx);
     }
     if (interrupt) this.q[vq]!.call?.(vq);
   }
@@ -410,7 +410,7 @@ export class VqWorker {
       this.fault(vq, 0, `vq ${vq}: cannot give back unfinished commands: ${r.reason}`);
       return;
     }
-    this.dev.setVqIndices(vq, { lastAvailIdx: ring.getDeviceState().lastAvailIdx, lastUsedIdx: this.dev.vqs[vq]!.lastUsedIdx });
+    this.dev.setVqIndices(vq, ring.getDeviceState().lastAvailIdx, this.dev.vqs[vq]!.lastUsedIdx);
   }
 
   /** Applies one control command to the device's state; returns the ack. */

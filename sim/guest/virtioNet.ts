@@ -40,6 +40,20 @@ export interface GuestNetConfig {
   violation: (object: string, message: string) => void;
 }
 
+/** Where the guest driver starts laying out its NICs' rings and buffers (1 MiB). */
+export const GUEST_RINGS_GPA = 0x100000;
+
+/** Each NIC's ring area in order, one after the other from GUEST_RINGS_GPA, and where the last one ends. */
+export function guestRingAreas(nics: readonly { queuePairs: number; queueSize: number; ring: RingLayout }[]): { starts: number[]; end: number } {
+  const starts: number[] = [];
+  let gpa = GUEST_RINGS_GPA;
+  for (const n of nics) {
+    starts.push(gpa);
+    gpa += guestNicFootprint(n.queuePairs, n.queueSize, n.ring);
+  }
+  return { starts, end: gpa };
+}
+
 /**
  * Guest-physical bytes one NIC's rings, buffer pool and CVQ buffers take from the start of its
  * ring area, rounded up to 2 MiB (so NICs can be laid out one after the other).

@@ -6,13 +6,9 @@ import { formatPath, parsePath, type FieldPath, type PathSegment } from './field
 import { keysAt, schemaAt, unknownKeyMessage, type Problem } from './problem.js';
 import { scenarioSchema, type ScenarioInput } from './schema.js';
 import { formatBytes } from '../notation/units.js';
-import { guestNicFootprint } from '../guest/virtioNet.js';
-import { GuestMemory, q35Split } from '../../vmm/guestMemory.js';
+import { guestRingAreas } from '../guest/virtioNet.js';
+import { GuestMemory, PAGE_SIZE, q35Split } from '../../vmm/guestMemory.js';
 
-/** Guest pages are 4 KiB: guest RAM is mapped, pinned and dirtied page by page. */
-const PAGE = 4096;
-/** Where the guest driver starts placing its NICs' rings and buffers (1 MiB). */
-const RINGS_GPA = 0x100000;
 
 /** Top-level fields a variant or sweep may not set (they define the expansion itself). */
 const FIXED_FIELDS = ['name', 'seed', 'replications', 'warmup', 'variants', 'sweep'] as const;
@@ -142,12 +138,11 @@ function checkRunnable(input: ScenarioInput, i: number, p: Profile): Problem[] {
 /** Guest RAM in whole pages, and room in low RAM for every NIC's rings and buffers. */
 function checkMemory(input: ScenarioInput): Problem[] {
   const mem = input.vm.memory;
-  if (mem % PAGE !== 0) {
+  if (mem % PAGE_SIZE !== 0) {
     return [{ path: ['vm', 'memory'], message: `expected a multiple of 4 KiB (guest RAM is mapped in pages), found ${mem} bytes` }];
   }
   const low = input.vm.layout === 'q35' ? q35Split(mem).below4g : mem;
-  let need = RINGS_GPA;
-  for (const d of input.devices) need += guestNicFootprint(d.queuePairs, d.queueSize, d.ring);
+  const need = guestRingAreas(input.devices).end;
   if (need > low) {
     return [
       {

@@ -16,7 +16,7 @@ import { QemuHeap } from '../../vmm/qemuHeap.js';
 import { VhostIovaTree } from '../../vmm/iovaTree.js';
 import { TreeIovaAllocator } from '../../vmm/iovaAllocator.js';
 import { VhostVdpaNet, type NetClientConfig } from '../../vmm/vhostVdpaNet.js';
-import { guestNicFootprint } from '../guest/virtioNet.js';
+import { guestRingAreas } from '../guest/virtioNet.js';
 import { RunFailure } from './runFailure.js';
 
 export type HostRole = 'src' | 'dst';
@@ -57,18 +57,8 @@ function wantedFeatures(d: ResolvedDevice): bigint {
   return names.reduce((f, n) => f | featureBit(n), 0n);
 }
 
-/** Where the guest driver puts the rings of `d`: the NICs' rings and buffers sit one after the other in low RAM, in scenario order. */
-function guestRingGpa(scenario: Scenario, d: ResolvedDevice): number {
-  let gpa = 0x100000;
-  for (const other of scenario.devices) {
-    if (other === d || other.name === d.name) break;
-    gpa += guestNicFootprint(other.queuePairs, other.queueSize, other.ring);
-  }
-  return gpa;
-}
-
 /** QEMU's net client configuration for `d` on a host. */
-function clientConfig(ctx: HostContext, role: HostRole, d: ResolvedDevice): NetClientConfig {
+function clientConfig(ctx: HostContext, role: HostRole, d: ResolvedDevice, guestRingGpa: number): NetClientConfig {
   const sizes = ringAreaSizes(d.ring, d.queueSize);
   const strategies = ctx.scenario.migration.strategies;
   return {
@@ -79,7 +69,7 @@ function clientConfig(ctx: HostContext, role: HostRole, d: ResolvedDevice): NetC
     strategies: { ...strategies, earlyMap: role === 'dst' && strategies.earlyMap },
     svqSizes: { descBytes: sizes.descArea, driverAreaBytes: sizes.svqDriverArea, deviceAreaBytes: sizes.svqDeviceArea },
     cvqBufferBytes: PAGE_SIZE,
-    guestRingGpa: guestRingGpa(ctx.scenario, d),
+    guestRingGpa,
   };
 }
 
@@ -95,12 +85,14 @@ export function buildHost(ctx: HostContext, role: HostRole, ramResident: boolean
   }
   const heap = new QemuHeap(mem);
   const env = { kernel: ctx.kernel, bus: ctx.bus, hostMemory: mem };
-  const nics = ctx.scenario.devices.map((d): HostNic => {
+  // The guest driver puts the NICs' rings and buffers one after the other in low RAM, in scenario order.
+  const rings = guestRingAreas(ctx.scenario.devices);
+  const nics = ctx.scenario.devices.map((d, i): HostNic => {
     const name = `${role}:${d.name}`;
     const added = vdpaDevAdd({ ...env, rng: ctx.rng.fork(`device:${name}`) }, d.profile, name, d.queuePairs);
     if (!added.ok) throw new RunFailure(`vdpa dev add ${name}: ${added.errno}: ${added.reason}`);
     const fd = new VhostVdpa(env, added.value);
-    const net = new VhostVdpaNet(ctx.kernel, ctx.bus, fd, clientConfig(ctx, role, d), ctx.sections, () => new TreeIovaAllocator(new VhostIovaTree()), heap);
+    const net = new VhostVdpaNet(ctx.kernel, ctx.bus, fd, clientConfig(ctx, role, d, rings.starts[i]!), ctx.sections, () => new TreeIovaAllocator(new VhostIovaTree()), heap);
     return { dev: added.value, net };
   });
   return { role, mem, heap, nics };

@@ -200,7 +200,7 @@ class NicPath implements NicWiring {
     const side: HostSide = { role, dev, net, host, svqs, channel };
     this.starts.set(side, 0);
     net.attachDataPath(
-      { started: (svq, bases) => this.started(side, svq, bases), svqStop: (vq) => this.svqStop(side, vq), stopped: (bases) => this.stopped(side, bases) },
+      { started: (svq, bases) => this.started(side, svq, bases), svqStop: (vq) => this.svqStop(side, vq), stopped: () => this.stopped(side) },
       channel,
     );
     dev.port.connect({ transmit: (vq, frame) => this.workload.transmitted(vq, frame) });
@@ -278,7 +278,7 @@ class NicPath implements NicWiring {
   }
 
   /** Every vring base is known (the device is suspended, not yet reset): passthrough vqs lose their call. */
-  private stopped(side: HostSide, _bases: readonly VringBase[]): Result {
+  private stopped(side: HostSide): Result {
     for (let vq = 0; vq < this.nvq; vq++) {
       if (!side.svqs[vq]!.active) side.net.fd.onCall(vq, null);
     }

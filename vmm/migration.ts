@@ -88,7 +88,8 @@ function startDestination(w: MigrationWorld, phase: PhaseFn): Signal<Result> {
         kernel.spawn(
           (function* (): Proc<Result> {
             phase('destInit', 'begin', d.dst.cfg.name);
-            const r = yield* d.dst.init();
+            let r = yield* d.dst.init();
+            if (r.ok) r = yield* d.dst.machineReset();
             phase('destInit', 'end', d.dst.cfg.name);
             return r.ok ? r : fail(d.dst.cfg.name, 'init', r);
           })(),
@@ -109,6 +110,8 @@ function* boot(w: MigrationWorld, phase: PhaseFn): Proc<Result> {
   for (const d of w.devices) {
     const i = yield* d.src.init();
     if (!i.ok) return fail(d.src.cfg.name, 'init', i);
+    const m = yield* d.src.machineReset();
+    if (!m.ok) return fail(d.src.cfg.name, 'machine reset', m);
     const s = yield* d.src.start(false, [], d.ctrl);
     if (!s.ok) return fail(d.src.cfg.name, 'start', s);
   }

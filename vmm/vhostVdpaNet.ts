@@ -20,19 +20,25 @@ export interface NetStrategies {
   descGroup: boolean;
   /** Negotiate IOTLB_PERSIST and keep the listener registered across resets. */
   iotlbPersist: boolean;
-  /** Register the memory listener at init (destination: pin during pre-copy). */
+  /**
+   * Register the memory listener at vhost_vdpa_set_owner (QEMU 10.1+, upstream); false: at the
+   * first device start only (QEMU 10.0). The machine reset drops it unless maps persist.
+   */
   earlyMap: boolean;
   /** Batch the per-vq shadow vring and CVQ buffer UPDATE/INVALIDATEs. */
   batchMaps: boolean;
 }
 
-/** Where each strategy comes from: none is upstream QEMU (`svqsim list` prints these). */
+/** Where each strategy comes from (`svqsim list` prints these): all but earlyMap are proposals. */
 export const STRATEGY_SOURCES: Readonly<Record<keyof NetStrategies, string>> = {
   descGroup: 'proposal: "vdpa: dedicated descriptor table group" (QEMU RFC, 2023) over the kernel\'s get_vq_desc_group; the ASID 0 re-sync after a reset is svqsim\'s own step',
   iotlbPersist: 'proposal: QEMU negotiating VHOST_BACKEND_F_IOTLB_PERSIST, which the kernel offers and upstream QEMU never asks for',
-  earlyMap: 'upstream listener registration at vhost_vdpa_init (QEMU, 2025) plus persistent maps (a proposal) so the pins survive the resets',
+  earlyMap: 'upstream since QEMU 10.1 ("Move memory listener register to vhost_vdpa_init", commit 494c50dcc0): the listener registers at set_owner and the machine reset drops it; false models QEMU 10.0',
   batchMaps: 'proposal: the shadow-vring and CVQ-buffer UPDATE/INVALIDATEs in one IOTLB batch per ASID (upstream sends them one by one)',
 };
+
+/** The strategies as upstream QEMU (10.1+) behaves: results label every strategy that differs. */
+export const UPSTREAM_STRATEGIES: Readonly<NetStrategies> = { descGroup: false, iotlbPersist: false, earlyMap: true, batchMaps: false };
 
 /** Sends the replayed CVQ commands through the shadow CVQ: all queued, one poll. */
 export interface CvqChannel {
@@ -211,7 +217,7 @@ export class VhostVdpaNet {
     const wanted = [...WANTED_BACKEND];
     // Proposals (not upstream QEMU): the descriptor group and persistent maps are negotiated only by their strategies.
     if (s.descGroup) wanted.push('DESC_ASID');
-    if (s.iotlbPersist || s.earlyMap) wanted.push('IOTLB_PERSIST');
+    if (s.iotlbPersist) wanted.push('IOTLB_PERSIST');
     let mask = 0;
     for (const w of wanted) mask |= backendBit(w);
     // A strategy the device does not offer is an error here: validation should have caught it.
@@ -232,16 +238,33 @@ export class VhostVdpaNet {
     // vhost_vdpa_init (first dev): the driver is there.
     let r = yield* this.addStatus(Status.ACKNOWLEDGE | Status.DRIVER);
     if (!r.ok) return r;
-    r = yield* this.probeCvqIsolation();
-    if (!r.ok) return r;
     if (s.earlyMap) {
-      // Register the listener now (passthrough IOVAs): pinning overlaps pre-copy. Upstream's
-      // -incoming QEMU registers it before the guest RAM exists, so the probe's reset comes first.
+      // vhost_vdpa_set_owner (QEMU 10.1+, first dev): the listener registers "optimistically" at
+      // passthrough IOVAs, so guest RAM is pinned (and faulted in) now, outside any downtime.
       r = yield* this.inPhase('map', this.listener.register(this.sections, this.identityPolicy, GUEST_PA_ASID, this.has('IOTLB_BATCH')));
       if (!r.ok) return r;
       this.listenerPolicy = this.identityPolicy;
     }
+    // net_vhost_vdpa_init of the CVQ client, after the data queue pairs' vhost_dev_init.
+    r = yield* this.probeCvqIsolation();
+    if (!r.ok) return r;
     return { ok: true, value: undefined };
+  }
+
+  /**
+   * The machine reset after the devices are created (qemu_system_reset → vhost_vdpa_reset_device):
+   * SET_STATUS 0, then the listener unregisters — unless the maps persist (IOTLB_PERSIST, a
+   * proposal) — so the first start registers it again; the pages it faulted in stay resident.
+   */
+  *machineReset(): Proc<Result> {
+    let r: Result = yield* this.inPhase('reset', this.fd.setStatus(0));
+    if (!r.ok) return r;
+    this.deviceReset = true;
+    if (this.listener.registered && !this.persistent) {
+      r = yield* this.inPhase('unmap', this.listener.unregister(GUEST_PA_ASID, this.has('IOTLB_BATCH')));
+      if (!r.ok) return r;
+    }
+    return r;
   }
 
   /**

@@ -10,8 +10,6 @@ export interface VmmCosts {
   deviceStateLoadNs: number;
   /** Size of one device's migrated state (vq indices, features, CVQ state), bytes. */
   deviceStateBytes: number;
-  /** Destination monitor stall while mapping memory at init with early map. */
-  earlyMapStallNs: number;
   /** SVQ: allocating and zeroing one shadow vring (qemu_memalign + memset). */
   svqAllocNs: number;
   /** Fixed overhead of one CVQ poll for the replayed commands. */
@@ -25,7 +23,6 @@ export const defaultVmmCosts: VmmCosts = {
   vmStartNs: 2_000_000, // unsourced
   deviceStateLoadNs: 1_000_000, // unsourced
   deviceStateBytes: 64 * 1024, // unsourced: vmstate of virtio-net plus CVQ state, tens of KiB
-  earlyMapStallNs: 200_000_000, // about 0.2 s: cover letter of "Move memory listener register to vhost_vdpa_init", 2025
   svqAllocNs: 20_000, // unsourced
   cvqPollNs: 50_000, // unsourced
   destConfigNs: 0, // the device's own configure/vq-create costs carry the 241-269 ms measured (Palmer, Aug 2025)

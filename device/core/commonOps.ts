@@ -21,11 +21,14 @@ export class CommonOps implements VdpaConfigOps {
   private readonly vqCommands: Resource;
   /** Device-specific part of a reset that cleans maps (set by createConfigOps). */
   cleanMaps: () => Proc<void> = function* () {};
+  /** Blank hardware vqs exist, created at device add or at the last reset (vqCreateAt devAdd). */
+  private blankVqs: boolean;
 
   constructor(dev: DeviceCore, worker: VqWorker) {
     this.dev = dev;
     this.worker = worker;
     this.vqCommands = new Resource(dev.kernel, dev.costs.suspendParallelism);
+    this.blankVqs = dev.costs.vqCreateAt === 'devAdd';
   }
 
   get ngroups(): number {
@@ -126,8 +129,12 @@ export class CommonOps implements VdpaConfigOps {
     const dev = this.dev;
     const old = dev.status;
     if ((status & Status.DRIVER_OK) !== 0 && (old & Status.DRIVER_OK) === 0) {
-      // Hardware vq objects are created when the driver sets DRIVER_OK, one after the other.
-      yield dev.jittered(dev.costs.vqCreateNs * dev.dataVqs);
+      // Hardware vqs are created here (setup_vq_resources at DRIVER_OK) unless they were
+      // pre-created blank at device add or at the last reset; either way each is configured and resumed.
+      const c = dev.costs;
+      const create = (c.vqCreateAt ?? 'driverOk') === 'driverOk' || !this.blankVqs ? c.vqCreateNs : 0;
+      yield dev.jittered((create + (c.vqConfigNs ?? 0)) * dev.dataVqs);
+      this.blankVqs = false;
     }
     dev.writeStatus(status);
     if ((status & Status.DRIVER_OK) !== 0 && (old & Status.DRIVER_OK) === 0) this.worker.allMaybeLive();
@@ -135,7 +142,12 @@ export class CommonOps implements VdpaConfigOps {
   }
 
   *reset(flags: ResetFlags): Proc<Result> {
-    yield this.dev.jittered(this.dev.costs.resetNs);
+    const c = this.dev.costs;
+    // Pre-created vqs (vqCreateAt devAdd): a reset after the vqs were used tears them down and
+    // creates blank ones again (mlx5_vdpa_compat_reset: needs_vqs_reset, setup_vq_resources).
+    const recreate = c.vqCreateAt === 'devAdd' && !this.blankVqs ? c.vqCreateNs * this.dev.dataVqs : 0;
+    yield this.dev.jittered(c.resetNs + recreate);
+    this.blankVqs = c.vqCreateAt === 'devAdd';
     this.dev.resetState();
     if (flags.cleanMap) yield* this.cleanMaps();
     this.worker.reset();

@@ -8,7 +8,7 @@
 
 import type { Proc } from '../../sim/kernel/index.js';
 import type { Result } from '../uapi/errno.js';
-import type { VhostIotlb } from '../vhost/iotlb.js';
+import type { EntrySplit, VhostIotlb } from '../vhost/iotlb.js';
 import type { AccessMode, VringAddr, VringBase } from '../uapi/uapi.js';
 import type { Costs } from '../profiles/profile.js';
 
@@ -76,14 +76,20 @@ export interface VdpaConfigOps {
 
   /** Replaces the whole map of one ASID with a copy of `iotlb` (set_map). ENOSPC past the device's entry limit. */
   setMap?: (asid: number, iotlb: VhostIotlb) => Proc<Result>;
-  /** Maps one range (dma_map). EEXIST on overlap, ENOSPC past the entry limit. */
-  dmaMap?: (asid: number, iova: number, size: number, uaddr: number, perm: AccessMode) => Proc<Result>;
+  /**
+   * Maps one range (dma_map). The kernel calls it once per IOTLB entry; the model calls it once
+   * per UPDATE with `split`, the number of entries (contiguous runs) and their gcd. EEXIST on
+   * overlap, ENOSPC past the entry limit.
+   */
+  dmaMap?: (asid: number, iova: number, size: number, uaddr: number, perm: AccessMode, split: EntrySplit) => Proc<Result>;
   /** Unmaps every range intersecting [iova, iova+size) (dma_unmap). Never fails. */
   dmaUnmap?: (asid: number, iova: number, size: number) => Proc<Result>;
   /** Returns one ASID to the device's initial map (reset_map): 1:1 on on-chip IOMMUs, else empty. */
   resetMap?: (asid: number) => Proc<Result>;
   /** Binds a group to an ASID (set_group_asid). EINVAL out of range. */
   setGroupAsid(group: number, asid: number): Proc<Result>;
+  /** The IOVA range the device can translate, inclusive (get_iova_range); optional: absent means all of it. Never fails. */
+  getIovaRange?: () => { first: number; last: number };
 }
 
 /** A vDPA device as the bus driver holds it (struct vdpa_device): its name, its ops, and the costs of the host kernel's work for it. */
@@ -92,8 +98,13 @@ export interface VdpaDevice {
   readonly name: string;
   /** The parent driver's ops. */
   readonly ops: VdpaConfigOps;
-  /** The profile's costs (vhost-vdpa reads ioctlNs and the pin/unpin costs). */
+  /** The profile's costs (vhost-vdpa reads ioctlNs). */
   readonly costs: Costs;
+  /**
+   * vdpa_device.use_va: the parent translates user virtual addresses itself (vdpa_sim's default,
+   * VDUSE), so vhost-vdpa maps VMAs (vhost_vdpa_va_map) instead of pinning (vhost_vdpa_pa_map).
+   */
+  readonly useVa: boolean;
   /** A cost as this run draws it (the profile's jitter on the device's stream). */
   jittered(ns: number): number;
 }

@@ -9,7 +9,7 @@ import type { Proc } from '../../sim/kernel/index.js';
 import { CommonOps, resumeOp, suspendOp } from '../core/commonOps.js';
 import type { VdpaConfigOps } from '../core/configOps.js';
 import { OK, type Result } from '../uapi/errno.js';
-import type { VhostIotlb } from '../vhost/iotlb.js';
+import type { EntrySplit, VhostIotlb } from '../vhost/iotlb.js';
 import { Mlx5MemoryRegions } from './mlx5Mr.js';
 import { PAGE_SIZE } from '../shared/pinSet.js';
 import type { AccessMode } from '../uapi/uapi.js';
@@ -126,19 +126,25 @@ function addDmaMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void {
     if (s.identity) dev.setSpace(asid, { identity: false, iotlb: s.iotlb });
     return s.iotlb;
   };
-  o.dmaMap = function* (asid: number, iova: number, size: number, uaddr: number, perm: AccessMode): Proc<Result> {
+  // The kernel calls dma_map once per IOTLB entry (contiguous run): `split.entries` calls, counted.
+  o.dmaMap = function* (asid: number, iova: number, size: number, uaddr: number, perm: AccessMode, split: EntrySplit): Proc<Result> {
     const t0 = dev.kernel.now;
-    yield cost(Math.ceil(size / PAGE_SIZE), 1);
-    const r = own(asid).add(iova, size, uaddr, perm);
-    dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'dmaMap', ranges: 1 });
+    yield cost(Math.ceil(size / PAGE_SIZE), split.entries);
+    const r = own(asid).add(iova, size, uaddr, perm, split);
+    dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'dmaMap', ranges: split.entries });
     return r;
   };
   o.dmaUnmap = function* (asid: number, iova: number, size: number): Proc<Result> {
     const t0 = dev.kernel.now;
     const gone = own(asid).del(iova, size);
-    const bytes = gone.reduce((s, r) => s + r.size, 0);
-    yield cost(Math.ceil(bytes / PAGE_SIZE), gone.length);
-    dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'dmaUnmap', ranges: gone.length });
+    let bytes = 0;
+    let entries = 0;
+    for (const r of gone) {
+      bytes += r.size;
+      entries += r.value.entries;
+    }
+    yield cost(Math.ceil(bytes / PAGE_SIZE), entries);
+    dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'dmaUnmap', ranges: entries });
     return OK;
   };
   addSoftwareReset(o, ops, dev);

@@ -1,8 +1,10 @@
 // mlx5Mr.ts — the memory region (MR) of an on-chip-IOMMU device in the style of mlx5_vdpa
 // (drivers/vdpa/mlx5/core/mr.c): a set_map rebuilds the ASID's whole MR as one direct MKEY per
-// IOVA-contiguous, same-permission chunk of at most mkeyChunkBytes plus one indirect MKEY over
-// them. Direct MKEYs are created by parallel firmware commands limited by firmwareConcurrency;
-// the replaced MR's MKEYs are destroyed later in the background through the same firmware queue.
+// IOVA-contiguous, same-permission chunk of at most mkeyChunkBytes (each with its scatter list
+// DMA-mapped and its MTT entries at the gcd of the entry lengths) plus one indirect MKEY over
+// them. Direct MKEYs are created through the async command interface, at most
+// firmwareConcurrency in flight; the replaced MR is destroyed synchronously (mrDestroy sync,
+// before Linux 6.12) or by the MR garbage-collection work mrGcDelayNs later (deferred).
 
 import { Resource, allOf, type Proc, type Process } from '../../sim/kernel/index.js';
 import type { EventBus, MapWorkEvent } from '../../sim/events/events.js';
@@ -11,24 +13,65 @@ import type { VhostIotlb } from '../vhost/iotlb.js';
 import { PAGE_SIZE } from '../shared/pinSet.js';
 import type { Costs } from '../profiles/profile.js';
 
-/** Direct MKEYs a map needs: per run of IOVA-contiguous, same-permission ranges, ceil(run / chunk). */
-export function directMkeysFor(iotlb: VhostIotlb, chunkBytes: number): number {
-  let n = 0;
+function gcd(a: number, b: number): number {
+  while (b > 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/** The direct MRs of one memory region, as create_user_mr lays them out. */
+export interface MrPlan {
+  /** Direct MKEYs (one per IOVA-contiguous, same-permission chunk of at most the chunk size). */
+  direct: number;
+  /** MTT entries over all direct MKEYs (each MKEY's length over its entity size). */
+  mttEntries: number;
+  /** 4 KiB pages the direct MRs' scatter lists DMA-map. */
+  pages: number;
+}
+
+/**
+ * The direct MRs a map needs (create_user_mr / add_direct_chain / map_direct_mr): runs of
+ * IOVA-contiguous, same-permission ranges, cut into chunks of at most `chunkBytes`; each chunk's
+ * MTT entity size is the largest power of two dividing the gcd of the entry lengths in it, and it
+ * carries ceil(chunk / entity) MTT entries.
+ */
+export function planMr(iotlb: VhostIotlb, chunkBytes: number): MrPlan {
+  const plan: MrPlan = { direct: 0, mttEntries: 0, pages: 0 };
   let runEnd = -1;
   let runPerm = -1;
-  let runBytes = 0;
+  let chunkLeft = 0; // bytes the current chunk can still take
+  let chunkBytesNow = 0;
+  let chunkGcd = 0;
+  const close = (): void => {
+    if (chunkBytesNow === 0) return;
+    const entity = 2 ** Math.floor(Math.log2(chunkGcd));
+    plan.direct++;
+    plan.mttEntries += Math.ceil(chunkBytesNow / entity);
+    plan.pages += Math.ceil(chunkBytesNow / PAGE_SIZE);
+    chunkBytesNow = 0;
+    chunkGcd = 0;
+  };
   for (const r of iotlb) {
-    if (r.start === runEnd && r.value.perm === runPerm) {
-      runBytes += r.size;
-    } else {
-      if (runBytes > 0) n += Math.ceil(runBytes / chunkBytes);
-      runBytes = r.size;
+    if (r.start !== runEnd || r.value.perm !== runPerm) {
+      close();
+      chunkLeft = chunkBytes;
       runPerm = r.value.perm;
     }
     runEnd = r.start + r.size;
+    let left = r.size;
+    while (left > 0) {
+      if (chunkLeft === 0) {
+        close();
+        chunkLeft = chunkBytes;
+      }
+      const take = Math.min(left, chunkLeft);
+      chunkBytesNow += take;
+      chunkGcd = gcd(gcd(chunkGcd, r.value.entryGcd), take);
+      chunkLeft -= take;
+      left -= take;
+    }
   }
-  if (runBytes > 0) n += Math.ceil(runBytes / chunkBytes);
-  return n;
+  close();
+  return plan;
 }
 
 /**
@@ -68,6 +111,10 @@ export class Mlx5MemoryRegions {
   private readonly live = new Map<number, number>();
   /** MKEYs retired but not yet destroyed. */
   pendingDestroy = 0;
+  /** MKEYs on the GC list, waiting for the GC work. */
+  private gcList = 0;
+  /** The GC work is queued (its delay running). */
+  private gcQueued = false;
   /** Process names of the firmware submitters, built once per kind and index. */
   private readonly names = new Map<string, string[]>();
 
@@ -191,29 +238,51 @@ export class Mlx5MemoryRegions {
   }
 
   /**
-   * Builds a new MR for `asid` from `iotlb` and swaps it in: walk the map (setMapBaseNs +
-   * setMapPerPageNs per page), create the direct MKEYs in parallel, then the indirect one; the
-   * old MR's MKEYs are destroyed afterwards by a background process. An empty map builds no MR.
+   * Builds a new MR for `asid` from `iotlb` and swaps it in (mlx5_vdpa_create_mr, then the old
+   * MR put): bookkeeping (setMapBaseNs), each direct MR's scatter list DMA-mapped
+   * (mrDmaMapPerPageNs per page), the direct MKEYs created in parallel (mkeyCreateNs plus
+   * mttEntryNs per MTT entry, averaged over the MKEYs), the indirect MKEY; then the old MR's
+   * MKEYs destroyed now (sync) or by the GC work (deferred). An empty map builds no MR.
    */
   *rebuild(asid: number, iotlb: VhostIotlb): Proc<MrRebuild> {
     const c = this.costs;
     const t0 = this.kernel.now;
-    const pages = Math.ceil(iotlb.bytes / PAGE_SIZE);
-    yield c.setMapBaseNs + Math.round(pages * c.setMapPerPageNs);
-    const direct = directMkeysFor(iotlb, c.mkeyChunkBytes);
-    yield* this.parallel(direct, c.mkeyCreateNs, 'mkey');
-    const created = direct > 0 ? direct + 1 : 0;
-    if (direct > 0) yield* this.command(c.indirectMkeyNs);
+    const plan = planMr(iotlb, c.mkeyChunkBytes);
+    yield c.setMapBaseNs + Math.round(plan.pages * (c.mrDmaMapPerPageNs ?? 0) + plan.pages * c.setMapPerPageNs);
+    if (plan.direct > 0) {
+      const perMkey = c.mkeyCreateNs + Math.round((plan.mttEntries * (c.mttEntryNs ?? 0)) / plan.direct);
+      yield* this.parallel(plan.direct, perMkey, 'mkey');
+      yield* this.command(c.indirectMkeyNs);
+    }
+    const created = plan.direct > 0 ? plan.direct + 1 : 0;
     const retired = this.mkeys(asid);
     this.live.set(asid, created);
+    if (retired > 0 && c.mrDestroy === 'sync') yield* this.serialDestroy(retired);
     this.report(asid, 'setMapRebuild', t0, { mkeysCreated: created, ranges: iotlb.count });
-    if (retired > 0) this.kernel.spawn(this.destroyLater(asid, retired), `${this.device}.mrGc`);
+    if (retired > 0 && c.mrDestroy !== 'sync') this.retire(asid, retired);
     return { created, retired };
   }
 
-  /** Deferred destruction of a replaced MR (mlx5 frees old MRs off the set_map path). */
-  private *destroyLater(asid: number, count: number): Proc<void> {
+  /** Synchronous destruction inside set_map (before the 2024 MKEY series): one command at a time. */
+  private *serialDestroy(count: number): Proc<void> {
+    for (let i = 0; i < count; i++) yield* this.command(this.costs.mkeyDestroyNs);
+  }
+
+  /** Puts a replaced MR on the GC list; the GC work runs once mrGcDelayNs after it was queued (queue_delayed_work). */
+  private retire(asid: number, count: number): void {
     this.pendingDestroy += count;
+    this.gcList += count;
+    if (this.gcQueued) return;
+    this.gcQueued = true;
+    this.kernel.spawn(this.destroyLater(asid), `${this.device}.mrGc`);
+  }
+
+  /** The MR GC work: after its delay, destroys every MR on the list through the async commands. */
+  private *destroyLater(asid: number): Proc<void> {
+    yield this.costs.mrGcDelayNs ?? 2_000_000_000;
+    const count = this.gcList;
+    this.gcList = 0;
+    this.gcQueued = false;
     const t0 = this.kernel.now;
     yield* this.parallel(count, this.costs.mkeyDestroyNs, 'mkeyDestroy');
     this.pendingDestroy -= count;

@@ -63,6 +63,7 @@ export function buildDevice(env: DeviceEnv, profile: Profile, name: string, queu
     name,
     ops,
     costs: profile.costs,
+    useVa: profile.capabilities.useVa === true,
     jittered: (ns) => core.jittered(ns),
     port: { connect: (wire) => worker.connect(wire), receive: (vq, count, len, packets, tag) => worker.receive(vq, count, len, packets, tag) },
     view: core,

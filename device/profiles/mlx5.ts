@@ -40,6 +40,10 @@ export const mlx5Profile: Profile = {
     // vq creation + resume, 16 queue pairs: ~370 ms → 60 ms with vqs pre-created ("[PATCH vhost 0/23]
     // vdpa/mlx5: Pre-create HW VQs at .dev_add", Jun 2024): (370 - 60) ms / 32 vqs ≈ 9.7 ms per vq.
     vqCreateNs: 9_700_000,
+    // Linux 6.11+ ("Pre-create HW VQs at .dev_add"): blank vqs created at device add and after a reset that needs it;
+    // "now it's down to 60 ms (only VQ config and resume)" for 32 vqs: 1.875 ms per vq at DRIVER_OK.
+    vqCreateAt: 'devAdd',
+    vqConfigNs: 1_875_000,
     // Configuring vqs on mlx5 is about 200 ms (Eugenio Pérez, Aug 2025) including vq creation; the
     // destination config with memory mapped is 241–269 ms for 8 queue pairs (Palmer, Aug 2025):
     // 269 ms − 16 × 9.7 ms ≈ 110 ms left for the rest — taken as 100 ms (derived, rounded).
@@ -50,16 +54,16 @@ export const mlx5Profile: Profile = {
     indirectMkeyNs: 1_000_000, // unsourced
     mkeyDestroyNs: 500_000, // unsourced; destroy is 8× faster in parallel per "[PATCH vhost v2 0/7] vdpa/mlx5: Optimze MKEY operations" (Aug 2024), which firmwareConcurrency models
     firmwareConcurrency: 16, // unsourced: async firmware commands in flight; create 3–5× faster in parallel (same series)
-    setMapPerPageNs: 2, // unsourced: filling MTT entries, per 4 KiB page
+    setMapPerPageNs: 0, // the MR's per-page work is mrDmaMapPerPageNs and mttEntryNs
+    // map_direct_mr's dma_map_sg_attrs: no page-table work with the host IOMMU in passthrough (iommu=pt), as vDPA
+    // hosts usually run; unsourced. (Palmer's 19.7 ms/GiB THP slope, 6 Jun 2025, spans guest boot work too, so it
+    // is not taken as this cost.)
+    mrDmaMapPerPageNs: 0,
+    mttEntryNs: 2, // unsourced: firmware reading one 8-byte MTT entry of a CREATE_MKEY inbox
+    mrDestroy: 'deferred', // Linux 6.12+ ("Optimze MKEY operations", Aug 2024): MR GC work
+    mrGcDelayNs: 2_000_000_000, // MLX5_VDPA_MR_GC_TRIGGER_MS
     dmaMapPerRangeNs: 0,
     dmaMapPerPageNs: 0,
-    // Pinning THP-backed RAM: 100 GiB → 200 GiB adds 1.99 s (8.80 → 10.79 s, Palmer, qemu-devel, 6 Jun 2025);
-    // 1.99 s / 51200 chunks of 2 MiB ≈ 38.9 µs per 512-page chunk.
-    pinPerChunkNs: 38_900,
-    // Pinning cold (never touched) memory, listener registered at init: 100 GiB → 200 GiB adds 4.20 s
-    // (14.01 → 18.21 s, Palmer, qemu-devel, 6 Jun 2025): 4.20 s / 51200 chunks ≈ 82 µs per 2 MiB chunk.
-    pinColdPerChunkNs: 82_000,
-    unpinPerChunkNs: 10_000, // unsourced
     cvqCommandNs: 3_350, // 13732 µs / ~4099 commands queued at once (vp_vdpa CVQ load, Aug 2023)
     vringEnableNs: 2_690, // 0.07–0.08 ms for all 16 data vrings of 8 queue pairs (Palmer, Aug 2025): 75 µs / 16 − ioctlNs
     jitter: 0.1, // unsourced: firmware command latency varies between runs

@@ -43,11 +43,6 @@ export const platformIommuProfile: Profile = {
     setMapPerPageNs: 0,
     dmaMapPerRangeNs: 5_000, // unsourced: IOMMU domain call per range
     dmaMapPerPageNs: 20, // unsourced: IOMMU page-table update per 4 KiB page (2 MiB pages would be cheaper)
-    pinPerChunkNs: 38_900, // THP pinning, 1.99 s per 100 GiB (Palmer, qemu-devel, 6 Jun 2025), per 512-page chunk
-    // Pinning cold (never touched) memory, listener registered at init: 100 GiB → 200 GiB adds 4.20 s
-    // (14.01 → 18.21 s, Palmer, qemu-devel, 6 Jun 2025): 4.20 s / 51200 chunks ≈ 82 µs per 2 MiB chunk.
-    pinColdPerChunkNs: 82_000,
-    unpinPerChunkNs: 10_000, // unsourced
     cvqCommandNs: 3_350, // 13732 µs / ~4099 commands (vp_vdpa CVQ load, Aug 2023)
     vringEnableNs: 2_690, // 75 µs for 16 data vrings (Palmer, Aug 2025): 75 µs / 16 − ioctlNs
     jitter: 0.05, // unsourced: IOMMU page-table updates and pinning vary with memory layout

@@ -30,8 +30,13 @@ export const capabilitiesSchema = z
     resetMap: z.boolean(),
     /** Starts with, and returns to, a 1:1 identity map (on-chip IOMMU such as mlx5). */
     identityMapAtInit: z.boolean(),
-    /** How the device takes mappings: whole-map rebuilds or incremental ranges. */
+    /** How the device takes mappings: whole-map rebuilds (set_map) or incremental ranges (dma_map). */
     mapModel: z.enum(['setMap', 'dmaMap']),
+    /**
+     * vdpa_device.use_va: the parent takes user virtual addresses (vdpa_sim's default use_va=1,
+     * VDUSE), so vhost-vdpa maps VMAs without pinning. Optional; default false (pinning).
+     */
+    useVa: z.boolean().optional(),
     /**
      * setMap devices: the map is a memory region of MKEYs built by firmware (mlx5: one direct MKEY
      * per contiguous chunk plus one indirect MKEY) rather than a software copy of the IOTLB.
@@ -77,6 +82,27 @@ export const costsSchema = z
     indirectMkeyNs: ns,
     /** Destroying one MKEY (deferred: off the critical path unless the queue is full). */
     mkeyDestroyNs: ns,
+    /** MKEY devices: firmware time per MTT entry a direct MKEY carries (its translation list). Optional; default 0. */
+    mttEntryNs: z.number().nonnegative().optional(),
+    /**
+     * MKEY devices: DMA-mapping a direct MR's scatter list (dma_map_sg_attrs in map_direct_mr),
+     * per 4 KiB page mapped. Optional; default 0.
+     */
+    mrDmaMapPerPageNs: z.number().nonnegative().optional(),
+    /**
+     * MKEY devices: how a replaced MR is destroyed — `sync` inside set_map, one command at a time
+     * (before Linux 6.12), or `deferred` to the MR garbage-collection work (6.12+). Optional; default deferred.
+     */
+    mrDestroy: z.enum(['sync', 'deferred']).optional(),
+    /** MKEY devices: delay of the MR garbage-collection work (MLX5_VDPA_MR_GC_TRIGGER_MS). Optional; default 2 s. */
+    mrGcDelayNs: ns.optional(),
+    /**
+     * When hardware vqs are created: at DRIVER_OK (before Linux 6.11), or blank at device add and
+     * again at every reset that needs it (6.11+, "Pre-create HW VQs"). Optional; default driverOk.
+     */
+    vqCreateAt: z.enum(['driverOk', 'devAdd']).optional(),
+    /** Configuring and resuming one hardware vq at DRIVER_OK besides its creation. Optional; default 0. */
+    vqConfigNs: ns.optional(),
     /** Firmware commands in flight at once (MKEY creation parallelism). */
     firmwareConcurrency: z.number().int().min(1),
     /** setMap devices: per 4 KiB page cost of walking the IOTLB into the new map. */
@@ -85,15 +111,6 @@ export const costsSchema = z
     dmaMapPerRangeNs: ns,
     /** dmaMap devices: per 4 KiB page mapped (IOMMU page-table updates). */
     dmaMapPerPageNs: z.number().nonnegative(),
-    /** Pinning guest memory: per 512-page (2 MiB) chunk pinned by vhost-vdpa. */
-    pinPerChunkNs: ns,
-    /**
-     * Pinning pages that are not resident yet (they are faulted in first), per 512-page chunk;
-     * absent: the same as pinPerChunkNs.
-     */
-    pinColdPerChunkNs: ns.optional(),
-    /** Unpinning, per 512-page chunk. */
-    unpinPerChunkNs: ns,
     /** One CVQ command processed by the device. */
     cvqCommandNs: ns,
     /** Enabling one vring (SET_VRING_ENABLE). */

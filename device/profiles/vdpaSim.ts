@@ -16,7 +16,8 @@ export const vdpaSimProfile: Profile = {
     iotlbPersist: false, // not declared by the parent: vhost-vdpa offers IOTLB_PERSIST because it has .reset_map
     resetMap: true,
     identityMapAtInit: true, // vdpasim_do_reset_map installs a passthrough (iommu_pt) range over all addresses
-    mapModel: 'setMap',
+    mapModel: 'setMap', // batch_mapping=1 (the module default): vdpasim_batch_config_ops with set_map
+    useVa: true, // use_va=1 (the module default): vhost_vdpa_va_map, nothing pinned
     suspend: true,
     resume: true,
     maxIotlbEntries: 2048, // vdpa_sim's iotlb limit per address space
@@ -44,13 +45,6 @@ export const vdpaSimProfile: Profile = {
     setMapPerPageNs: 0,
     dmaMapPerRangeNs: 0,
     dmaMapPerPageNs: 0,
-    // Pinning THP-backed RAM: 100 GiB → 200 GiB adds 1.99 s (8.80 → 10.79 s, Palmer, qemu-devel,
-    // 6 Jun 2025): 1.99 s / 51200 chunks of 2 MiB ≈ 38.9 µs per 512-page chunk.
-    pinPerChunkNs: 38_900,
-    // Pinning cold (never touched) memory, listener registered at init: 100 GiB → 200 GiB adds 4.20 s
-    // (14.01 → 18.21 s, Palmer, qemu-devel, 6 Jun 2025): 4.20 s / 51200 chunks ≈ 82 µs per 2 MiB chunk.
-    pinColdPerChunkNs: 82_000,
-    unpinPerChunkNs: 15_000, // unsourced
     cvqCommandNs: 3_350, // 13732 us / ~4099 commands queued at once (vp_vdpa CVQ load, Aug 2023)
     vringEnableNs: 2_690, // 0.07-0.08 ms for all 16 data vrings of 8 queue pairs (Palmer, Aug 2025): 75 us / 16 - ioctlNs
     jitter: 0.02, // unsourced: a software device varies little

@@ -6,6 +6,8 @@
 import { err, ok, type Result } from '../uapi/errno.js';
 import { PinSet, pageSpan } from './pinSet.js';
 import { RangeMap } from './rangeMap.js';
+import { SMALL_PAGES, isLargeFolio, unitsSpanned, type Backing } from './backing.js';
+import { PAGE_SIZE } from './pinSet.js';
 
 /** What a VMA holds, for traces and checks. */
 export type VmaKind = 'guestRam' | 'shadowVring' | 'cvqBuffer' | 'other';
@@ -18,6 +20,62 @@ export interface Vma {
   /** Host virtual address of the first byte. */
   readonly hva: number;
   readonly size: number;
+  /** How the VMA is backed (folio size, contiguous run length). */
+  readonly backing: Backing;
+}
+
+/** The part of a range that falls in one VMA. */
+export interface VmaPiece {
+  readonly vma: Vma;
+  /** Offset of the piece from the VMA's start. */
+  readonly offset: number;
+  readonly size: number;
+}
+
+/**
+ * What pinning a range involves, by page class: the pages and subpages gup walks, the folios it
+ * must fault in first, the physically contiguous runs the pinned pages form and the gcd of their
+ * lengths, and the VMAs it crosses (vhost_vdpa_va_map makes one entry per VMA piece).
+ */
+export interface PinShape {
+  /** 4 KiB pages of the range. */
+  pages: number;
+  /** Pages in small (4 KiB) folios. */
+  smallPages: number;
+  /** 4 KiB subpages in large folios (THP, hugetlb). */
+  largeSubpages: number;
+  /** Small folios not resident yet. */
+  coldSmallFolios: number;
+  /** Large folios not resident yet. */
+  coldLargeFolios: number;
+  /** Bytes of the folios to fault in (what is zeroed). */
+  coldBytes: number;
+  /** Physically contiguous runs (one IOTLB entry each with vhost_vdpa_pa_map). */
+  runs: number;
+  /** gcd of the runs' lengths. */
+  runGcd: number;
+  /** VMA pieces (one IOTLB entry each with vhost_vdpa_va_map). */
+  vmaPieces: number;
+  /** gcd of the VMA pieces' lengths. */
+  pieceGcd: number;
+}
+
+function gcd(a: number, b: number): number {
+  while (b > 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/** The lengths of the units of `unit` bytes that [offset, offset+size) is cut into (first, middle, last). */
+function unitGcd(offset: number, size: number, unit: number): number {
+  const firstEnd = Math.min(offset + size, (Math.floor(offset / unit) + 1) * unit);
+  let g = firstEnd - offset;
+  const rest = offset + size - firstEnd;
+  if (rest > 0) {
+    const last = rest % unit === 0 ? unit : rest % unit;
+    g = gcd(g, last);
+    if (rest > unit) g = gcd(g, unit);
+  }
+  return g;
 }
 
 /** An object found at an HVA: the object, where it was placed and the offset into it. */
@@ -37,6 +95,8 @@ export class HostMemory {
   private readonly objects = new RangeMap<unknown>();
   /** Pin counts per 4 KiB page. */
   readonly pins = new PinSet();
+  /** mm->pinned_vm: pages pinned by long-term pins of this process, counted once per pin (what RLIMIT_MEMLOCK bounds). */
+  pinnedVm = 0;
   /** Pages faulted in (resident): pinning a page that is not costs a fault on top of the pin. */
   private readonly resident = new PinSet();
 
@@ -45,13 +105,13 @@ export class HostMemory {
    * resident unless `resident` is false (e.g. guest RAM on a destination host before any of it
    * arrived: untouched anonymous memory).
    */
-  map(name: string, hva: number, size: number, kind: VmaKind = 'other', resident = true): Result<Vma> {
+  map(name: string, hva: number, size: number, kind: VmaKind = 'other', resident = true, backing: Backing = SMALL_PAGES): Result<Vma> {
     if (!(size > 0) || hva < 0) return err('EINVAL', `bad VMA ${name}: hva=${hva} size=${size}`);
     if (this.byName.has(name)) return err('EEXIST', `VMA ${name} already mapped`);
-    const vma: Vma = { name, kind, hva, size };
+    const vma: Vma = { name, kind, hva, size, backing };
     if (!this.vmas.insert(hva, size, vma)) return err('EEXIST', `VMA ${name} overlaps another mapping`);
     this.byName.set(name, vma);
-    if (resident) this.touch(hva, size);
+    if (resident) this.touchPages(hva, size);
     return ok(vma);
   }
 
@@ -61,8 +121,62 @@ export class HostMemory {
     return end - first - this.resident.pinnedIn(hva, size);
   }
 
-  /** Marks [hva, hva+size) resident (written or faulted in). */
+  /**
+   * Marks the folios covering [hva, hva+size) resident (written or faulted in): a write to a
+   * page of a huge page populates the whole folio.
+   */
   touch(hva: number, size: number): void {
+    for (const p of this.pieces(hva, size)) {
+      const f = p.vma.backing.folioBytes;
+      const a = Math.floor(p.offset / f) * f;
+      const b = Math.min(p.vma.size, Math.ceil((p.offset + p.size) / f) * f);
+      this.touchPages(p.vma.hva + a, b - a);
+    }
+  }
+
+  /** The pieces of [hva, hva+size) in each VMA it crosses, in address order (nothing outside VMAs). */
+  pieces(hva: number, size: number): VmaPiece[] {
+    const out: VmaPiece[] = [];
+    let at = hva;
+    const end = hva + size;
+    while (at < end) {
+      const r = this.vmas.find(at);
+      if (r === undefined) break;
+      const stop = Math.min(end, r.start + r.size);
+      out.push({ vma: r.value, offset: at - r.start, size: stop - at });
+      at = stop;
+    }
+    return out;
+  }
+
+  /** What pinning [hva, hva+size) involves (pages by class, cold folios, runs, VMA pieces). */
+  pinShape(hva: number, size: number): PinShape {
+    const out: PinShape = { pages: 0, smallPages: 0, largeSubpages: 0, coldSmallFolios: 0, coldLargeFolios: 0, coldBytes: 0, runs: 0, runGcd: 0, vmaPieces: 0, pieceGcd: 0 };
+    for (const p of this.pieces(hva, size)) {
+      const b = p.vma.backing;
+      const [first, end] = pageSpan(p.vma.hva + p.offset, p.size);
+      const pages = end - first;
+      out.pages += pages;
+      const cold = this.coldPages(p.vma.hva + p.offset, p.size);
+      const coldFolios = Math.ceil((cold * PAGE_SIZE) / b.folioBytes);
+      if (isLargeFolio(b)) {
+        out.largeSubpages += pages;
+        out.coldLargeFolios += coldFolios;
+      } else {
+        out.smallPages += pages;
+        out.coldSmallFolios += coldFolios;
+      }
+      out.coldBytes += coldFolios * b.folioBytes;
+      out.runs += unitsSpanned(p.offset, p.size, b.runBytes);
+      out.runGcd = gcd(out.runGcd, unitGcd(p.offset, p.size, b.runBytes));
+      out.vmaPieces++;
+      out.pieceGcd = gcd(out.pieceGcd, p.size);
+    }
+    return out;
+  }
+
+  /** Marks exactly the pages of [hva, hva+size) resident. */
+  private touchPages(hva: number, size: number): void {
     const cold = this.coldPages(hva, size);
     if (cold === 0) return;
     // Only the cold part changes; resident pages keep a count of one.

@@ -4,8 +4,6 @@
 
 /** Bytes per page the accounting uses (x86-64 base page). */
 export const PAGE_SIZE = 4096;
-/** Pages per pinning chunk: vhost-vdpa pins through a one-page list of 512 page pointers. */
-export const PIN_CHUNK_PAGES = 512;
 
 /** First page and end page (exclusive) covering [addr, addr+size). */
 export function pageSpan(addr: number, size: number): [number, number] {

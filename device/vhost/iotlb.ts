@@ -6,12 +6,26 @@ import { err, ok, type Result } from '../uapi/errno.js';
 import { RangeMap, type RangeEntry } from '../shared/rangeMap.js';
 import type { AccessMode } from '../uapi/uapi.js';
 
-/** What one IOVA range maps to. */
+/**
+ * What one IOVA range maps to. One stored range stands for the kernel entries one UPDATE made:
+ * `entries` struct vhost_iotlb_map of at most `runBytes` each (one per physically contiguous run
+ * with vhost_vdpa_pa_map, one per VMA with vhost_vdpa_va_map), counted, not stored one by one.
+ */
 export interface IotlbMap {
   /** Host virtual address (QEMU's address space) of the range's first byte. */
   readonly uaddr: number;
   /** VHOST_ACCESS_RO (device reads), WO (device writes) or RW. */
   readonly perm: AccessMode;
+  /** Kernel IOTLB entries the range stands for (>= 1). */
+  readonly entries: number;
+  /** Greatest common divisor of those entries' lengths (what mlx5's map_direct_mr sizes MTT entries by). */
+  readonly entryGcd: number;
+}
+
+/** How one added range splits into kernel entries (default: one entry of the whole size). */
+export interface EntrySplit {
+  readonly entries: number;
+  readonly entryGcd: number;
 }
 
 /** One range of an IOTLB, as iterated or removed. */
@@ -35,15 +49,22 @@ function permits(perm: AccessMode, access: DmaAccess): boolean {
 export class VhostIotlb {
   /** The ranges, sorted by IOVA. */
   private readonly ranges = new RangeMap<IotlbMap>();
-  /** Max number of ranges (vhost_iotlb limit; vdpa_sim uses 2048); null = unlimited. */
+  /** Max number of kernel entries (vhost_iotlb limit; vdpa_sim uses 2048); null = unlimited. */
   readonly limit: number | null;
+  /** Kernel entries held (the sum of the ranges' `entries`: what the limit counts). */
+  private nmaps = 0;
 
   constructor(limit: number | null = null) {
     this.limit = limit;
   }
 
-  /** Number of ranges. */
+  /** Number of kernel entries (struct vhost_iotlb's nmaps). */
   get count(): number {
+    return this.nmaps;
+  }
+
+  /** Number of stored ranges (one per UPDATE piece). */
+  get rangeCount(): number {
     return this.ranges.count;
   }
 
@@ -54,32 +75,36 @@ export class VhostIotlb {
 
   /**
    * Maps [iova, iova+size) to uaddr with perm. EINVAL for an empty or wrapping range, EEXIST when
-   * it overlaps a mapped range, ENOSPC when the IOTLB already holds `limit` ranges
+   * it overlaps a mapped range, ENOSPC when its entries would take the IOTLB past `limit`
    * (vhost_iotlb_add_range without VHOST_IOTLB_FLAG_RETIRE).
    */
-  add(iova: number, size: number, uaddr: number, perm: AccessMode): Result {
+  add(iova: number, size: number, uaddr: number, perm: AccessMode, split: EntrySplit = { entries: 1, entryGcd: size }): Result {
     if (!(size > 0) || iova < 0 || iova + size > ADDRESS_LIMIT) {
       return err('EINVAL', `bad IOTLB range iova=${iova} size=${size}`);
     }
-    if (this.limit !== null && this.ranges.count >= this.limit) {
-      return err('ENOSPC', `IOTLB full (${this.limit} entries)`);
+    if (this.limit !== null && this.nmaps + split.entries > this.limit) {
+      return err('ENOSPC', `IOTLB full (${this.nmaps} of ${this.limit} entries, ${split.entries} more asked)`);
     }
-    if (!this.ranges.insert(iova, size, { uaddr, perm })) {
+    if (!this.ranges.insert(iova, size, { uaddr, perm, entries: split.entries, entryGcd: split.entryGcd })) {
       return err('EEXIST', `IOVA range [${iova}, ${iova + size}) overlaps an existing mapping`);
     }
+    this.nmaps += split.entries;
     return ok(undefined);
   }
 
   /** Removes every range intersecting [iova, iova+size); returns them in IOVA order. */
   del(iova: number, size: number): IotlbRange[] {
     if (!(size > 0)) return [];
-    return this.ranges.removeIntersecting(iova, Math.min(size, ADDRESS_LIMIT - iova));
+    const gone = this.ranges.removeIntersecting(iova, Math.min(size, ADDRESS_LIMIT - iova));
+    for (const r of gone) this.nmaps -= r.value.entries;
+    return gone;
   }
 
   /** Removes everything; returns what was mapped. */
   clear(): IotlbRange[] {
     const all = [...this.ranges];
     this.ranges.clear();
+    this.nmaps = 0;
     return all;
   }
 
@@ -118,7 +143,7 @@ export class VhostIotlb {
   copy(limit: number | null = this.limit): { iotlb: VhostIotlb; result: Result } {
     const out = new VhostIotlb(limit);
     for (const r of this.ranges) {
-      const res = out.add(r.start, r.size, r.value.uaddr, r.value.perm);
+      const res = out.add(r.start, r.size, r.value.uaddr, r.value.perm, r.value);
       if (!res.ok) return { iotlb: out, result: res };
     }
     return { iotlb: out, result: ok(undefined) };

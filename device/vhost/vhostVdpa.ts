@@ -10,8 +10,10 @@ import type { EventBus } from '../../sim/events/events.js';
 import type { VdpaConfigOps, VdpaDevice } from '../core/configOps.js';
 import type { HostMemory } from '../shared/hostMemory.js';
 import { OK, err, ok, type Err, type Result } from '../uapi/errno.js';
-import { VhostIotlb, type IotlbRange } from './iotlb.js';
-import { PIN_CHUNK_PAGES, pageSpan } from '../shared/pinSet.js';
+import { VhostIotlb, type EntrySplit, type IotlbRange } from './iotlb.js';
+import { PAGE_SIZE, pageSpan } from '../shared/pinSet.js';
+import type { PinShape } from '../shared/hostMemory.js';
+import { defaultHostCosts, type HostCosts } from './hostCosts.js';
 import {
   BackendFeature,
   Status,
@@ -39,6 +41,14 @@ export interface VhostEnv {
   bus: EventBus;
   /** The VMM process's address space: what UPDATEs pin and map. */
   hostMemory: HostMemory;
+  /** The host kernel's own costs (pinning, IOTLB entries, the memlock limit); default: defaultHostCosts. */
+  hostCosts?: HostCosts;
+}
+
+/** The IOVA range a device accepts (VHOST_VDPA_GET_IOVA_RANGE), inclusive. */
+export interface IovaRange {
+  readonly first: number;
+  readonly last: number;
 }
 
 /** Every VHOST_BACKEND_F_* bit the driver knows (the kernel's accepted mask). */
@@ -69,6 +79,10 @@ export class VhostVdpa implements VhostVdpaFd {
   batchAsid = 0;
   /** The vhost device mutex: one ioctl at a time. */
   private readonly mutex: Resource;
+  /** Host kernel costs. */
+  private readonly hostCosts: HostCosts;
+  /** The IOVA range UPDATEs must fall in (the parent's get_iova_range, else the whole space). */
+  readonly iovaRange: IovaRange;
 
   constructor(env: VhostEnv, device: VdpaDevice) {
     this.name = device.name;
@@ -80,6 +94,9 @@ export class VhostVdpa implements VhostVdpaFd {
     this.as = Array.from({ length: this.ops.nas }, () => new VhostIotlb(null));
     this.allocated = new Array<boolean>(this.ops.nas).fill(false);
     this.mutex = new Resource(env.kernel, 1);
+    this.hostCosts = env.hostCosts ?? defaultHostCosts;
+    // vhost_vdpa_set_iova_range: the parent's range, or [0, ULLONG_MAX] (here: the largest exact integer).
+    this.iovaRange = this.ops.getIovaRange?.() ?? { first: 0, last: Number.MAX_SAFE_INTEGER };
   }
 
   // --- capability helpers (vhost_vdpa_can_suspend, _has_desc_group, _has_persistent_map) ---
@@ -381,29 +398,49 @@ export class VhostVdpa implements VhostVdpaFd {
     }
   }
 
-  /** IOTLB UPDATE: EINVAL for an empty range, EEXIST on overlap, EFAULT for unmapped memory; pins, then maps. */
+  /**
+   * IOTLB UPDATE (vhost_vdpa_process_iotlb_update): EINVAL outside the device's IOVA range,
+   * EEXIST on overlap; then vhost_vdpa_va_map for a use_va parent (one entry per VMA, nothing
+   * pinned) or vhost_vdpa_pa_map (pin, one entry per physically contiguous run).
+   */
   private *update(asid: number, iova: number, size: number, uaddr: number, perm: AccessMode): Proc<Result> {
     const iotlb = this.as[asid]!;
-    if (!(size > 0)) return err('EINVAL', 'UPDATE of an empty range');
+    const range = this.iovaRange;
+    if (iova < range.first || iova + size - 1 > range.last) {
+      return err('EINVAL', `IOVA range [${iova}, ${iova + size}) outside the device's [${range.first}, ${range.last}]`);
+    }
     if (iotlb.intersecting(iova, size).length > 0) return err('EEXIST', `IOVA range [${iova}, ${iova + size}) already mapped in ASID ${asid}`);
-    const pinned = yield* this.pin(uaddr, size);
-    if (!pinned.ok) return pinned;
-    const added = iotlb.add(iova, size, uaddr, perm);
+    if (!this.mm.covers(uaddr, size)) return err('EFAULT', `UPDATE of unmapped memory [${uaddr}, ${uaddr + size})`);
+    const shape = this.mm.pinShape(uaddr, size);
+    const split: EntrySplit = this.device.useVa ? { entries: shape.vmaPieces, entryGcd: shape.pieceGcd } : { entries: shape.runs, entryGcd: shape.runGcd };
+    if (!this.device.useVa) {
+      const pinned = yield* this.pin(uaddr, size, shape);
+      if (!pinned.ok) return pinned;
+    }
+    const added = iotlb.add(iova, size, uaddr, perm, split);
     if (!added.ok) {
-      yield* this.unpinRanges([{ start: iova, size, value: { uaddr, perm } }]);
+      if (!this.device.useVa) yield* this.unpinRanges([{ start: iova, size, value: { uaddr, perm, ...split } }]);
       return added;
     }
+    yield Math.round(split.entries * this.hostCosts.iotlbEntryAddNs);
     let r: Result = OK;
-    if (this.ops.dmaMap) r = yield* this.ops.dmaMap(asid, iova, size, uaddr, perm);
+    if (this.ops.dmaMap) r = yield* this.ops.dmaMap(asid, iova, size, uaddr, perm, split);
     else if (this.ops.setMap && !this.inBatch) r = yield* this.ops.setMap(asid, iotlb);
     if (!r.ok) yield* this.unmap(asid, iova, size);
     return r;
   }
 
-  /** Removes every vhost-side range intersecting [iova, iova+size), unpins it and tells the device. */
+  /**
+   * Removes every vhost-side range intersecting [iova, iova+size) (vhost_vdpa_iotlb_unmap: per
+   * entry, pa mode unpins it, the parent's dma_unmap, vhost_iotlb_map_free), then a set_map
+   * outside a batch.
+   */
   private *unmap(asid: number, iova: number, size: number): Proc<void> {
     const gone = this.as[asid]!.del(iova, size);
-    yield* this.unpinRanges(gone);
+    if (!this.device.useVa) yield* this.unpinRanges(gone);
+    let entries = 0;
+    for (const r of gone) entries += r.value.entries;
+    if (entries > 0) yield Math.round(entries * this.hostCosts.iotlbEntryDelNs);
     if (this.ops.dmaUnmap) {
       for (const r of gone) yield* this.ops.dmaUnmap(asid, r.start, r.size);
     } else if (this.ops.setMap && !this.inBatch) {
@@ -412,42 +449,48 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   /**
-   * Pins [uaddr, uaddr+size) (vhost_vdpa_pa_map → pin_user_pages): every page of the range is
-   * pinned by this call, pinPerChunkNs per 512 pages (pinColdPerChunkNs for pages not resident
-   * yet), even when another device (or alias) holds a pin on it already; host memory keeps the
-   * per-page counts. EFAULT outside any VMA.
+   * Pins [uaddr, uaddr+size) as vhost_vdpa_pa_map does: RLIMIT_MEMLOCK first (ENOMEM when the
+   * process's pinned_vm would pass it), then pin_user_pages in chunks of one page of page
+   * pointers, faulting in (and zeroing) folios not resident yet. Every page is pinned by this
+   * call even when another device holds a pin on it already; pinned_vm counts each pin.
    */
-  private *pin(uaddr: number, size: number): Proc<Result> {
+  private *pin(uaddr: number, size: number, shape: PinShape): Proc<Result> {
     const k = this.kernel;
     const t0 = k.now;
     const mem = this.mm;
-    const cold = mem.covers(uaddr, size) ? mem.coldPages(uaddr, size) : 0;
+    const h = this.hostCosts;
+    if (h.memlockLimitBytes !== null && (mem.pinnedVm + shape.pages) * PAGE_SIZE > h.memlockLimitBytes) {
+      return err('ENOMEM', `pinning ${shape.pages} pages passes RLIMIT_MEMLOCK (${h.memlockLimitBytes} bytes, ${mem.pinnedVm} pages pinned)`);
+    }
     const r = mem.pin(uaddr, size);
     if (!r.ok) return r;
-    const [first, end] = pageSpan(uaddr, size);
-    const pages = end - first;
-    const c = this.device.costs;
-    const chunks = (n: number) => Math.ceil(n / PIN_CHUNK_PAGES);
-    // Resident pages cost the pin; cold ones are faulted in as well (pin_user_pages with FOLL_WRITE).
-    yield this.device.jittered(chunks(pages - cold) * c.pinPerChunkNs + chunks(cold) * (c.pinColdPerChunkNs ?? c.pinPerChunkNs));
-    if (cold > 0) mem.touch(uaddr, size);
-    this.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages });
+    mem.pinnedVm += shape.pages;
+    const pinNs = shape.smallPages * h.pinSmallPerPageNs + shape.largeSubpages * h.pinLargePerSubpageNs;
+    const faultNs = shape.coldSmallFolios * h.faultSmallNs + shape.coldLargeFolios * h.faultLargeNs + (shape.coldBytes / h.zeroBytesPerSecond) * 1e9;
+    yield this.device.jittered(Math.round(pinNs + faultNs));
+    if (shape.coldBytes > 0) mem.touch(uaddr, size);
+    this.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages: shape.pages });
     return OK;
   }
 
-  /** Unpins the pages of removed ranges (unpin_user_pages): unpinPerChunkNs per 512 pages. */
+  /** Unpins the pages of removed ranges (vhost_vdpa_pa_unmap: page by page, writable pages marked dirty). */
   private *unpinRanges(ranges: IotlbRange[]): Proc<void> {
     const k = this.kernel;
     const t0 = k.now;
     let pages = 0;
+    let writable = 0;
     for (const r of ranges) {
       this.mm.unpin(r.value.uaddr, r.size);
       const [first, end] = pageSpan(r.value.uaddr, r.size);
       pages += end - first;
+      if ((r.value.perm & 2) !== 0) writable += end - first;
     }
     if (pages > 0) {
-      yield this.device.jittered(Math.ceil(pages / PIN_CHUNK_PAGES) * this.device.costs.unpinPerChunkNs);
+      this.mm.pinnedVm -= pages;
+      const h = this.hostCosts;
+      yield this.device.jittered(Math.round(pages * h.unpinPerPageNs + writable * h.setDirtyPerPageNs));
       this.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages: -pages });
     }
   }
+
 }

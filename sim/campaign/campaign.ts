@@ -6,7 +6,7 @@ import { quoted } from '../notation/units.js';
 import { loadScenarioFile, expandScenario, runPlan, type LoadedScenario, type Variant } from '../scenario/index.js';
 import { InputError } from '../tool/inputError.js';
 import { MAX_PLANNED_RUNS } from '../scenario/schema.js';
-import { STRATEGY_SOURCES } from '../../vmm/vhostVdpaNet.js';
+import { STRATEGY_SOURCES, UPSTREAM_STRATEGIES } from '../../vmm/vhostVdpaNet.js';
 import type { PlannedRun } from './plannedRun.js';
 import { aggregate } from '../../metrics/aggregate.js';
 import { compareRuns } from '../../metrics/runMetrics.js';
@@ -86,7 +86,7 @@ export function resultDocument(c: Campaign, runs: RunRecord[], version: string, 
       };
       if (l.scenario.gates.length > 0) entry.gates = l.scenario.gates.map((g) => g.text);
       entry.variants = c.variants[i]!.map((v) => v.id);
-      const used = (Object.keys(STRATEGY_SOURCES) as (keyof typeof STRATEGY_SOURCES)[]).filter((k) => c.variants[i]!.some((v) => v.scenario.migration.strategies[k]));
+      const used = (Object.keys(STRATEGY_SOURCES) as (keyof typeof STRATEGY_SOURCES)[]).filter((k) => c.variants[i]!.some((v) => v.scenario.migration.strategies[k] !== UPSTREAM_STRATEGIES[k]));
       if (used.length > 0) entry.strategies = used.map((name) => ({ name, source: STRATEGY_SOURCES[name] }));
       return entry;
     }),

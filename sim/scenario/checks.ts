@@ -81,14 +81,6 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
         message: `${who} cannot keep maps across reset (no capabilities.resetMap, and capabilities.iotlbPersist is false)`,
       });
     }
-    // Early map negotiates IOTLB_PERSIST on the destination device: the maps made at init must
-    // survive the reset that precedes the device start.
-    if (s.earlyMap && !persistentMaps(c)) {
-      out.push({
-        path: strategy('earlyMap'),
-        message: `${who} cannot keep maps across reset (no capabilities.resetMap, and capabilities.iotlbPersist is false), so maps made at init would not survive the reset that follows`,
-      });
-    }
   });
 
   out.push(...checkMemory(input));

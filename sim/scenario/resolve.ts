@@ -9,6 +9,8 @@ import { applyOverrides, type ProfileLoader } from './profileLoader.js';
 import type { ResolvedDevice, Scenario } from './scenario.js';
 import { scenarioSchema, type ScenarioInput } from './schema.js';
 import { parseThreshold, type Threshold } from '../notation/threshold.js';
+import { defaultHostCosts, type HostCosts } from '../../device/vhost/hostCosts.js';
+import { defaultVmmCosts, type VmmCosts } from '../../vmm/vmmCosts.js';
 
 /** Where profile references resolve from. */
 export interface ResolveContext {
@@ -79,11 +81,14 @@ function toScenario(input: ScenarioInput, profiles: readonly Profile[]): Scenari
     seed: input.seed,
     replications: input.replications,
     warmup: input.warmup,
-    vm: { memory: input.vm.memory, layout: input.vm.layout },
+    vm: { memory: input.vm.memory, layout: input.vm.layout, backing: input.vm.backing, contiguousRun: input.vm.contiguousRun ?? null, prealloc: input.vm.prealloc },
+    host: resolveHost(input.host),
+    vmm: resolveVmm(input.vmm),
     devices,
     workload: {
       dirtyRate: w.dirtyRate,
       hotSet: w.hotSet ?? Math.floor(input.vm.memory / 10 / PAGE) * PAGE,
+      everWritten: w.everWritten,
       traffic: w.traffic === undefined ? null : { ...w.traffic },
       probe: w.probe === undefined ? null : { ...w.probe },
     },
@@ -101,5 +106,31 @@ function toScenario(input: ScenarioInput, profiles: readonly Profile[]): Scenari
       },
     },
     gates: input.gates.map((g) => parseThreshold(g) as Threshold),
+  };
+}
+
+/** Host kernel costs: the defaults with the scenario's overrides. */
+function resolveHost(h: ScenarioInput['host']): HostCosts {
+  const out: HostCosts = { ...defaultHostCosts };
+  for (const k of Object.keys(h) as (keyof ScenarioInput['host'])[]) {
+    const v = h[k];
+    if (v === undefined) continue;
+    if (k === 'memlockLimit') out.memlockLimitBytes = v === 'unlimited' ? null : (v);
+    else out[k] = v as number;
+  }
+  return out;
+}
+
+/** VMM costs: the defaults with the scenario's overrides (durations in ns). */
+function resolveVmm(v: ScenarioInput['vmm']): VmmCosts {
+  const d = defaultVmmCosts;
+  return {
+    vmStopNs: v.vmStop ?? d.vmStopNs,
+    vmStartNs: v.vmStart ?? d.vmStartNs,
+    deviceStateLoadNs: v.deviceStateLoad ?? d.deviceStateLoadNs,
+    deviceStateBytes: v.deviceStateBytes ?? d.deviceStateBytes,
+    svqAllocNs: v.svqAlloc ?? d.svqAllocNs,
+    cvqPollNs: v.cvqPoll ?? d.cvqPollNs,
+    destConfigNs: v.destConfig ?? d.destConfigNs,
   };
 }

@@ -5,6 +5,9 @@
 import type { Profile } from '../../device/profiles/profile.js';
 import type { ProfileOverrides } from './profileLoader.js';
 import type { Threshold } from '../notation/threshold.js';
+import type { BackingKind } from '../../device/shared/backing.js';
+import type { HostCosts } from '../../device/vhost/hostCosts.js';
+import type { VmmCosts } from '../../vmm/vmmCosts.js';
 
 export interface ResolvedDevice {
   /** Device name, unique in the scenario. */
@@ -45,13 +48,25 @@ export interface Scenario {
     memory: number;
     /** RAM layout. */
     layout: 'q35' | 'flat';
+    /** Guest RAM backing. */
+    backing: BackingKind;
+    /** Physically contiguous run length, bytes (null: one folio). */
+    contiguousRun: number | null;
+    /** RAM resident from QEMU start (prealloc=on). */
+    prealloc: boolean;
   };
+  /** Host kernel costs (defaults with the scenario's overrides). */
+  host: HostCosts;
+  /** VMM costs (defaults with the scenario's overrides). */
+  vmm: VmmCosts;
   devices: ResolvedDevice[];
   workload: {
     /** Guest CPU write rate, bytes/s. */
     dirtyRate: number;
     /** Bytes the guest keeps rewriting (default 10% of memory, rounded down to 4 KiB). */
     hotSet: number;
+    /** Fraction of guest RAM ever written (resident at the destination once migrated). */
+    everWritten: number;
     /** Data-plane traffic, or null for none. */
     traffic: { packetsPerSecond: number; packetSize: number; rxFraction: number } | null;
     /** Probe flow, or null for none. */

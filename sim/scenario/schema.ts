@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { capabilitiesSchema, costsSchema } from '../../device/profiles/profile.js';
 import { parseThreshold } from '../notation/threshold.js';
 import { DURATION, PACKET_RATE, RATE, SIZE, unitField } from '../notation/units.js';
+import { BACKING_KINDS, type BackingKind } from '../../device/shared/backing.js';
 
 /**
  * Input bounds. Guest RAM: a 46-bit guest-physical space (64 TiB, the widest common x86 host
@@ -89,6 +90,45 @@ const vmSchema = z
     memory: unitField(SIZE, { min: { value: 64 * MiB, text: '64MiB' }, max: { value: MAX_GUEST_RAM, text: '64TiB' } }),
     /** q35: RAM at [0, 2G) and [4G, ...); flat: one region at 0. */
     layout: z.enum(['q35', 'flat']).default('q35'),
+    /**
+     * How guest RAM is backed: 4 KiB pages, transparent huge pages (QEMU's default: ram_block_add
+     * madvises MADV_HUGEPAGE), or hugetlbfs with 2 MiB or 1 GiB pages.
+     */
+    backing: z.enum(BACKING_KINDS as [BackingKind, ...BackingKind[]]).default('thp'),
+    /** Physically contiguous run of pinned pages (one IOTLB entry); default: one folio. */
+    contiguousRun: unitField(SIZE, { optional: true, min: { value: 4096, text: '4KiB' }, max: { value: 1024 ** 4, text: '1TiB' } }).optional(),
+    /** Guest RAM preallocated at QEMU start (prealloc=on): resident before anything pins it. */
+    prealloc: z.boolean().default(false),
+  })
+  .strict();
+
+/** Host kernel cost overrides (device/vhost/hostCosts.ts): ns per page or entry, bytes per second. */
+const hostSchema = z
+  .object({
+    pinSmallPerPageNs: z.number().nonnegative().optional(),
+    unpinPerPageNs: z.number().nonnegative().optional(),
+    setDirtyPerPageNs: z.number().nonnegative().optional(),
+    pinLargePerSubpageNs: z.number().nonnegative().optional(),
+    faultSmallNs: z.number().nonnegative().optional(),
+    faultLargeNs: z.number().nonnegative().optional(),
+    zeroBytesPerSecond: unitField(RATE, { optional: true, min: { value: 1, text: '1B/s' } }).optional(),
+    iotlbEntryAddNs: z.number().nonnegative().optional(),
+    iotlbEntryDelNs: z.number().nonnegative().optional(),
+    /** RLIMIT_MEMLOCK of QEMU ("unlimited", the default, as libvirt sets it for vDPA). */
+    memlockLimit: z.union([z.literal('unlimited'), unitField(SIZE, { optional: true, min: { value: 4096, text: '4KiB' } })]).optional(),
+  })
+  .strict();
+
+/** VMM cost overrides (vmm/vmmCosts.ts). */
+const vmmSchema = z
+  .object({
+    vmStop: unitField(DURATION, { optional: true }).optional(),
+    vmStart: unitField(DURATION, { optional: true }).optional(),
+    deviceStateLoad: unitField(DURATION, { optional: true }).optional(),
+    deviceStateBytes: unitField(SIZE, { optional: true }).optional(),
+    svqAlloc: unitField(DURATION, { optional: true }).optional(),
+    cvqPoll: unitField(DURATION, { optional: true }).optional(),
+    destConfig: unitField(DURATION, { optional: true }).optional(),
   })
   .strict();
 
@@ -120,6 +160,11 @@ const workloadSchema = z
     dirtyRate: unitField(RATE, { default: 0 }),
     /** Bytes the guest keeps rewriting; default 10% of memory. */
     hotSet: unitField(SIZE, { optional: true }).optional(),
+    /**
+     * Fraction of guest RAM the guest ever wrote (non-zero pages): the rest is never written at
+     * the destination (ram_handle_zero skips zero pages) and stays unpopulated until pinned.
+     */
+    everWritten: z.number().min(0).max(1).default(0.25),
     /** Data-plane traffic, if any. */
     traffic: trafficSchema.optional(),
     /** Ping-like flow measuring observed downtime, if any. */
@@ -133,8 +178,8 @@ const strategiesSchema = z
     descGroup: z.boolean().default(false),
     /** Keep maps across reset (IOTLB_PERSIST) and skip listener unregister/register. */
     iotlbPersist: z.boolean().default(false),
-    /** Map (pin) guest memory at destination init, overlapping pre-copy. */
-    earlyMap: z.boolean().default(false),
+    /** Register the memory listener at set_owner, as QEMU 10.1+ does (false: QEMU 10.0, at the first start). */
+    earlyMap: z.boolean().default(true),
     /** Wrap shadow-vring and CVQ UPDATEs in IOTLB batches. */
     batchMaps: z.boolean().default(false),
     /** Page faults instead of pinning (a later stage of the simulator). */
@@ -212,6 +257,10 @@ export const scenarioSchema = z
     /** Replications run and discarded before the recorded ones. */
     warmup: z.number().int().min(0).max(MAX_WARMUP).default(0),
     vm: vmSchema,
+    /** Host kernel cost overrides. */
+    host: hostSchema.prefault(absent),
+    /** VMM (QEMU) cost overrides. */
+    vmm: vmmSchema.prefault(absent),
     devices: z.array(deviceSchema).min(1),
     workload: workloadSchema.prefault(absent),
     migration: migrationSchema,

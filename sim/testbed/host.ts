@@ -6,6 +6,7 @@ import type { Kernel, Rng } from '../kernel/index.js';
 import type { EventBus } from '../events/events.js';
 import type { ResolvedDevice, Scenario } from '../scenario/scenario.js';
 import { HostMemory } from '../../device/shared/hostMemory.js';
+import { backingOf } from '../../device/shared/backing.js';
 import { ringAreaSizes } from '../../device/shared/ring/ringSizes.js';
 import { featureBit, type VirtioFeatureName } from '../../device/uapi/uapi.js';
 import { vdpaDevAdd, type AddedDevice } from '../../device/parents/vdpaDevAdd.js';
@@ -66,7 +67,7 @@ function clientConfig(ctx: HostContext, role: HostRole, d: ResolvedDevice, guest
     queuePairs: d.queuePairs,
     queueSize: d.queueSize,
     features: wantedFeatures(d),
-    strategies: { ...strategies, earlyMap: role === 'dst' && strategies.earlyMap },
+    strategies: { ...strategies },
     svqSizes: { descBytes: sizes.descArea, driverAreaBytes: sizes.svqDriverArea, deviceAreaBytes: sizes.svqDeviceArea },
     cvqBufferBytes: PAGE_SIZE,
     guestRingGpa,
@@ -79,12 +80,13 @@ function clientConfig(ctx: HostContext, role: HostRole, d: ResolvedDevice, guest
  */
 export function buildHost(ctx: HostContext, role: HostRole, ramResident: boolean): Host {
   const mem = new HostMemory();
+  const backing = backingOf(ctx.scenario.vm.backing, ctx.scenario.vm.contiguousRun ?? undefined);
   for (const b of ctx.memory.blocks) {
-    const r = mem.map(b.idstr, b.hva, b.usedLength, 'guestRam', ramResident);
+    const r = mem.map(b.idstr, b.hva, b.usedLength, 'guestRam', ramResident, backing);
     if (!r.ok) throw new RunFailure(`mapping guest RAM block ${b.idstr}: ${r.reason}`);
   }
   const heap = new QemuHeap(mem);
-  const env = { kernel: ctx.kernel, bus: ctx.bus, hostMemory: mem };
+  const env = { kernel: ctx.kernel, bus: ctx.bus, hostMemory: mem, hostCosts: ctx.scenario.host };
   // The guest driver puts the NICs' rings and buffers one after the other in low RAM, in scenario order.
   const rings = guestRingAreas(ctx.scenario.devices);
   const nics = ctx.scenario.devices.map((d, i): HostNic => {

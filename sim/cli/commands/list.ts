@@ -45,7 +45,7 @@ export function registerListCommand(program: Command, io: CliIo): void {
       for (const p of profiles) io.stdout(`  ${p.name.padEnd(pw)}  ${p.description}\n`);
       const strategies = Object.entries(STRATEGY_SOURCES);
       const sw = Math.max(...strategies.map(([n]) => n.length));
-      io.stdout('\nStrategies (`migration.strategies`; none is upstream QEMU, the default scenario uses none):\n');
+      io.stdout('\nStrategies (`migration.strategies`; the default scenario is upstream QEMU 10.1+: earlyMap on, the proposals off):\n');
       for (const [n, src] of strategies) io.stdout(`  ${n.padEnd(sw)}  ${src}\n`);
     });
 }

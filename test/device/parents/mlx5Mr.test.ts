@@ -1,16 +1,16 @@
 // mlx5Mr.test.ts — the mlx5-like MKEY memory region: direct and indirect MKEYs, firmware concurrency, deferred destroy.
 import { describe, expect, it } from 'vitest';
 import { mlx5Profile } from '../../../device/profiles/mlx5.js';
-import { directMkeysFor } from '../../../device/parents/mlx5Mr.js';
+import { planMr } from '../../../device/parents/mlx5Mr.js';
 import { VhostIotlb } from '../../../device/vhost/iotlb.js';
 import type { Profile } from '../../../device/profiles/profile.js';
 import { backendBit } from '../../../device/uapi/uapi.js';
-import { GiB, run, setup } from '../helpers.js';
+import { GiB, ZERO_HOST_COSTS, run, setup } from '../helpers.js';
 
 /** mlx5 with round costs so times can be derived by hand. */
 const roundMlx5: Profile = {
   ...mlx5Profile,
-  costs: { ...mlx5Profile.costs, ioctlNs: 0, setMapBaseNs: 0, setMapPerPageNs: 0, pinPerChunkNs: 0, mkeyCreateNs: 1000, indirectMkeyNs: 100, mkeyDestroyNs: 10, firmwareConcurrency: 4 },
+  costs: { ...mlx5Profile.costs, ioctlNs: 0, setMapBaseNs: 0, setMapPerPageNs: 0, mttEntryNs: 0, mrGcDelayNs: 0, mkeyCreateNs: 1000, indirectMkeyNs: 100, mkeyDestroyNs: 10, firmwareConcurrency: 4 },
 };
 
 describe('mlx5 MKEY memory region', () => {
@@ -33,13 +33,25 @@ describe('mlx5 MKEY memory region', () => {
     t.add(GiB / 2, GiB, 0, 3); // contiguous with the first: one 1.5 GiB run → 2 MKEYs
     t.add(2 * GiB, GiB / 4, 0, 1); // gap → new run → 1
     t.add(2 * GiB + GiB / 4, GiB / 4, 0, 3); // contiguous but another perm → 1
-    expect(directMkeysFor(t, GiB)).toBe(4);
+    expect(planMr(t, GiB).direct).toBe(4);
+  });
+
+  it('MTT entries at the gcd of the entry lengths: 2 MiB runs give 512 per GiB, one 4 KiB run drags the chunk to 4 KiB', () => {
+    const t = new VhostIotlb();
+    t.add(0, GiB, 0, 3, { entries: 512, entryGcd: 2 * 1024 * 1024 });
+    expect(planMr(t, GiB)).toEqual({ direct: 1, mttEntries: 512, pages: GiB / 4096 });
+    t.add(GiB, GiB, GiB, 3, { entries: 512, entryGcd: 2 * 1024 * 1024 });
+    t.add(2 * GiB, 4096, 2 * GiB, 3, { entries: 1, entryGcd: 4096 });
+    // One run of 2 GiB + 4 KiB cut into 1 GiB chunks: two at 2 MiB entities, the last (4 KiB) at 4 KiB.
+    const p = planMr(t, GiB);
+    expect(p.direct).toBe(3);
+    expect(p.mttEntries).toBe(512 + 512 + 1);
   });
 
   it('16 direct MKEYs at firmware concurrency 4 take 4 rounds, then the indirect one', () => {
     // 16 GiB in one contiguous range = 16 direct MKEYs; 4 in flight → 4 rounds × 1000 ns,
     // then the indirect MKEY 100 ns: 4100 ns of MR rebuild.
-    const s = setup(roundMlx5, { ramBytes: 16 * GiB });
+    const s = setup(roundMlx5, { ramBytes: 16 * GiB, hostCosts: ZERO_HOST_COSTS });
     const { t } = run(s.kernel, s.fd.iotlbMsg({ type: 'update', asid: 0, iova: 0, size: 16 * GiB, uaddr: s.ramHva, perm: 3 }));
     const rebuild = s.tally.events.find((e) => e.kind === 'mapWork' && e.what === 'setMapRebuild');
     expect(rebuild && rebuild.kind === 'mapWork' && rebuild.dur).toBe(4100);
@@ -54,7 +66,7 @@ describe('mlx5 MKEY memory region', () => {
   it('the replaced MR is destroyed later, off the set_map path', () => {
     // Second UPDATE (unbatched) rebuilds with 2 direct + 1 indirect = 3 MKEYs; the first MR's
     // 1 + 1 = 2 MKEYs are destroyed afterwards by a background process (2 × 10 ns in parallel = 10 ns).
-    const s = setup(roundMlx5, { ramBytes: 4 * GiB });
+    const s = setup(roundMlx5, { ramBytes: 4 * GiB, hostCosts: ZERO_HOST_COSTS });
     run(s.kernel, s.fd.iotlbMsg({ type: 'update', asid: 0, iova: 0, size: GiB, uaddr: s.ramHva, perm: 3 }));
     const t0 = s.kernel.now;
     const p = s.kernel.spawn(s.fd.iotlbMsg({ type: 'update', asid: 0, iova: GiB, size: GiB, uaddr: s.ramHva + GiB, perm: 3 }));

@@ -35,7 +35,7 @@ describe('loadScenarioFile', () => {
     expect(s.seed).toBe(7);
     expect(s.replications).toBe(3);
     expect(s.warmup).toBe(1);
-    expect(s.vm).toEqual({ memory: 16 * 2 ** 30, layout: 'q35' });
+    expect(s.vm).toEqual({ memory: 16 * 2 ** 30, layout: 'q35', backing: 'thp', contiguousRun: null, prealloc: false });
     expect(s.devices[0]!.profile.name).toBe('vdpa_sim');
     expect(s.devices[0]!.queueSize).toBe(256);
     expect(s.workload.dirtyRate).toBe(100 * 2 ** 20);
@@ -55,7 +55,7 @@ describe('loadScenarioFile', () => {
 
   it('accepts JSON', async () => {
     const l = await loadScenarioFile('good.json', { cwd });
-    expect(l.scenario.vm).toEqual({ memory: 2 ** 30, layout: 'flat' });
+    expect(l.scenario.vm).toEqual({ memory: 2 ** 30, layout: 'flat', backing: 'thp', contiguousRun: null, prealloc: false });
     expect(l.scenario.migration.bandwidth).toBe(1.25e9);
     expect(l.scenario.devices[0]!.queueSize).toBe(128);
   });
@@ -114,9 +114,6 @@ describe('loadScenarioFile', () => {
   it('checks strategies against device capabilities', async () => {
     expect(await errorOf('desc-group.yaml')).toBe(
       'desc-group.yaml:10:16: migration.strategies.descGroup: device net0 (profile vdpa_sim) has no descriptor group (capabilities.dataDescGroup is null)',
-    );
-    expect(await errorOf('early-map.yaml')).toBe(
-      'early-map.yaml:11:15: migration.strategies.earlyMap: device net0 (profile vdpa_sim) cannot keep maps across reset (no capabilities.resetMap, and capabilities.iotlbPersist is false), so maps made at init would not survive the reset that follows',
     );
   });
 

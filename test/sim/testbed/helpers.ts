@@ -4,6 +4,8 @@
 import type { Scenario, ResolvedDevice } from '../../../sim/scenario/scenario.js';
 import { shippedProfile } from '../../device/helpers.js';
 import type { NicConfig } from '../../../sim/guest/virtioNet.js';
+import { defaultHostCosts, type HostCosts } from '../../../device/vhost/hostCosts.js';
+import { defaultVmmCosts } from '../../../vmm/vmmCosts.js';
 
 export const MiB = 1 << 20;
 export const GiB = 1 << 30;
@@ -19,6 +21,10 @@ export interface ScenarioOpts {
   nic?: NicConfig;
   strategies?: Partial<Scenario['migration']['strategies']>;
   bandwidth?: number;
+  backing?: Scenario['vm']['backing'];
+  prealloc?: boolean;
+  everWritten?: number;
+  host?: Partial<HostCosts>;
 }
 
 function device(name: string, o: ScenarioOpts): ResolvedDevice {
@@ -45,9 +51,11 @@ export function scenario(o: ScenarioOpts = {}): Scenario {
     seed: 7,
     replications: 1,
     warmup: 0,
-    vm: { memory: o.memory ?? 1 * GiB, layout: 'q35' },
+    vm: { memory: o.memory ?? 1 * GiB, layout: 'q35', backing: o.backing ?? 'thp', contiguousRun: null, prealloc: o.prealloc ?? true },
+    host: { ...defaultHostCosts, ...o.host },
+    vmm: defaultVmmCosts,
     devices: Array.from({ length: n }, (_, i) => device(`net${i}`, o)),
-    workload: { dirtyRate: 0, hotSet: 0, traffic: o.traffic ?? null, probe: o.probe ?? null },
+    workload: { dirtyRate: 0, hotSet: 0, everWritten: o.everWritten ?? 1, traffic: o.traffic ?? null, probe: o.probe ?? null },
     migration: {
       bandwidth: o.bandwidth ?? 1.25e9,
       downtimeLimit: 300_000_000,

@@ -236,7 +236,7 @@ describe('svqsim trace', () => {
   it('rejects an unknown variant with the list of variants', async () => {
     const r = await cli(['trace', 'scenarios/reference-128g.yaml', '--variant', 'nope'], { cwd: ROOT });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('baseline, early-map, desc-group, persistent-iotlb, batching');
+    expect(r.stderr).toContain('qemu-10.0, baseline, desc-group, persistent-iotlb, batching');
   });
 });
 

@@ -9,8 +9,8 @@ import { writeOutputFile } from '../../../metrics/outputFile.js';
 export function registerReportCommand(program: Command, io: CliIo): void {
   program
     .command('report')
-    .description('write one self-contained HTML report (histograms, CDFs, stats, phase waterfalls)')
-    .argument('<results...>', 'result JSON files')
+    .description('write one self-contained HTML report (stats, downtime against swept parameters, box plots, CDFs, histograms, phase waterfalls)')
+    .argument('<results...>', 'result JSON files (one section per scenario, in this order)')
     .option('-o, --out <file>', 'HTML file to write', 'report.html')
     .option('--title <title>', 'page title', 'svqsim report')
     .action(async (files: string[], opts: { out: string; title: string }) => {

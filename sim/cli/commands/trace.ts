@@ -21,13 +21,19 @@ interface TraceFlags {
 export function registerTraceCommand(program: Command, io: CliIo): void {
   program
     .command('trace')
-    .description('write one run\'s timeline (phases, vhost-vdpa messages, map rebuilds; a track per device) as Chrome/Perfetto trace JSON')
+    .description('write one run\'s timeline (phases, vhost-vdpa messages, map rebuilds; a process per host, a track per device) as Chrome/Perfetto trace JSON')
     .argument('<scenario>', 'scenario file')
     .option('--variant <id>', 'which variant (default: the first)')
     .option('--replication <n>', 'which recorded replication (default: 0)')
     .option('--seed <n>', 'override the scenario seed')
     .option('-o, --out <file>', 'write the trace here (default: standard output)')
-    .addHelpText('after', '\nOpen the file in https://ui.perfetto.dev or chrome://tracing.\n')
+    .addHelpText(
+      'after',
+      '\nProcesses: the migration (phases without a device, the guest probe flow), the source host, the\n' +
+        'destination host. Each device has a track of its calls and, for deferred device work such as\n' +
+        'MKEY destruction (mrDestroy), "async work" tracks; slices nest on every track. Timestamps are\n' +
+        'µs rounded to the ns.\n\nOpen the file in https://ui.perfetto.dev or chrome://tracing.\n',
+    )
     .action(async (file: string, flags: TraceFlags) => {
       const loaded = await loadScenarioFile(file, { cwd: io.cwd });
       const variants = expandScenario(loaded);

@@ -55,7 +55,7 @@ export interface CvqChannel {
  * shadowed vq; `stopped` once every base is known, before the reset.
  */
 export interface NetDataPathHooks {
-  started(svq: boolean, bases: readonly VringBase[]): Result;
+  started(svq: boolean, cvqShadowed: boolean, bases: readonly VringBase[]): Result;
   svqStop(vq: number): Result<VringBase>;
   stopped(bases: readonly VringBase[]): Result;
 }
@@ -125,6 +125,12 @@ export class VhostVdpaNet {
   readonly cvqBufs: { hva: number; iova: number }[] = [];
   /** Whether the data vqs are shadowed in the current start. */
   svqMode = false;
+  /**
+   * Whether the CVQ is shadowed in the current start (v->shadow_vqs_enabled of the CVQ client):
+   * with the data vqs, or alone when the probe found it isolated; otherwise it runs on the
+   * guest's own ring like a data vq and QEMU never sees its commands.
+   */
+  cvqShadowed = true;
   /** Saved vring bases from the last stop (passed to the next start and migrated). */
   vringBases: VringBase[] = [];
   /** Whether the device is started. */
@@ -331,6 +337,7 @@ export class VhostVdpaNet {
     const batch = this.has('IOTLB_BATCH');
     const batchSmall = batch && this.cfg.strategies.batchMaps;
     this.svqMode = svq;
+    this.cvqShadowed = svq || this.cvqIsolated;
     this.cvqAsidNow = this.cvqAsidFor(svq);
     let r: Result = yield* this.inPhase('vqSetup', this.setupQueues(svq, bases, batchSmall));
     if (!r.ok) return r;
@@ -357,7 +364,7 @@ export class VhostVdpaNet {
     r = yield* this.inPhase('driverOk', this.addStatus(Status.DRIVER_OK));
     if (!r.ok) return r;
     if (this.dataPath !== null) {
-      r = this.dataPath.started(svq, bases);
+      r = this.dataPath.started(svq, this.cvqShadowed, bases);
       if (!r.ok) return r;
     }
 
@@ -444,7 +451,8 @@ export class VhostVdpaNet {
     let r: Result = { ok: true, value: undefined };
     if (!svq) {
       // set_guest_notifiers → vhost_vdpa_set_vring_call: an ioctl for every vq not shadowed.
-      for (let vq = 0; vq < this.cvqIndex; vq++) {
+      const end = this.cvqShadowed ? this.cvqIndex : nvq;
+      for (let vq = 0; vq < end; vq++) {
         r = yield* fd.setVringCall(vq, 200 + vq);
         if (!r.ok) return r;
       }
@@ -459,8 +467,8 @@ export class VhostVdpaNet {
       r = yield* this.cvqGroupStart();
       if (!r.ok) return r;
       const all: number[] = [];
-      for (let vq = 0; vq < nvq; vq++) if (vq === this.cvqIndex || svq) all.push(vq);
-      r = yield* this.mapQemuMemory(all, true, true);
+      for (let vq = 0; vq < nvq; vq++) if ((vq === this.cvqIndex && this.cvqShadowed) || svq) all.push(vq);
+      r = yield* this.mapQemuMemory(all, this.cvqShadowed, true);
       if (!r.ok) return r;
     }
     for (let qp = 0; qp < this.cfg.queuePairs; qp++) {
@@ -478,11 +486,13 @@ export class VhostVdpaNet {
       // vhost_vdpa_net_cvq_start: ASID (passthrough data only), then the two buffers, each UPDATE on its own.
       r = yield* this.cvqGroupStart();
       if (!r.ok) return r;
-      r = yield* this.mapCvqBuffers(this.cvqAsid);
-      if (!r.ok) return r;
+      if (this.cvqShadowed) {
+        r = yield* this.mapCvqBuffers(this.cvqAsid);
+        if (!r.ok) return r;
+      }
     }
-    // The CVQ's own vhost_dev_start (the last dev): always shadowed in this model.
-    return yield* this.devStart([this.cvqIndex], true, bases, batchSmall);
+    // The CVQ's own vhost_dev_start (the last dev): shadowed, or on the guest's ring.
+    return yield* this.devStart([this.cvqIndex], this.cvqShadowed, bases, batchSmall);
   }
 
   /**
@@ -597,12 +607,14 @@ export class VhostVdpaNet {
 
   /** vhost_vdpa_net_load: every command queued at once, one poll. */
   private *replay(ctrl: NetCtrlState): Proc<Result> {
-    const commands = ctrl.loadCommands();
-    this.bus.emit({ kind: 'note', t: this.kernel.now, device: this.cfg.name, text: `CVQ replay: ${commands.length} commands` });
+    const commands = this.cvqShadowed ? ctrl.loadCommands() : [];
+    this.bus.emit({ kind: 'note', t: this.kernel.now, device: this.cfg.name, text: this.cvqShadowed ? `CVQ replay: ${commands.length} commands` : 'CVQ not shadowed (not isolated): no state loaded' });
     if (this.cvqChannel === null) return err('EIO', `${this.cfg.name}: no CVQ channel to replay the device state`);
     // vhost_vdpa_net_cvq_load: the CVQ is enabled first, the data vqs after the state is loaded.
     const en = yield* this.fd.setVringEnable(this.cvqIndex, true);
     if (!en.ok) return en;
+    // Only a shadowed CVQ carries QEMU's state (v->shadow_vqs_enabled): otherwise nothing is loaded.
+    if (!this.cvqShadowed) return { ok: true, value: undefined };
     const acks = yield* this.cvqChannel.sendAll(commands);
     if (!acks.ok) return acks;
     const bad = acks.value.findIndex((a) => a !== 0);
@@ -643,7 +655,7 @@ export class VhostVdpaNet {
     for (let qp = 0; qp < this.cfg.queuePairs; qp++) devs.push([2 * qp, 2 * qp + 1]);
     devs.push([this.cvqIndex]);
     for (const vqs of devs) {
-      const shadowed = vqs[0] === this.cvqIndex || this.svqMode;
+      const shadowed = vqs[0] === this.cvqIndex ? this.cvqShadowed : this.svqMode;
       if (shadowed) {
         r = yield* this.inPhase('svqStop', this.svqsStop(vqs, bases, batchSmall));
         if (!r.ok) return r;

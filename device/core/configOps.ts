@@ -105,6 +105,11 @@ export interface VdpaDevice {
    * VDUSE), so vhost-vdpa maps VMAs (vhost_vdpa_va_map) instead of pinning (vhost_vdpa_pa_map).
    */
   readonly useVa: boolean;
+  /**
+   * The platform IOMMU domain vhost-vdpa maps into for a parent with neither set_map nor dma_map
+   * (vhost_vdpa_alloc_domain attaches the parent's DMA device to it); null for other parents.
+   */
+  readonly iommuDomain: VhostIotlb | null;
   /** A cost as this run draws it (the profile's jitter on the device's stream). */
   jittered(ns: number): number;
 }

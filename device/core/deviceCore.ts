@@ -126,7 +126,14 @@ export class DeviceCore {
     this.vqState = Array.from({ length: this.nvqs }, freshVq);
     this.asidOfGroup = new Array<number>(this.caps.ngroups).fill(0);
     this.asMaps = Array.from({ length: this.caps.nas }, () => this.initialSpace());
+    // A parent behind the platform IOMMU translates through the domain vhost-vdpa attaches it
+    // to (vhost_vdpa_alloc_domain); the domain outlives resets.
+    this.iommuDomain = this.caps.mapModel === 'platformIommu' ? new VhostIotlb(null) : null;
+    if (this.iommuDomain !== null) this.asMaps[0] = { identity: false, iotlb: this.iommuDomain };
   }
+
+  /** The platform IOMMU domain the device's DMA goes through (platformIommu parents), else null. */
+  readonly iommuDomain: VhostIotlb | null;
 
   // ---- state, read-only outside this file ----
 

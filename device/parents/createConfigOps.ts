@@ -30,9 +30,10 @@ export function createConfigOps(dev: DeviceCore, worker: VqWorker): { ops: VdpaC
   if (caps.mapModel === 'setMap') {
     if (caps.mkeys === true) mr = addMkeyMapOps(o, ops, dev);
     else addCopyMapOps(o, ops, dev);
-  } else {
+  } else if (caps.mapModel === 'dmaMap') {
     addDmaMapOps(o, ops, dev);
   }
+  // platformIommu: no map ops; vhost-vdpa maps into the device's IOMMU domain, which a reset keeps.
   return { ops: o, mr };
 }
 

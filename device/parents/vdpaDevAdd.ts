@@ -49,6 +49,10 @@ function checkDeviceConfig(profile: Profile, queuePairs: number): Result {
     if (g !== null && g >= c.ngroups) return err('EINVAL', `${where}: ${field} ${g} >= ngroups ${c.ngroups}`);
   }
   if (c.mkeys === true && c.mapModel !== 'setMap') return err('EINVAL', `${where}: mkeys needs mapModel setMap`);
+  // vhost_vdpa_probe: a parent without set_map and dma_map is mapped through one IOMMU domain.
+  if (c.mapModel === 'platformIommu' && (c.ngroups > 1 || c.nas > 1)) {
+    return err('EOPNOTSUPP', `${where}: a platform-IOMMU parent has one group and one address space (vhost_vdpa_probe), found ngroups ${c.ngroups}, nas ${c.nas}`);
+  }
   return ok(undefined);
 }
 
@@ -64,6 +68,7 @@ export function buildDevice(env: DeviceEnv, profile: Profile, name: string, queu
     ops,
     costs: profile.costs,
     useVa: profile.capabilities.useVa === true,
+    iommuDomain: core.iommuDomain,
     jittered: (ns) => core.jittered(ns),
     port: { connect: (wire) => worker.connect(wire), receive: (vq, count, len, packets, tag) => worker.receive(vq, count, len, packets, tag) },
     view: core,

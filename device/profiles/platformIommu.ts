@@ -1,22 +1,24 @@
-// platformIommu.ts — a device behind the platform IOMMU (vhost-vdpa maps each range into an IOMMU
-// domain, or a parent with incremental dma_map/dma_unmap): pays per range and per page at once,
-// has no map of its own to lose on reset, no descriptor group.
+// platformIommu.ts — a parent behind the platform IOMMU, as vp_vdpa, ifcvf, octeon_ep or pds_vdpa
+// are: no set_map and no dma_map, so vhost-vdpa maps each IOTLB entry into the IOMMU domain it
+// attached the device to (iommu_map), paid per entry and per page; one virtqueue group and one
+// address space (vhost_vdpa_probe refuses more), so the CVQ cannot be isolated; the domain keeps
+// its maps across reset, so vhost-vdpa offers IOTLB_PERSIST.
 
 import type { Profile } from './profile.js';
 
 export const platformIommuProfile: Profile = {
   name: 'platform_iommu',
-  description: 'Device behind the platform IOMMU: incremental dma_map/dma_unmap, maps kept across reset',
+  description: 'Parent behind the platform IOMMU (vp_vdpa-like): vhost-vdpa maps into its IOMMU domain, 1 group, 1 ASID',
   capabilities: {
-    ngroups: 2,
-    nas: 2,
+    ngroups: 1, // vhost_vdpa_probe: a parent without set_map/dma_map may not have more
+    nas: 1,
     dataGroup: 0,
-    cvqGroup: 1,
+    cvqGroup: 0, // with the data vqs: vhost_vdpa_probe_cvq_isolation finds it not isolated
     dataDescGroup: null,
-    iotlbPersist: true, // stands for vhost_vdpa_has_persistent_map of a parent mapped through the platform IOMMU (no set_map/dma_map)
+    iotlbPersist: false, // vhost-vdpa offers IOTLB_PERSIST anyway: the parent maps nothing itself (vhost_vdpa_has_persistent_map)
     resetMap: false,
     identityMapAtInit: false,
-    mapModel: 'dmaMap',
+    mapModel: 'platformIommu',
     suspend: true,
     resume: true,
     maxIotlbEntries: null,
@@ -41,7 +43,7 @@ export const platformIommuProfile: Profile = {
     mkeyDestroyNs: 0,
     firmwareConcurrency: 1,
     setMapPerPageNs: 0,
-    dmaMapPerRangeNs: 5_000, // unsourced: IOMMU domain call per range
+    dmaMapPerRangeNs: 5_000, // unsourced: one iommu_map call per IOTLB entry
     dmaMapPerPageNs: 20, // unsourced: IOMMU page-table update per 4 KiB page (2 MiB pages would be cheaper)
     cvqCommandNs: 3_350, // 13732 µs / ~4099 commands (vp_vdpa CVQ load, Aug 2023)
     vringEnableNs: 2_690, // 75 µs for 16 data vrings (Palmer, Aug 2025): 75 µs / 16 − ioctlNs

@@ -30,8 +30,13 @@ export const capabilitiesSchema = z
     resetMap: z.boolean(),
     /** Starts with, and returns to, a 1:1 identity map (on-chip IOMMU such as mlx5). */
     identityMapAtInit: z.boolean(),
-    /** How the device takes mappings: whole-map rebuilds (set_map) or incremental ranges (dma_map). */
-    mapModel: z.enum(['setMap', 'dmaMap']),
+    /**
+     * How the device takes mappings: whole-map rebuilds (set_map), incremental ranges (dma_map),
+     * or neither (`platformIommu`: the parent's DMA goes through the platform IOMMU, and
+     * vhost-vdpa maps into the IOMMU domain it attaches the device to; vhost_vdpa_probe then
+     * refuses more than one group or address space).
+     */
+    mapModel: z.enum(['setMap', 'dmaMap', 'platformIommu']),
     /**
      * vdpa_device.use_va: the parent takes user virtual addresses (vdpa_sim's default use_va=1,
      * VDUSE), so vhost-vdpa maps VMAs without pinning. Optional; default false (pinning).
@@ -151,10 +156,9 @@ export const profileFileSchema = z
 
 /**
  * Whether vhost-vdpa offers VHOST_BACKEND_F_IOTLB_PERSIST for a device of these capabilities
- * (vhost_vdpa_has_persistent_map): a parent with reset_map, or one that declares the bit. (A
- * parent with neither set_map nor dma_map, mapped through the platform IOMMU, also qualifies;
- * that kind is not modelled yet.)
+ * (vhost_vdpa_has_persistent_map): a parent mapped through the platform IOMMU (neither set_map
+ * nor dma_map), one with reset_map, or one that declares the bit.
  */
-export function persistentMaps(c: Pick<Capabilities, 'resetMap' | 'iotlbPersist'>): boolean {
-  return c.resetMap || c.iotlbPersist;
+export function persistentMaps(c: Pick<Capabilities, 'resetMap' | 'iotlbPersist' | 'mapModel'>): boolean {
+  return c.mapModel === 'platformIommu' || c.resetMap || c.iotlbPersist;
 }

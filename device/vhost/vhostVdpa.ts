@@ -425,7 +425,9 @@ export class VhostVdpa implements VhostVdpaFd {
     yield Math.round(split.entries * this.hostCosts.iotlbEntryAddNs);
     let r: Result = OK;
     if (this.ops.dmaMap) r = yield* this.ops.dmaMap(asid, iova, size, uaddr, perm, split);
-    else if (this.ops.setMap && !this.inBatch) r = yield* this.ops.setMap(asid, iotlb);
+    else if (this.ops.setMap) {
+      if (!this.inBatch) r = yield* this.ops.setMap(asid, iotlb);
+    } else if (this.device.iommuDomain !== null) r = yield* this.iommuMap(iova, size, uaddr, perm, split);
     if (!r.ok) yield* this.unmap(asid, iova, size);
     return r;
   }
@@ -443,9 +445,37 @@ export class VhostVdpa implements VhostVdpaFd {
     if (entries > 0) yield Math.round(entries * this.hostCosts.iotlbEntryDelNs);
     if (this.ops.dmaUnmap) {
       for (const r of gone) yield* this.ops.dmaUnmap(asid, r.start, r.size);
-    } else if (this.ops.setMap && !this.inBatch) {
-      yield* this.ops.setMap(asid, this.as[asid]!);
+    } else if (this.ops.setMap) {
+      if (!this.inBatch) yield* this.ops.setMap(asid, this.as[asid]!);
+    } else if (this.device.iommuDomain !== null && gone.length > 0) {
+      yield* this.iommuUnmap(gone);
     }
+  }
+
+  /** vhost_vdpa_map for a platform-IOMMU parent: iommu_map per entry (dmaMapPerRangeNs each, dmaMapPerPageNs per page). */
+  private *iommuMap(iova: number, size: number, uaddr: number, perm: AccessMode, split: EntrySplit): Proc<Result> {
+    const c = this.device.costs;
+    const t0 = this.kernel.now;
+    yield this.device.jittered(split.entries * c.dmaMapPerRangeNs + Math.round(Math.ceil(size / PAGE_SIZE) * c.dmaMapPerPageNs));
+    const r = (this.device.iommuDomain as VhostIotlb).add(iova, size, uaddr, perm, split);
+    this.bus.emit({ kind: 'mapWork', t: this.kernel.now, dur: this.kernel.now - t0, device: this.name, asid: 0, what: 'dmaMap', ranges: split.entries });
+    return r;
+  }
+
+  /** vhost_vdpa_general_unmap for a platform-IOMMU parent: iommu_unmap per entry. */
+  private *iommuUnmap(gone: readonly IotlbRange[]): Proc<void> {
+    const c = this.device.costs;
+    const t0 = this.kernel.now;
+    const domain = this.device.iommuDomain as VhostIotlb;
+    let entries = 0;
+    let pages = 0;
+    for (const r of gone) {
+      domain.del(r.start, r.size);
+      entries += r.value.entries;
+      pages += Math.ceil(r.size / PAGE_SIZE);
+    }
+    yield this.device.jittered(entries * c.dmaMapPerRangeNs + Math.round(pages * c.dmaMapPerPageNs));
+    this.bus.emit({ kind: 'mapWork', t: this.kernel.now, dur: this.kernel.now - t0, device: this.name, asid: 0, what: 'dmaUnmap', ranges: entries });
   }
 
   /**

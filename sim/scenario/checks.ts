@@ -107,6 +107,9 @@ function checkRunnable(input: ScenarioInput, i: number, p: Profile): Problem[] {
   const at = (field: string): FieldPath => ['devices', i, 'capabilities', field];
   const who = `device ${d.name} (profile ${p.name})`;
   const out: Problem[] = [];
+  if (c.mapModel === 'platformIommu' && (c.ngroups > 1 || c.nas > 1)) {
+    out.push({ path: at('mapModel'), message: `${who}: a platform-IOMMU parent (no set_map, no dma_map) may have only one group and one address space (vhost_vdpa_probe refuses it otherwise), found ngroups ${c.ngroups}, nas ${c.nas}` });
+  }
   if (c.cvqGroup !== c.dataGroup && c.nas < 2) {
     out.push({ path: at('nas'), message: `${who}: a CVQ in a group of its own (cvqGroup ${c.cvqGroup}) needs 2 address spaces (QEMU isolates it in ASID 1), found nas ${c.nas}` });
   }

@@ -200,21 +200,28 @@ class NicPath implements NicWiring {
     const side: HostSide = { role, dev, net, host, svqs, channel };
     this.starts.set(side, 0);
     net.attachDataPath(
-      { started: (svq, bases) => this.started(side, svq, bases), svqStop: (vq) => this.svqStop(side, vq), stopped: () => this.stopped(side) },
+      { started: (svq, cvqShadowed, bases) => this.started(side, svq, cvqShadowed, bases), svqStop: (vq) => this.svqStop(side, vq), stopped: () => this.stopped(side) },
       channel,
     );
     dev.port.connect({ transmit: (vq, frame) => this.workload.transmitted(vq, frame) });
     return side;
   }
 
-  /** After DRIVER_OK, before any vq is enabled: start the shadow vrings and route notifications. */
-  private started(side: HostSide, svq: boolean, bases: readonly VringBase[]): Result {
+  /**
+   * After DRIVER_OK, before any vq is enabled: start the shadow vrings and route notifications.
+   * A CVQ that is not shadowed (not isolated, data in passthrough) runs on the guest's ring.
+   */
+  private started(side: HostSide, svq: boolean, cvqShadowed: boolean, bases: readonly VringBase[]): Result {
     const starts = (this.starts.get(side) ?? 0) + 1;
     this.starts.set(side, starts);
     this.current = side;
     const cvq = this.cvq;
-    const c = side.svqs[cvq]!.start(baseOf(bases, cvq), false);
-    if (!c.ok) return c;
+    if (cvqShadowed) {
+      const c = side.svqs[cvq]!.start(baseOf(bases, cvq), false);
+      if (!c.ok) return c;
+    } else {
+      this.startPassthrough(side, cvq, bases);
+    }
     for (let vq = 0; vq < cvq; vq++) {
       if (svq) {
         const r = side.svqs[vq]!.start(baseOf(bases, vq));
@@ -228,15 +235,18 @@ class NicPath implements NicWiring {
       svq
         ? (vq) => side.svqs[vq]!.guestKick()
         : (vq) => {
-            if (vq === cvq) side.svqs[cvq]!.guestKick();
+            if (vq === cvq && cvqShadowed) side.svqs[cvq]!.guestKick();
             else side.net.fd.kick(vq);
           },
     );
     if (side.role === 'src' && starts === 1) {
-      // Boot: the guest driver runs once the device is up, then configures the NIC.
+      // Boot: the guest driver runs once the device is up, then configures the NIC (after QEMU's
+      // state load when the CVQ is shadowed; at once when the guest drives the device's CVQ itself).
       const d = this.input.device;
       this.guest.resume();
-      side.channel.setAfterReplay(() => this.guest.configure(nicCommands(d.queuePairs, d.nic)));
+      const configure = (): void => this.guest.configure(nicCommands(d.queuePairs, d.nic));
+      if (cvqShadowed) side.channel.setAfterReplay(configure);
+      else configure();
       this.workload.start();
     } else {
       this.workload.up();

@@ -3,7 +3,8 @@
 // scenarios, through the CLI).
 
 import { describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelEvent } from '../../sim/events/events.js';
 import { toChromeTrace, type ChromeTrace } from '../../metrics/trace.js';
@@ -191,8 +192,12 @@ describe('svqsim trace on the shipped scenarios', () => {
     for (const e of trace.traceEvents.filter((x) => x.name === 'mrDestroy')) expect(asyncTracks.has(`${e.pid}/${e.tid}`)).toBe(true);
   });
 
-  it('the shipped mlx5 scenarios have deferred MKEY destruction that overlaps the calls (what the async tracks are for)', async () => {
-    const r = await runCommand(registerTraceCommand, ['trace', 'scenarios/reference-128g.yaml'], ROOT);
+  it('deferred MKEY destruction that overlaps the calls goes on the async tracks', async () => {
+    // The reference scenario with the MR GC work run at once (mrGcDelayNs 0), so destroys overlap calls.
+    const dir = mkdtempSync(join(tmpdir(), 'svqsim-trace-'));
+    const text = readFileSync(join(ROOT, 'scenarios', 'reference-128g.yaml'), 'utf8').replace(/ {4}profile: mlx5\n/g, '    profile: mlx5\n    costs: { mrGcDelayNs: 0 }\n');
+    writeFileSync(join(dir, 'ref.yaml'), text);
+    const r = await runCommand(registerTraceCommand, ['trace', join(dir, 'ref.yaml')], ROOT);
     const trace = JSON.parse(r.stdout) as ChromeTrace;
     const destroys = trace.traceEvents.filter((e) => e.name === 'mrDestroy');
     expect(destroys.length).toBeGreaterThan(0);

@@ -153,6 +153,7 @@ describe('svqsim compare', () => {
     expect(lines[0]).toContain('switch-128g: ratio = mean downtime2');
     expect(lines[3]).toMatch(/^\| --- \| ---: \|/);
     expect(lines[5]).toMatch(/^\| desc-persist \| 20 \| [\d.]+ ms \|/);
+    expect((await compare(['two-variants.json', '--format', 'markdown'])).stdout).toBe(r.stdout);
   });
 
   it('json: rows with ns values and the ratio interval at full precision', async () => {

@@ -121,6 +121,7 @@ describe('svqsim diff', () => {
 
   it('markdown and json', async () => {
     const md = await diff([oldFile, newFile, '--format', 'markdown', '--metric', 'downtime2']);
+    expect((await diff([oldFile, newFile, '--format', 'md', '--metric', 'downtime2'])).stdout).toBe(md.stdout);
     const lines = md.stdout.trim().split('\n');
     expect(lines[0]).toBe('## svqsim diff');
     expect(lines[4]).toBe('| variant | metric | old | new | change (95% CI) | p | verdict |');

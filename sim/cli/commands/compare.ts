@@ -54,14 +54,15 @@ export function registerCompareCommand(program: Command, io: CliIo): void {
     .option('--metric <metric>', 'metric of the ratio columns and histograms', 'downtime2')
     .option('--columns <list>', `table and md columns, comma-separated (default ${COMPARE_DEFAULT_COLUMNS.join(',')}, fitted to the terminal)`)
     .option('--no-histograms', 'no terminal histograms after the table')
-    .option('--format <format>', 'table, md, json or csv', 'table')
+    .option('--format <format>', 'table, md (or markdown), json or csv', 'table')
     .option('--hdr-log <file>', 'also write every variant\'s histograms as an HdrHistogram log')
     .action(
       async (
         files: string[],
         opts: { baseline?: string; metric: string; format: string; columns?: string; histograms: boolean; hdrLog?: string; replications?: string; jobs?: string },
       ) => {
-        if (!FORMATS.includes(opts.format)) throw new InputError(`--format ${opts.format}: expected one of ${FORMATS.join(', ')}`);
+        const format = opts.format === 'markdown' ? 'md' : opts.format;
+        if (!FORMATS.includes(format)) throw new InputError(`--format ${opts.format}: expected one of ${FORMATS.join(', ')}`);
         const columns = opts.columns === undefined ? undefined : opts.columns.split(',').map((c) => c.trim());
         if (columns !== undefined && (columns.length === 0 || columns.some((c) => c === ''))) {
           throw new InputError(`--columns: expected comma-separated column names, found ${JSON.stringify(opts.columns)}`);
@@ -74,7 +75,7 @@ export function registerCompareCommand(program: Command, io: CliIo): void {
           compareResults(docs, {
             baseline: opts.baseline,
             metric: opts.metric,
-            format: opts.format as CompareFormat,
+            format: format as CompareFormat,
             columns,
             width: outputWidth(io),
             histograms: opts.histograms,

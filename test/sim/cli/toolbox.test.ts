@@ -23,10 +23,15 @@ beforeAll(async () => {
   await run([join(ROOT, 'scenarios/memory-sweep.yaml'), '--replications', '2', '--out', 'sweep.json']);
   await run([join(ROOT, 'scenarios/compare-profiles.yaml'), '--replications', '2', '--out', 'profiles.json']);
   await run([join(ROOT, 'scenarios/custom-profile.yaml'), '--replications', '2', '--out', 'custom.json']);
-  // The default scenario, and the same scenario (same name and variant) with twice the memory.
-  await run([join(ROOT, 'scenarios/default.yaml'), '--replications', '4', '--out', 'default.json']);
-  writeFileSync(join(dir, 'default-32g.yaml'), readFileSync(join(ROOT, 'scenarios/default.yaml'), 'utf8').replace('memory: 16GiB', 'memory: 32GiB'));
-  await run(['default-32g.yaml', '--replications', '4', '--out', 'default-32g.json']);
+  await run([join(ROOT, 'scenarios/default.yaml'), '--out', 'default.json']);
+  // The memory sweep's upstream scenario without its variants and sweep (one mlx5 NIC, 16 GiB),
+  // and the same scenario (same name, same variant) with four times the memory.
+  const sweep = readFileSync(join(ROOT, 'scenarios/memory-sweep.yaml'), 'utf8');
+  const base = sweep.slice(0, sweep.indexOf('\nvariants:')) + '\n';
+  writeFileSync(join(dir, 'mlx5-16g.yaml'), base);
+  writeFileSync(join(dir, 'mlx5-64g.yaml'), base.replace('memory: 16GiB', 'memory: 64GiB'));
+  await run(['mlx5-16g.yaml', '--replications', '4', '--out', 'mlx5-16g.json']);
+  await run(['mlx5-64g.yaml', '--replications', '4', '--out', 'mlx5-64g.json']);
 }, 120_000);
 
 describe('compare on a sweep', () => {
@@ -61,8 +66,9 @@ describe('compare on a sweep', () => {
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
     expect(lines[0]).toBe('memory-sweep: ratio = mean downtime2 / that of baseline at the same memory (95% CI)');
     const row = (v: string) => lines.find((l) => l.startsWith(`${v} `))!;
-    expect(row('baseline/memory=1TiB')).toMatch(/\s[\d.]+ s\s.*\sbaseline\s+1\.00 TiB\s+1\.00 TiB$/);
-    expect(row('all-strategies/memory=1TiB')).toMatch(/\s[\d.]+ ms\s.*\s0\.0\d+× \(0\.0\d+–0\.0\d+\)\s+[\d.]+ KiB\s+[\d.]+ KiB$/);
+    const bytes = '[\\d.]+ (B|KiB|MiB|GiB|TiB)';
+    expect(row('baseline/memory=1TiB')).toMatch(new RegExp(`\\s[\\d.]+ s\\s.*\\sbaseline\\s+${bytes}\\s+${bytes}$`));
+    expect(row('all-strategies/memory=1TiB')).toMatch(new RegExp(`\\s[\\d.]+ m?s\\s.*\\s0\\.\\d+× \\(0\\.\\d+–0\\.\\d+\\)\\s+${bytes}\\s+${bytes}$`));
   });
 
   it('--baseline can fix a sweep value or name one variant; a baseline that matches nothing exits 2', async () => {
@@ -82,27 +88,29 @@ describe('compare on a sweep', () => {
       'compare-profiles: ratio = mean downtime2 / that of profile=vdpa_sim (95% CI)',
       expect.stringMatching(/^variant\s+dt2 ratio \(95% CI\)\s+dt2 p50\s+pinned$/),
       expect.stringMatching(/^─+/),
-      expect.stringMatching(/^profile=vdpa_sim\s+baseline\s+[\d.]+ ms\s+48\.0 GiB$/),
-      expect.stringMatching(/^profile=mlx5\s+[\d.]+× \([\d.]+–[\d.]+\)\s+[\d.]+ ms\s+48\.0 GiB$/),
-      expect.stringMatching(/^profile=platform_iommu\s+[\d.]+× \([\d.]+–[\d.]+\)\s+[\d.]+ ms\s+48\.0 GiB$/),
+      expect.stringMatching(/^profile=vdpa_sim\s+baseline\s+[\d.]+ ms\s+[\d.]+ (B|KiB|MiB|GiB)$/),
+      expect.stringMatching(/^profile=mlx5\s+[\d.]+× \([\d.]+–[\d.]+\)\s+[\d.]+ ms\s+[\d.]+ (B|KiB|MiB|GiB)$/),
+      expect.stringMatching(/^profile=platform_iommu\s+[\d.]+× \([\d.]+–[\d.]+\)\s+[\d.]+ ms\s+[\d.]+ (B|KiB|MiB|GiB)$/),
     ]);
   });
 });
 
 describe('diff', () => {
   it('reports the bigger guest as a regression and back as an improvement (exit 0 either way)', async () => {
-    const r = await cli(['diff', 'default.json', 'default-32g.json'], { cwd: dir });
+    const r = await cli(['diff', 'mlx5-16g.json', 'mlx5-64g.json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('\ndefault/default (4 → 4 runs)\n');
-    expect(r.stdout).toMatch(/\n {2}downtime2\s+[\d.]+ ms\s+[\d.]+ s\s+\+[\d.]+% \(\+[\d.]+% … \+[\d.]+%\)\s+0\.\d+\s+regressed\n/);
-    expect(r.stdout).toMatch(/\n {2}pagesPinned\s+48\.0 GiB\s+96\.0 GiB\s+\+100\.0% \(\+100\.0% … \+100\.0%\)\s+0\.\d+\s+regressed\n/);
+    expect(r.stdout).toContain('\nmemory-sweep/default (4 → 4 runs)\n');
+    expect(r.stdout).toMatch(/\n {2}downtime2\s+[\d.]+ m?s\s+[\d.]+ m?s\s+\+[\d.]+% \(\+[\d.]+% … \+[\d.]+%\)\s+0\.\d+\s+regressed\n/);
+    expect(r.stdout).toMatch(/\n {2}pagesPinned\s+[\d.]+ GiB\s+[\d.]+ GiB\s+\+[\d.]+% \(\+[\d.]+% … \+[\d.]+%\)\s+0\.\d+\s+regressed\n/);
     expect(r.stdout).toMatch(/\n {2}update\s+(\d+)\s+\1\s+\+0\.0% \(\+0\.0% … \+0\.0%\)\s+1\.000\s+no change\n/);
-    const back = JSON.parse((await cli(['diff', 'default-32g.json', 'default.json', '--format', 'json'], { cwd: dir })).stdout) as DiffReport;
+    const back = JSON.parse((await cli(['diff', 'mlx5-64g.json', 'mlx5-16g.json', '--format', 'json'], { cwd: dir })).stdout) as DiffReport;
     const dt2 = back.variants[0]!.metrics.find((m) => m.metric === 'downtime2')!;
     expect(dt2.verdict).toBe('improved');
     expect(dt2.change).toBeLessThan(-0.2);
-    const md = await cli(['diff', 'default.json', 'default-32g.json', '--format', 'markdown', '--metric', 'downtime1'], { cwd: dir });
-    expect(md.stdout).toMatch(/\n\| default\/default \| downtime1 \| [\d.]+ ms \| [\d.]+ ms \| \+[\d.]+% \(.*\) \| [\d.<]+ \| \*\*regressed\*\* \|\n/);
+    const pinned = back.variants[0]!.metrics.find((m) => m.metric === 'pagesPinned')!;
+    expect(pinned.change).toBeLessThan(-0.5);
+    const md = await cli(['diff', 'mlx5-16g.json', 'mlx5-64g.json', '--format', 'markdown', '--metric', 'downtime1'], { cwd: dir });
+    expect(md.stdout).toMatch(/\n\| memory-sweep\/default \| downtime1 \| [\d.]+ m?s \| [\d.]+ m?s \| \+[\d.]+% \(.*\) \| [\d.<]+ \| \*\*regressed\*\* \|\n/);
   });
 
   it('the same sweep against itself: no change anywhere; 2 runs a side cannot show one', async () => {

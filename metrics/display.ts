@@ -1,4 +1,4 @@
-// display.ts — numbers for people: nanoseconds with an adaptive unit, milliseconds in fixed columns.
+// display.ts — numbers for people: nanoseconds with an adaptive unit.
 
 /** Format ns with an adaptive unit and 3 significant digits ("12.3 ms", "845 µs", "2.10 s"). */
 export function formatNs(ns: number): string {
@@ -10,12 +10,8 @@ export function formatNs(ns: number): string {
   return `${sig3(ns / 1_000_000_000)} s`;
 }
 
-/** Format ns as milliseconds with fixed decimals (tables that line up). */
-export function formatMs(ns: number, decimals = 3): string {
-  return (ns / 1_000_000).toFixed(decimals);
-}
-
-function sig3(v: number): string {
+/** A number with 3 significant digits ("845", "12.3", "2.10"). */
+export function sig3(v: number): string {
   const a = Math.abs(v);
   if (a >= 100) return v.toFixed(0);
   if (a >= 10) return v.toFixed(1);

@@ -17,6 +17,7 @@
 // With `warnOnly`, failures are reported as "warn" and do not fail the gate.
 
 import { InputError } from '../sim/tool/inputError.js';
+import { didYouMean } from '../sim/notation/didYouMean.js';
 import { parseThreshold, type Threshold } from '../sim/notation/threshold.js';
 import { groupRuns } from './aggregate.js';
 import { mannWhitneyU } from './mannWhitney.js';
@@ -106,7 +107,10 @@ export function checkRegressionMetric(name: string, known: readonly string[]): v
   if (stat !== null && known.includes(stat[1]!)) {
     throw new InputError(`--regression-metric: expected a metric name such as ${stat[1]}, found ${JSON.stringify(name)} (the statistic compared against the baseline is p99)`);
   }
-  throw new InputError(`--regression-metric: unknown metric ${JSON.stringify(name)} (one of ${known.join(', ')})`);
+  const near = didYouMean(name, known);
+  const top = known.filter((k) => !/^downtime[12]\./.test(k) || k.endsWith('.observed'));
+  const hint = near !== null ? ` (did you mean "${near}"?)` : name === 'observed' || name.endsWith('.observed') ? ' (observed gaps need a probe: workload.probe)' : '';
+  throw new InputError(`--regression-metric: ${JSON.stringify(name)} is not a metric of these results${hint}; they have ${top.join(', ')}, and downtime1.<count>, downtime2.<count>`);
 }
 
 /** The Stats field of a threshold statistic. */

@@ -13,6 +13,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** True when stderr is an interactive terminal (progress bars only then). */
   isTTY: boolean;
+  /** Width of standard output when it is a terminal (tables fit it); absent otherwise. */
+  columns?: number;
 }
 
 /** Exit codes (DESIGN.md section 4). */
@@ -45,5 +47,6 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     env: process.env,
     isTTY: Boolean(process.stderr.isTTY),
+    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
   };
 }

@@ -19,9 +19,11 @@ const COMMANDS: [string, () => Promise<Register>][] = [
   ['list', async () => (await import('./commands/list.js')).registerListCommand],
   ['trace', async () => (await import('./commands/trace.js')).registerTraceCommand],
   ['compare', async () => (await import('./commands/compare.js')).registerCompareCommand],
+  ['diff', async () => (await import('./commands/diff.js')).registerDiffCommand],
   ['gate', async () => (await import('./commands/gate.js')).registerGateCommand],
   ['report', async () => (await import('./commands/report.js')).registerReportCommand],
   ['merge', async () => (await import('./commands/merge.js')).registerMergeCommand],
+  ['export', async () => (await import('./commands/export.js')).registerExportCommand],
 ];
 
 const EXAMPLES = `
@@ -30,11 +32,14 @@ Examples:
   svqsim run scenarios/reference-128g.yaml --json   the result document on standard output
   svqsim run my.yaml --replications 50 --out r.json write results to a file
   svqsim validate scenarios/*.yaml                  check scenario files without running them
-  svqsim compare r.json --baseline baseline         side-by-side table of variants
+  svqsim compare r.json --baseline baseline         side-by-side table, ratios at each sweep point
+  svqsim diff old.json new.json                     what changed, per variant and metric
+  svqsim export r.json -o runs.csv                  one CSV row per run
   svqsim gate r.json --threshold 'downtime2.p99<300ms'
   svqsim list                                       shipped scenarios and device profiles
 
-Exit codes: 0 success, 1 internal error, 2 bad input (usage or scenario), 3 a gate failed.
+Exit codes: 0 success, 1 internal error, 2 bad input (usage, scenario or result), 3 a gate failed,
+130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.
 `;
 
 /**

@@ -87,7 +87,9 @@ describe('svqsim gate', () => {
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/did you mean "downtime2"/);
     expect((await gate(['missing.json', '-t', 'downtime2.p99 < 3s'])).code).toBe(2);
-    expect((await gate(['two-variants.json', '-t', 'downtime2.p99 < 3s', '--alpha', '2'])).code).toBe(2);
+    const alpha = await gate(['two-variants.json', '--baseline', 'previous.json', '--alpha', '2']);
+    expect(alpha.code).toBe(2);
+    expect(alpha.stderr).toMatch(/--alpha: expected a number between 0 and 1/);
     expect((await gate(['previous.json'])).stderr).toMatch(/nothing to check/);
   });
 
@@ -105,7 +107,41 @@ describe('svqsim gate', () => {
     expect(suffixed.stderr).toMatch(/expected a metric name such as downtime2/);
     const unknown = await gate(['two-variants.json', '--baseline', 'previous.json', '--regression-metric', 'downtime3']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown metric "downtime3"/);
+    expect(unknown.stderr).toMatch(/"downtime3" is not a metric of these results \(did you mean "downtime1"\?\)/);
+  });
+
+  it('refuses the baseline flags without --baseline (they would do nothing)', async () => {
+    for (const flags of [['--max-regression', '10%'], ['--regression-metric', 'downtime2'], ['--alpha', '0.01']]) {
+      const r = await gate(['two-variants.json', '-t', 'downtime2.p99 < 40s', ...flags]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`svqsim: error: ${flags[0]}: only used with --baseline FILE (compare with a saved result), which is not given\n`);
+      expect(r.stdout).toBe('');
+    }
+    expect((await gate(['two-variants.json', '--baseline', 'previous.json', '--max-regression', '10%', '--alpha', '0.01'])).code).not.toBe(2);
+  });
+
+  it('refuses a command-line threshold or regression metric that no variant could check', async () => {
+    const doc = JSON.parse(readFileSync(join(fixtures, 'two-variants.json'), 'utf8')) as { runs: { observedNs?: number; downtime1: { observedNs?: number }; downtime2: { observedNs?: number } }[]; aggregates: unknown };
+    for (const r of doc.runs) {
+      delete r.observedNs;
+      delete r.downtime1.observedNs;
+      delete r.downtime2.observedNs;
+    }
+    doc.aggregates = aggregate(doc.runs as never);
+    const file = join(out, 'no-probe.json');
+    writeFileSync(file, JSON.stringify(doc));
+    // The scenario's own gates pass, but the asked-for threshold checked nothing.
+    const r = await runCommand(registerGateCommand, ['gate', file, '-t', 'observed.p99 < 1s'], fixtures, {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('svqsim: error: --threshold observed.p99 < 1s: checked nothing, skipped for every variant (no observed values in this variant)\n');
+    // Without a probe, "observed" is not a metric of the result at all.
+    const m = await runCommand(registerGateCommand, ['gate', file, '--baseline', file, '--regression-metric', 'observed'], fixtures, {});
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(/"observed" is not a metric of these results \(observed gaps need a probe: workload\.probe\)/);
+    // --min-replications 0 checks nothing either.
+    const zero = await runCommand(registerGateCommand, ['gate', join(fixtures, 'previous.json'), '--min-replications', '0'], fixtures, {});
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/nothing to check/);
   });
 
   it('refuses a baseline that matches no variant, and a gate that checks nothing', async () => {

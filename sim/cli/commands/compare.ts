@@ -1,8 +1,9 @@
-// compare.ts — `svqsim compare RESULT-or-SCENARIO...`: side-by-side downtime statistics of variants.
+// compare.ts — `svqsim compare RESULT-or-SCENARIO...`: side-by-side downtime statistics of variants,
+// each against the baseline variant at its own sweep point.
 
 import type { Command } from 'commander';
 import { InputError, type CliIo } from '../io.js';
-import { compareResults, type CompareFormat } from '../../../metrics/compare.js';
+import { COMPARE_DEFAULT_COLUMNS, compareResults, type CompareFormat } from '../../../metrics/compare.js';
 import { readResultFile } from '../../../metrics/resultFile.js';
 import { documentsHdrLog } from '../../../metrics/hdrLogExport.js';
 import { writeOutputFile } from '../../../metrics/outputFile.js';
@@ -34,22 +35,52 @@ async function documentsOf(files: string[], io: CliIo, replications: number | un
 
 const FORMATS: readonly string[] = ['table', 'md', 'json', 'csv'];
 
+/** Width the table fits: the terminal's, else $COLUMNS, else 120. */
+export function outputWidth(io: CliIo): number {
+  if (io.columns !== undefined && io.columns > 0) return io.columns;
+  const env = Number(io.env.COLUMNS);
+  return Number.isInteger(env) && env > 0 ? env : 120;
+}
+
 /** Add the `compare` subcommand. */
 export function registerCompareCommand(program: Command, io: CliIo): void {
   program
     .command('compare')
-    .description('compare variants side by side: downtime percentiles, ratios to a baseline variant, map/unmap counts')
+    .description('compare variants side by side: downtimes, the ratio to a baseline variant at the same sweep point (95% CI), map/unmap and pinning counts')
     .argument('<inputs...>', 'result JSON files, or scenario files (.yaml) to run first')
     .option('--replications <n>', 'replications when running scenario files (default: the scenario\'s)')
     .option('-j, --jobs <n>', 'worker threads when running scenario files')
-    .option('--baseline <variant>', 'variant the ratios refer to (default: the first variant of each scenario)')
+    .option('--baseline <variant>', 'variant the ratios refer to, at each row\'s sweep point ("baseline"); sweep values to fix ("profile=mlx5"); or one variant id (default: the first named variant, else the first sweep point)')
     .option('--metric <metric>', 'metric of the ratio columns and histograms', 'downtime2')
-    .option('--format <format>', 'table, md, json or csv', 'table')
+    .option('--columns <list>', `table and md columns, comma-separated (default ${COMPARE_DEFAULT_COLUMNS.join(',')}, fitted to the terminal)`)
+    .option('--no-histograms', 'no terminal histograms after the table')
+    .option('--format <format>', 'table, md (or markdown), json or csv', 'table')
     .option('--hdr-log <file>', 'also write every variant\'s histograms as an HdrHistogram log')
-    .action(async (files: string[], opts: { baseline?: string; metric: string; format: string; hdrLog?: string; replications?: string; jobs?: string }) => {
-      if (!FORMATS.includes(opts.format)) throw new InputError(`--format ${opts.format}: expected one of ${FORMATS.join(', ')}`);
-      const docs = await documentsOf(files, io, intFlag('--replications', opts.replications, 1), intFlag('--jobs', opts.jobs, 1));
-      if (opts.hdrLog) writeOutputFile(io.cwd, opts.hdrLog, documentsHdrLog(docs));
-      io.stdout(compareResults(docs, { baseline: opts.baseline, metric: opts.metric, format: opts.format as CompareFormat }));
-    });
+    .action(
+      async (
+        files: string[],
+        opts: { baseline?: string; metric: string; format: string; columns?: string; histograms: boolean; hdrLog?: string; replications?: string; jobs?: string },
+      ) => {
+        const format = opts.format === 'markdown' ? 'md' : opts.format;
+        if (!FORMATS.includes(format)) throw new InputError(`--format ${opts.format}: expected one of ${FORMATS.join(', ')}`);
+        const columns = opts.columns === undefined ? undefined : opts.columns.split(',').map((c) => c.trim());
+        if (columns !== undefined && (columns.length === 0 || columns.some((c) => c === ''))) {
+          throw new InputError(`--columns: expected comma-separated column names, found ${JSON.stringify(opts.columns)}`);
+        }
+        const replications = intFlag('--replications', opts.replications, 1);
+        const jobs = intFlag('--jobs', opts.jobs, 1);
+        const docs = await documentsOf(files, io, replications, jobs);
+        if (opts.hdrLog) writeOutputFile(io.cwd, opts.hdrLog, documentsHdrLog(docs));
+        io.stdout(
+          compareResults(docs, {
+            baseline: opts.baseline,
+            metric: opts.metric,
+            format: format as CompareFormat,
+            columns,
+            width: outputWidth(io),
+            histograms: opts.histograms,
+          }),
+        );
+      },
+    );
 }

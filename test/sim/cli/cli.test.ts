@@ -17,7 +17,7 @@ describe('svqsim basics', () => {
   it('--help shows the commands, examples and exit codes', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['run', 'validate', 'schema', 'list', 'trace', 'compare', 'gate', 'report', 'merge']) expect(r.stdout).toContain(c);
+    for (const c of ['run', 'validate', 'schema', 'list', 'trace', 'compare', 'diff', 'gate', 'report', 'merge', 'export']) expect(r.stdout).toContain(c);
     expect(r.stdout).toContain('Exit codes: 0 success, 1 internal error, 2 bad input');
   });
 
@@ -27,7 +27,7 @@ describe('svqsim basics', () => {
     expect(await names(['gate', 'r.json', '--threshold', 'downtime2.p99<1s'])).toEqual(['gate']);
     expect(await names(['--debug', 'merge', 'a.json'])).toEqual(['merge']);
     expect(await names(['--version'])).toEqual([]);
-    const all = ['run', 'validate', 'schema', 'list', 'trace', 'compare', 'gate', 'report', 'merge'];
+    const all = ['run', 'validate', 'schema', 'list', 'trace', 'compare', 'diff', 'gate', 'report', 'merge', 'export'];
     expect(await names([])).toEqual(all);
     expect(await names(['--help'])).toEqual(all);
     expect(await names(['help', 'gate'])).toEqual(all);

@@ -111,6 +111,8 @@ export class VhostVdpaNet {
   readonly listener: MemoryListener;
   /** Backend features acked by both sides. */
   backendFeatures = 0;
+  /** The device's IOVA range (VHOST_VDPA_GET_IOVA_RANGE at netdev creation). */
+  iovaRange = { first: 0, last: Number.MAX_SAFE_INTEGER };
   /** Group of the data vqs, of the CVQ, and the data vqs' descriptor group (if DESC_ASID). */
   groups = { data: 0, cvq: 0, dataDesc: null as number | null };
   /** The device's features (VHOST_GET_FEATURES at netdev creation). */
@@ -217,6 +219,10 @@ export class VhostVdpaNet {
     const features = yield* fd.getFeatures();
     if (!features.ok) return features;
     this.deviceFeatures = features.value;
+    // vhost_vdpa_get_iova_range: the range the shared IOVA tree allocates from.
+    const range = yield* fd.getIovaRange();
+    if (!range.ok) return range;
+    this.iovaRange = range.value;
     const offered = yield* fd.getBackendFeatures();
     if (!offered.ok) return offered;
     const s = this.cfg.strategies;

@@ -23,6 +23,10 @@ export function createConfigOps(dev: DeviceCore, worker: VqWorker): { ops: VdpaC
   const caps = dev.caps;
   let mr: Mlx5MemoryRegions | null = null;
   if (caps.dataDescGroup !== null) o.getVqDescGroup = (vq) => dev.vqDescGroup(vq);
+  if (caps.iovaRange !== undefined) {
+    const range = { ...caps.iovaRange };
+    o.getIovaRange = () => range;
+  }
   if (caps.suspend) o.suspend = () => suspendOp(ops, dev, worker);
   if (caps.resume) o.resume = () => resumeOp(ops, dev, worker);
   // The device keeps its maps across a reset (the proposed VHOST_BACKEND_F_IOTLB_PERSIST).

@@ -42,6 +42,8 @@ export const capabilitiesSchema = z
      * VDUSE), so vhost-vdpa maps VMAs without pinning. Optional; default false (pinning).
      */
     useVa: z.boolean().optional(),
+    /** The IOVA range the device translates, inclusive (get_iova_range). Optional; default: all of it. */
+    iovaRange: z.object({ first: z.number().int().nonnegative(), last: z.number().int().nonnegative() }).strict().optional(),
     /**
      * setMap devices: the map is a memory region of MKEYs built by firmware (mlx5: one direct MKEY
      * per contiguous chunk plus one indirect MKEY) rather than a software copy of the IOTLB.

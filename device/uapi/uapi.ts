@@ -97,6 +97,7 @@ export type MessageType =
   | 'GET_VQS_COUNT'
   | 'GET_GROUP_NUM'
   | 'GET_AS_NUM'
+  | 'GET_IOVA_RANGE'
   | 'GET_VRING_GROUP'
   | 'GET_VRING_DESC_GROUP'
   | 'SET_GROUP_ASID'
@@ -133,6 +134,8 @@ export interface VhostVdpaFd {
   getVqsCount(): Proc<Result<number>>;
   getGroupNum(): Proc<Result<number>>;
   getAsNum(): Proc<Result<number>>;
+  /** VHOST_VDPA_GET_IOVA_RANGE: the inclusive IOVA range UPDATEs must fall in. Never fails. */
+  getIovaRange(): Proc<Result<{ first: number; last: number }>>;
   /** ENOBUFS for vq out of range (vhost_vdpa_vring_ioctl). */
   getVringGroup(vq: number): Proc<Result<number>>;
   /** EOPNOTSUPP without DESC_ASID negotiated; ENOBUFS for vq out of range. */

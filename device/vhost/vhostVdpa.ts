@@ -213,6 +213,12 @@ export class VhostVdpa implements VhostVdpaFd {
     });
   }
 
+  getIovaRange(): Proc<Result<IovaRange>> {
+    return this.call('GET_IOVA_RANGE', {}, () => {
+      return ok(this.iovaRange);
+    });
+  }
+
   getAsNum(): Proc<Result<number>> {
     return this.call('GET_AS_NUM', {}, () => {
       return ok(this.ops.nas);

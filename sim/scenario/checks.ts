@@ -84,6 +84,7 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
   });
 
   out.push(...checkMemory(input));
+  out.push(...checkMemlock(input, profiles));
   const hot = input.workload.hotSet;
   if (hot !== undefined && hot > input.vm.memory) {
     out.push({
@@ -209,4 +210,23 @@ export function checkExpansion(input: ScenarioInput): Problem[] {
     }
   }
   return out;
+}
+
+/**
+ * RLIMIT_MEMLOCK: every device vhost-vdpa pins for (not use_va) pins all guest RAM, and the pins
+ * of one QEMU process add up in its pinned_vm (vhost_vdpa_pa_map), so a limit under that fails the
+ * first listener registration with ENOMEM. Said here rather than left to the run.
+ */
+function checkMemlock(input: ScenarioInput, profiles: readonly Profile[]): Problem[] {
+  const limit = input.host.memlockLimit;
+  if (limit === undefined || limit === 'unlimited') return [];
+  const pinning = profiles.filter((p) => p.capabilities.useVa !== true).length;
+  const need = pinning * input.vm.memory;
+  if (need <= limit) return [];
+  return [
+    {
+      path: ['host', 'memlockLimit'],
+      message: `${pinning} device(s) pin all guest RAM into one pinned_vm: expected at least ${formatBytes(need)} (plus QEMU's own rings and buffers), found ${formatBytes(limit)}`,
+    },
+  ];
 }

@@ -126,6 +126,21 @@ describe('IOTLB messages', () => {
     expect(handlerErrno(run(k, fd.iotlbMsg({ type: 'update', asid: 1, iova: 0, size: 4096, uaddr: 0, perm: 3 })).value)).toBe('EFAULT/EFAULT');
   });
 
+  it('an UPDATE outside the device\'s IOVA range (get_iova_range) is EINVAL in the handler, EFAULT from write()', () => {
+    const s = setup({ ...paVdpaSim, capabilities: { ...paVdpaSim.capabilities, iovaRange: { first: 0x1000, last: 0xffff_ffff } } }, { hostCosts: ZERO_HOST_COSTS });
+    const range = run(s.kernel, s.fd.getIovaRange()).value;
+    expect(range.ok && range.value).toEqual({ first: 0x1000, last: 0xffff_ffff });
+    for (const iova of [0, 0xffff_f000 + 0x1000]) {
+      const r = run(s.kernel, s.fd.iotlbMsg({ type: 'update', asid: 0, iova, size: 4096, uaddr: s.ramHva, perm: 3 })).value;
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.errno).toBe('EFAULT');
+        expect(r.reason).toContain('EINVAL');
+      }
+    }
+    expect(run(s.kernel, s.fd.iotlbMsg({ type: 'update', asid: 0, iova: 0xffff_f000, size: 4096, uaddr: s.ramHva, perm: 3 })).value.ok).toBe(true);
+  });
+
   it('size 0 is EINVAL before the handler runs', () => {
     const { kernel: k, fd, ramHva } = setup(vdpaSimProfile);
     expect(handlerErrno(run(k, fd.iotlbMsg({ type: 'update', asid: 0, iova: 0, size: 0, uaddr: ramHva, perm: 3 })).value)).toBe('EINVAL/-');

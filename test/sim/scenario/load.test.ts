@@ -117,6 +117,19 @@ describe('loadScenarioFile', () => {
     );
   });
 
+  it('refuses a memlock limit under what the pinning devices pin (use_va devices pin nothing)', async () => {
+    const body = (profile: string) => `name: t\nvm:\n  memory: 16GiB\nhost:\n  memlockLimit: 20GiB\ndevices:\n  - name: a\n    profile: ${profile}\n  - name: b\n    profile: ${profile}\nmigration:\n  bandwidth: 1Gbps\n`;
+    expect(await errorOf('s.yaml', tmpFile('s.yaml', body('mlx5')))).toBe(
+      "s.yaml:5:17: host.memlockLimit: 2 device(s) pin all guest RAM into one pinned_vm: expected at least 32GiB (plus QEMU's own rings and buffers), found 20GiB",
+    );
+    await expect(loadScenarioFile('s.yaml', { cwd: tmpFile('s.yaml', body('vdpa_sim')) })).resolves.toBeDefined();
+  });
+
+  it('refuses a platform-IOMMU parent with more than one group or address space (vhost_vdpa_probe)', async () => {
+    const dir = tmpFile('s.yaml', 'name: t\nvm:\n  memory: 1GiB\ndevices:\n  - name: n\n    profile: platform_iommu\n    capabilities: { nas: 2 }\nmigration:\n  bandwidth: 1Gbps\n');
+    expect(await errorOf('s.yaml', dir)).toMatch(/devices\[0\]\.capabilities\.mapModel: device n \(profile platform_iommu\): a platform-IOMMU parent .* found ngroups 1, nas 2$/);
+  });
+
   it('checks device settings against the profile', async () => {
     const dir = tmpFile(
       's.yaml',

@@ -58,16 +58,27 @@ export function planMr(iotlb: VhostIotlb, chunkBytes: number): MrPlan {
     }
     runEnd = r.start + r.size;
     let left = r.size;
-    while (left > 0) {
-      if (chunkLeft === 0) {
-        close();
-        chunkLeft = chunkBytes;
-      }
-      const take = Math.min(left, chunkLeft);
-      chunkBytesNow += take;
-      chunkGcd = gcd(gcd(chunkGcd, r.value.entryGcd), take);
-      chunkLeft -= take;
-      left -= take;
+    // Fill the open chunk, then whole chunks counted at once, then start the last one.
+    const head = Math.min(left, chunkLeft);
+    chunkBytesNow += head;
+    chunkGcd = gcd(gcd(chunkGcd, r.value.entryGcd), head);
+    chunkLeft -= head;
+    left -= head;
+    if (left === 0) continue;
+    close();
+    const whole = Math.floor(left / chunkBytes);
+    if (whole > 0) {
+      const entity = 2 ** Math.floor(Math.log2(gcd(r.value.entryGcd, chunkBytes)));
+      plan.direct += whole;
+      plan.mttEntries += whole * Math.ceil(chunkBytes / entity);
+      plan.pages += whole * Math.ceil(chunkBytes / PAGE_SIZE);
+      left -= whole * chunkBytes;
+    }
+    chunkLeft = chunkBytes;
+    if (left > 0) {
+      chunkBytesNow = left;
+      chunkGcd = gcd(r.value.entryGcd, left);
+      chunkLeft -= left;
     }
   }
   close();

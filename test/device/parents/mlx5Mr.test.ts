@@ -1,5 +1,6 @@
 // mlx5Mr.test.ts — the mlx5-like MKEY memory region: direct and indirect MKEYs, firmware concurrency, deferred destroy.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { mlx5Profile } from '../../../device/profiles/mlx5.js';
 import { planMr } from '../../../device/parents/mlx5Mr.js';
 import { VhostIotlb } from '../../../device/vhost/iotlb.js';
@@ -105,5 +106,68 @@ describe('mlx5 MKEY memory region', () => {
     const { t } = run(s.kernel, s.fd.suspend());
     expect(t - t0).toBe(c.ioctlNs + 2 * c.suspendPerVqNs);
     expect(s.device.suspended).toBe(true);
+  });
+});
+
+describe('planMr (property)', () => {
+  /** The layout walked chunk by chunk: the reference the counted version must agree with. */
+  function planByChunk(t: VhostIotlb, chunk: number): { direct: number; mttEntries: number; pages: number } {
+    const g = (a: number, b: number): number => (b === 0 ? a : g(b, a % b));
+    const out = { direct: 0, mttEntries: 0, pages: 0 };
+    let runEnd = -1;
+    let perm = -1;
+    let left = 0;
+    let bytes = 0;
+    let gc = 0;
+    const close = (): void => {
+      if (bytes === 0) return;
+      out.direct++;
+      out.mttEntries += Math.ceil(bytes / 2 ** Math.floor(Math.log2(gc)));
+      out.pages += Math.ceil(bytes / 4096);
+      bytes = 0;
+      gc = 0;
+    };
+    for (const r of t) {
+      if (r.start !== runEnd || r.value.perm !== perm) {
+        close();
+        left = chunk;
+        perm = r.value.perm;
+      }
+      runEnd = r.start + r.size;
+      let rest = r.size;
+      while (rest > 0) {
+        if (left === 0) {
+          close();
+          left = chunk;
+        }
+        const take = Math.min(rest, left);
+        bytes += take;
+        gc = g(g(gc, r.value.entryGcd), take);
+        left -= take;
+        rest -= take;
+      }
+    }
+    close();
+    return out;
+  }
+
+  it('counts whole chunks arithmetically exactly as a chunk-by-chunk walk does', () => {
+    const page = 4096;
+    const range = fc.record({ gap: fc.integer({ min: 0, max: 3 }), pages: fc.integer({ min: 1, max: 3000 }), perm: fc.constantFrom(1, 3), gcdPages: fc.constantFrom(1, 2, 512) });
+    fc.assert(
+      fc.property(fc.array(range, { minLength: 1, maxLength: 12 }), fc.constantFrom(64, 512, 1024), (rs, chunkPages) => {
+        const t = new VhostIotlb();
+        let at = 0;
+        for (const r of rs) {
+          at += r.gap * page;
+          const size = r.pages * page;
+          const gcd = Math.min(r.gcdPages * page, size);
+          expect(t.add(at, size, at, r.perm as 1 | 3, { entries: Math.ceil(size / gcd), entryGcd: size % gcd === 0 ? gcd : page }).ok).toBe(true);
+          at += size;
+        }
+        expect(planMr(t, chunkPages * page)).toEqual(planByChunk(t, chunkPages * page));
+      }),
+      { seed: 11, numRuns: 300 },
+    );
   });
 });

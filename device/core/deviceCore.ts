@@ -267,11 +267,6 @@ export class DeviceCore {
     return this.asidOfGroup[group]!;
   }
 
-  /** True when some group other than the CVQ's is bound to asid (the data path uses that map). */
-  asidServesDataPath(asid: number): boolean {
-    return this.asidOfGroup.some((a, g) => a === asid && g !== this.caps.cvqGroup);
-  }
-
   /** Running: DRIVER_OK, not suspended, not needing reset. */
   get running(): boolean {
     return (this.statusByte & Status.DRIVER_OK) !== 0 && (this.statusByte & Status.DEVICE_NEEDS_RESET) === 0 && !this.isSuspended;

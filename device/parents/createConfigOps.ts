@@ -89,21 +89,17 @@ function addCopyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void 
 }
 
 /**
- * set_map as an MKEY memory region (mlx5). ASIDs used by a data-path group get an MR rebuild;
- * an ASID used only by the CVQ group gets a software copy (mlx5 keeps the CVQ's IOTLB in software).
- * The identity MR exists from device add in ASID 0 when the device starts with a 1:1 map.
+ * set_map as an MKEY memory region (mlx5_vnet.c set_map_data, Linux 6.12+): every ASID's map
+ * becomes a hardware MR (an empty map none, dropping the old one), the CVQ's ASID too; when the
+ * CVQ group is bound to that ASID its software IOTLB is pruned and copied from the map as well
+ * (prune_iotlb, dup_iotlb). The identity MR exists from device add in ASID 0 when the device
+ * starts with a 1:1 map.
  */
 function addMkeyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): Mlx5MemoryRegions {
   const mr = new Mlx5MemoryRegions(dev.kernel, dev.bus, dev.name, dev.costs, (ns) => dev.jittered(ns));
   if (dev.caps.identityMapAtInit) mr.initIdentity(0);
   o.setMap = function* (asid: number, iotlb: VhostIotlb): Proc<Result> {
-    if (dev.asidServesDataPath(asid)) {
-      yield* mr.rebuild(asid, iotlb);
-    } else {
-      const t0 = dev.kernel.now;
-      yield dev.costs.setMapBaseNs;
-      dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'setMapRebuild', mkeysCreated: 0, ranges: iotlb.count });
-    }
+    yield* mr.rebuild(asid, iotlb);
     return installCopy(dev, asid, iotlb);
   };
   const restore = function* (asid: number): Proc<void> {

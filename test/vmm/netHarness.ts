@@ -65,12 +65,20 @@ export function netHarness(o: NetHarnessOptions) {
     },
   });
   const ctrl = new NetCtrlState(qp, qp);
+  /** When the last process run by `run` returned (background work, such as the MR GC, may run on). */
+  let endedAt = 0;
   /** Runs a process to completion and returns its value. */
   const run = <T>(body: Proc<T>): T => {
-    const p = kernel.spawn(body);
+    const p = kernel.spawn(
+      (function* (): Proc<T> {
+        const v = yield* body;
+        endedAt = kernel.now;
+        return v;
+      })(),
+    );
     kernel.run();
     if (!p.done) throw new Error('process did not finish');
     return p.result as T;
   };
-  return { kernel, bus, tally, memory: mem.value, host, device, fd, net, ctrl, run, replayed };
+  return { kernel, bus, tally, memory: mem.value, host, device, fd, net, ctrl, run, replayed, endedAt: () => endedAt };
 }

@@ -20,6 +20,7 @@ import { netHarness } from './netHarness.js';
 import { shippedProfile } from '../device/helpers.js';
 import type { NetStrategies } from '../../vmm/vhostVdpaNet.js';
 import { messageSequence } from '../messageSequence.js';
+import type { Proc } from '../../sim/kernel/index.js';
 
 const GUEST_PAGES = 4194336;
 
@@ -36,14 +37,32 @@ function svqSwitch(profile: string, strategies: Partial<NetStrategies> = {}) {
   expect(h.run(h.net.start(false, [], h.ctrl)).ok).toBe(true);
   h.tally.events.length = 0;
   const t0 = h.kernel.now;
-  expect(h.run(h.net.stop()).ok).toBe(true);
-  const asid0 = () => h.tally.events.filter((e) => e.kind === 'mapWork' && e.what === 'setMapRebuild' && e.asid === 0).length;
-  const stop = { sequence: messageSequence(h.tally.events), ioctls: ioctls(h.tally.events), rebuilds: h.tally.mapWork('setMapRebuild'), asid0Rebuilds: asid0(), mkeys: h.tally.mkeysCreated(), unpinned: h.tally.unpinnedPages() };
-  h.tally.events.length = 0;
-  expect(h.run(h.net.start(true, h.net.vringBases, h.ctrl)).ok).toBe(true);
-  const start = { sequence: messageSequence(h.tally.events), ioctls: ioctls(h.tally.events), rebuilds: h.tally.mapWork('setMapRebuild'), asid0Rebuilds: asid0(), mkeys: h.tally.mkeysCreated(), pinned: h.tally.pinnedPages() };
+  // Stop and start in one process, as vhost_vdpa_net_log_global_enable runs them: background work
+  // (the MR GC's delayed destroy) must not run between them.
+  let split = 0;
+  let startOk = false;
+  const net = h.net;
+  const stopOk = h.run(
+    (function* (): Proc<boolean> {
+      const st = yield* net.stop();
+      split = h.tally.events.length;
+      if (!st.ok) return false;
+      startOk = (yield* net.start(true, net.vringBases, h.ctrl)).ok;
+      return true;
+    })(),
+  );
+  expect(stopOk).toBe(true);
+  expect(startOk).toBe(true);
+  const stopEvents = h.tally.events.slice(0, split);
+  const startEvents = h.tally.events.slice(split);
+  const asid0 = (ev: typeof stopEvents) => ev.filter((e) => e.kind === 'mapWork' && e.what === 'setMapRebuild' && e.asid === 0).length;
+  const count = (ev: typeof stopEvents, what: string) => ev.filter((e) => e.kind === 'mapWork' && e.what === what).length;
+  const mkeys = (ev: typeof stopEvents) => ev.reduce((n, e) => n + (e.kind === 'mapWork' ? (e.mkeysCreated ?? 0) : 0), 0);
+  const pins = (ev: typeof stopEvents, sign: 1 | -1) => ev.reduce((n, e) => n + (e.kind === 'pin' && Math.sign(e.pages) === sign ? Math.abs(e.pages) : 0), 0);
+  const stop = { sequence: messageSequence(stopEvents), ioctls: ioctls(stopEvents), rebuilds: count(stopEvents, 'setMapRebuild'), asid0Rebuilds: asid0(stopEvents), mkeys: mkeys(stopEvents), unpinned: pins(stopEvents, -1) };
+  const start = { sequence: messageSequence(startEvents), ioctls: ioctls(startEvents), rebuilds: count(startEvents, 'setMapRebuild'), asid0Rebuilds: asid0(startEvents), mkeys: mkeys(startEvents), pinned: pins(startEvents, 1) };
   const errors = h.tally.events.filter((e) => e.kind === 'msg' && e.errno !== undefined);
-  return { stop, start, errors, durationNs: h.kernel.now - t0, replayed: h.replayed };
+  return { stop, start, errors, durationNs: h.endedAt() - t0, replayed: h.replayed };
 }
 
 // The stop, in passthrough with the CVQ shadowed and isolated in ASID 1 (vhost_net_stop:
@@ -150,9 +169,13 @@ describe('SVQ switch, upstream QEMU sequence', () => {
     const r = svqSwitch('mlx5');
     expect(r.stop.rebuilds).toBe(5);
     expect(r.start.rebuilds).toBe(9);
-    // Stop: only the listener batch rebuilds ASID 0, to an empty map: 1 indirect MKEY. The CVQ's
-    // ASID 1 is a software copy in mlx5 (no MKEYs).
-    expect(r.stop.mkeys).toBe(1);
+    // Stop. ASID 1 (the CVQ) holds, by IOVA: command buffer RO, status RW, shadow vring driver
+    // area RO (2 pages), device area RW — 4 runs. Every set_map builds a hardware MR for its ASID
+    // (set_map_data), the CVQ's too: unmapping the driver area leaves 3 runs (3 direct + 1
+    // indirect = 4 MKEYs), the device area 2 runs (3). The reset (CLEAN_MAP) gives ASID 0 back its
+    // identity MR (1). The listener batch leaves ASID 0 empty (no MR). The CVQ buffers: 1 run (2),
+    // then none: 4 + 3 + 1 + 2 = 10.
+    expect(r.stop.mkeys).toBe(10);
     // Start: everything is in ASID 0 now. IOVAs first-fit from 0x1000: vq0 RO 2 pages, RW 1;
     // vq1 RO 2, RW 1; CVQ command buffer RO 1, status RW 1; CVQ vring RO 2, RW 1 — each a run of
     // its own (the permission alternates). Each UPDATE rebuilds the MR with one direct MKEY per run

@@ -295,3 +295,94 @@ describe('SVQ switch with two queue pairs: one vhost_dev after the other, the CV
     expect(tail).toEqual(['SET_VRING_ENABLE 4', 'SET_VRING_ENABLE 0', 'SET_VRING_ENABLE 1', 'SET_VRING_ENABLE 2', 'SET_VRING_ENABLE 3']);
   });
 });
+
+// Strategy stacks (proposals) on mlx5: the exact ordered messages of the switch. With persistent
+// maps the reset keeps the listener (no RAM batch at all); with the descriptor group the data
+// vqs' ring areas and the CVQ sit in ASID 1; with map batching QEMU's own maps go in one batch
+// per ASID, the stop's after the reset and the start's before the features.
+const PERSIST_STOP = ['SUSPEND', 'GET_VRING_BASE 0', 'GET_VRING_BASE 1'];
+const STRATEGY_STACKS: { strategies: Partial<NetStrategies>; stop: string[]; start: string[] }[] = [
+  {
+    strategies: { descGroup: true, iotlbPersist: true },
+    stop: [...PERSIST_STOP, 'IOTLB_INVALIDATE asid1 ×2', 'SET_STATUS 0x0', 'GET_STATUS', 'SET_STATUS 0x3', 'GET_STATUS', 'IOTLB_INVALIDATE asid1 ×2'],
+    start: [
+      'SET_GROUP_ASID group2 asid1', // proposal: the data vqs' descriptor group to ASID 1 before anything is mapped there
+      'SET_FEATURES',
+      'GET_STATUS',
+      'SET_STATUS 0xb',
+      'GET_STATUS',
+      'SET_VRING_NUM 0',
+      'SET_VRING_NUM 1',
+      'SET_VRING_BASE 0 =0',
+      'SET_VRING_KICK 0',
+      'SET_VRING_CALL 0',
+      'IOTLB_UPDATE asid1 ×2', // the shadow vring areas, in ASID 1
+      'SET_VRING_ADDR 0',
+      'SET_VRING_BASE 1 =0',
+      'SET_VRING_KICK 1',
+      'SET_VRING_CALL 1',
+      'IOTLB_UPDATE asid1 ×2',
+      'SET_VRING_ADDR 1',
+      'GET_VRING_GROUP 2', // the CVQ joins them in ASID 1 (the reset bound every group to ASID 0)
+      'SET_GROUP_ASID group1 asid1',
+      'IOTLB_UPDATE asid1 ×2',
+      'SET_VRING_NUM 2',
+      'SET_VRING_BASE 2 =0',
+      'SET_VRING_KICK 2',
+      'SET_VRING_CALL 2',
+      'IOTLB_UPDATE asid1 ×2',
+      'SET_VRING_ADDR 2',
+      'GET_STATUS', // no listener work: guest RAM stayed mapped in ASID 0
+      'SET_STATUS 0xf',
+      'GET_STATUS',
+      'SET_VRING_ENABLE 2',
+      'SET_VRING_ENABLE 0',
+      'SET_VRING_ENABLE 1',
+    ],
+  },
+  {
+    strategies: { iotlbPersist: true, batchMaps: true },
+    stop: [...PERSIST_STOP, 'SET_STATUS 0x0', 'GET_STATUS', 'SET_STATUS 0x3', 'GET_STATUS', 'IOTLB_BATCH_BEGIN asid1', 'IOTLB_INVALIDATE asid1 ×4', 'IOTLB_BATCH_END asid1'],
+    start: [
+      'IOTLB_BATCH_BEGIN asid0', // every shadow vring area and the CVQ buffers, one batch: one MR rebuild
+      'IOTLB_UPDATE asid0 ×8',
+      'IOTLB_BATCH_END asid0',
+      'SET_FEATURES',
+      'GET_STATUS',
+      'SET_STATUS 0xb',
+      'GET_STATUS',
+      'SET_VRING_NUM 0',
+      'SET_VRING_NUM 1',
+      'SET_VRING_BASE 0 =0',
+      'SET_VRING_KICK 0',
+      'SET_VRING_CALL 0',
+      'SET_VRING_ADDR 0',
+      'SET_VRING_BASE 1 =0',
+      'SET_VRING_KICK 1',
+      'SET_VRING_CALL 1',
+      'SET_VRING_ADDR 1',
+      'SET_VRING_NUM 2',
+      'SET_VRING_BASE 2 =0',
+      'SET_VRING_KICK 2',
+      'SET_VRING_CALL 2',
+      'SET_VRING_ADDR 2',
+      'GET_STATUS',
+      'SET_STATUS 0xf',
+      'GET_STATUS',
+      'SET_VRING_ENABLE 2',
+      'SET_VRING_ENABLE 0',
+      'SET_VRING_ENABLE 1',
+    ],
+  },
+];
+
+describe('SVQ switch, strategy stacks on mlx5: exact ordered messages', () => {
+  for (const stack of STRATEGY_STACKS) {
+    it(Object.keys(stack.strategies).join(' + '), () => {
+      const r = svqSwitch('mlx5', stack.strategies);
+      expect(r.errors).toEqual([]);
+      expect(r.stop.sequence).toEqual(stack.stop);
+      expect(r.start.sequence).toEqual(stack.start);
+    });
+  }
+});

@@ -62,4 +62,15 @@ describe('executeCampaign', () => {
       expect(out.records).toHaveLength(1);
     }
   });
+
+  it('a stop after the last run finished interrupts nothing: the result is complete', async () => {
+    const c = await planCampaign([join(ROOT, 'scenarios', 'compare-profiles.yaml')], { cwd: ROOT, replications: 1 });
+    for (const opts of [{ inThread: true }, { jobs: 2 }]) {
+      const stop = new AbortController();
+      let n = 0;
+      const out = await executeCampaign(c, { ...opts, progress: false, stop: stop.signal, onRecord: () => ++n === c.runs.length && stop.abort() });
+      expect(out.interrupted).toBe(false);
+      expect(out.records).toHaveLength(c.runs.length);
+    }
+  });
 });

@@ -79,14 +79,15 @@ async function prepareResume(name: string, files: string[], cli: CampaignOptions
   const path = resolve(io.cwd, name);
   const j = readJournal(path, name);
   const opts = journalOptions(j.header);
-  const differs = (flag: string, given: unknown, then: unknown) => {
-    if (given !== undefined && JSON.stringify(given) !== JSON.stringify(then)) {
-      throw new InputError(`--resume ${name}: ${flag} differs from the campaign's (${then === undefined ? 'none' : JSON.stringify(then)}); give the same, or leave it out`);
+  const differs = (flag: string, given: string | number | undefined, then: string | number | undefined) => {
+    if (given !== undefined && given !== then) {
+      throw new InputError(`--resume ${name}: ${flag} differs from the campaign's (${then ?? 'none'}); give the same, or leave it out`);
     }
   };
+  const shardText = (s: CampaignOptions['shard']) => (s === undefined ? undefined : `${s.index}/${s.count}`);
   differs('--seed', cli.seed, opts.seed);
   differs('--replications', cli.replications, opts.replications);
-  differs('--shard', cli.shard, opts.shard);
+  differs('--shard', shardText(cli.shard), shardText(opts.shard));
   const then = j.header.files.map((f) => resolve(j.header.cwd, f));
   if (files.length > 0 && JSON.stringify(files.map((f) => resolve(io.cwd, f))) !== JSON.stringify(then)) {
     throw new InputError(`--resume ${name}: the scenario files differ from the campaign's (${then.join(', ')}); give the same, or none`);

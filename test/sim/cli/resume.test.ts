@@ -154,6 +154,7 @@ describe('svqsim run --resume', () => {
     expect(await resume(header.replace('"tool":"', '"tool":"9.'))).toMatch(/written by svqsim "9\.[^"]*"; this is svqsim .* \(a campaign is resumed by the version that started it\)/);
     expect(await resume(header, ['--seed', '99'])).toMatch(/--seed differs from the campaign's \(none\)/);
     expect(await resume(header, ['--replications', '3'])).toMatch(/--replications differs from the campaign's \(2\)/);
+    expect(await resume(header, ['--shard', '1/2'])).toMatch(/--shard differs from the campaign's \(none\)/);
     expect(await resume(header, [join(ROOT, 'scenarios', 'default.yaml')])).toMatch(/the scenario files differ from the campaign's/);
     expect(await resume(header + line0 + line0)).toMatch(/j\.runs\.jsonl:3: run 0 appears twice \(also line 2\)/);
     expect(await resume(header + journalRunLine(1, record))).toMatch(/the record of run 1 is "compare-profiles\/profile=vdpa_sim" replication 0, but run 1 of the plan is .* replication 1/);

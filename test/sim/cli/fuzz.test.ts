@@ -76,7 +76,8 @@ function parentOf(doc: unknown, path: Path): Record<string | number, unknown> | 
 
 /** An own member even for "__proto__" (plain assignment would set the prototype). */
 function define(o: object, key: string | number, value: unknown): void {
-  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  // A copy: the arbitraries hand out the same objects again, later mutations must not reach them.
+  Object.defineProperty(o, key, { value: structuredClone(value), enumerable: true, writable: true, configurable: true });
 }
 
 function mutate(text: string, ms: Mutation[]): string {
@@ -95,13 +96,13 @@ function mutate(text: string, ms: Mutation[]): string {
       let target: unknown = doc;
       for (const p of path) target = (target as Record<string | number, unknown>)[p];
       if (target !== null && typeof target === 'object' && !Array.isArray(target)) define(target, m.key, m.value);
-      else if (path.length === 0) doc = { [m.key]: m.value };
+      else if (path.length === 0) define((doc = {}), m.key, m.value);
       continue;
     }
     const parent = parentOf(doc, path);
     const key = path.at(-1);
     if (parent === null || key === undefined) {
-      doc = m.op === 'set' ? m.value : {};
+      doc = m.op === 'set' ? structuredClone(m.value) : {};
       continue;
     }
     if (m.op === 'delete') {

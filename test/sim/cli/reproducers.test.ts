@@ -97,5 +97,7 @@ describe('reproducers of crashes, hangs and unbounded reads', () => {
     expect(await bothRefuse(scenario((t) => `${t}variants:\n  - name: a\n    set: { ? "${long}" : 1 }\n`))).toContain(cut);
     expect(await bothRefuse(scenario((t) => `${t}variants:\n  - name: ${'a'.repeat(300_000)}\n    set: {}\n  - name: ${'a'.repeat(300_000)}\n    set: {}\n`))).toContain(cut);
     expect(await bothRefuse(scenario((t) => `${t}sweep:\n  params:\n    devices[0].profile: [vdpa_sim, "${long}"]\n`))).toContain(cut);
+    // A long key that reads like a plain name is cut in a field path too.
+    expect(await bothRefuse(scenario((t) => `${t}sweep:\n  params:\n    ? ${'k'.repeat(2000)}\n    : toString\n`))).toMatch(/sweep\.params\["k+"\.\.\.\]: /);
   });
 });

@@ -57,8 +57,11 @@ function runsProblem(doc: ResultDocument): string | null {
   return null;
 }
 
-/** A complete, unsharded document has replications 0..n-1 of every variant, the same n throughout a scenario. */
-function completenessProblem(doc: ResultDocument): string | null {
+/**
+ * What a complete, unsharded document lacks, or null: it has replications 0..n-1 of every variant
+ * (those the scenario lists, else those it has runs of), the same n throughout a scenario.
+ */
+export function completenessProblem(doc: Pick<ResultDocument, 'scenarios' | 'runs'>): string | null {
   const reps = new Map<string, Set<number>>();
   for (const r of doc.runs) {
     const k = variantKey(r);
@@ -66,17 +69,16 @@ function completenessProblem(doc: ResultDocument): string | null {
     if (!s) reps.set(k, (s = new Set()));
     s.add(r.replication);
   }
-  const why = 'yet the result is not marked partial';
   for (const sc of doc.scenarios) {
     const ids = sc.variants ?? doc.runs.filter((r) => r.scenario === sc.name).map((r) => r.variant);
     let first: { id: string; n: number } | undefined;
     for (const id of new Set(ids)) {
       const got = reps.get(variantKey({ scenario: sc.name, variant: id }));
       const label = `scenario ${quoted(sc.name)} variant ${quoted(id)}`;
-      if (got === undefined) return `${label} has no runs, ${why}`;
-      for (let i = 0; i < got.size; i++) if (!got.has(i)) return `${label} lacks replication ${i} (it has ${got.size} runs), ${why}`;
+      if (got === undefined) return `${label} has no runs`;
+      for (let i = 0; i < got.size; i++) if (!got.has(i)) return `${label} lacks replication ${i} (it has ${got.size} runs)`;
       if (first === undefined) first = { id, n: got.size };
-      else if (got.size !== first.n) return `${label} has ${got.size} runs but variant ${quoted(first.id)} has ${first.n}, ${why}`;
+      else if (got.size !== first.n) return `${label} has ${got.size} runs but variant ${quoted(first.id)} has ${first.n}`;
     }
   }
   return null;
@@ -92,7 +94,7 @@ export function documentInconsistency(doc: ResultDocument, opts: { verifyAggrega
   if (runs !== null) return runs;
   if (doc.partial !== true && doc.shard === undefined) {
     const missing = completenessProblem(doc);
-    if (missing !== null) return missing;
+    if (missing !== null) return `${missing}, yet the result is not marked partial`;
   }
   const computed = aggregate(doc.runs);
   if (!opts.verifyAggregates) {

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
 import { executePlanned, type Campaign } from './campaign.js';
 import { runOnWorkers } from './workerPool.js';
+import { SignalWatch, type StopSignal } from './signals.js';
 import type { RunRecord } from '../../metrics/result.js';
 
 export interface ExecuteOptions {
@@ -26,12 +27,9 @@ export interface ExecuteOptions {
   onRecord?: (r: RunRecord, run: number) => void;
   /** Aborting it stops the campaign as a first signal does (for callers other than the CLI). */
   stop?: AbortSignal;
+  /** The caller's signal listener (created before planning); without one the executor listens while it runs. */
+  signals?: SignalWatch;
 }
-
-/** The signals that stop a campaign, and the exit status each gives (128 + its number). */
-export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
-const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-export const SIGNAL_EXIT: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 export interface ExecuteOutcome {
   /** The records of the runs executed now (skipped runs are not repeated here). */
@@ -45,7 +43,7 @@ export interface ExecuteOutcome {
 export async function executeCampaign(c: Campaign, opts: ExecuteOptions): Promise<ExecuteOutcome> {
   const todo = c.runs.map((_, i) => i).filter((i) => !opts.skip?.has(i));
   const records: RunRecord[] = [];
-  let interrupted = opts.stop?.aborted === true;
+  let interrupted = false;
   const bar = opts.progress ? new SingleBar({ format: 'runs [{bar}] {value}/{total} | {percentage}% | ETA {eta_formatted}', stream: process.stderr, hideCursor: true }) : null;
   bar?.start(todo.length, 0);
   let done = 0;
@@ -57,7 +55,6 @@ export async function executeCampaign(c: Campaign, opts: ExecuteOptions): Promis
       opts.onRecord?.(r, run);
     }
   };
-  let signal: StopSignal | undefined;
   /** Stops the worker pool at once (set while it runs). */
   let abortPool: (() => void) | null = null;
   const stopNow = () => {
@@ -66,13 +63,10 @@ export async function executeCampaign(c: Campaign, opts: ExecuteOptions): Promis
     abortPool?.();
   };
   // The first signal stops the campaign; a second one exits at once with the signal's status.
-  const onSignal = (s: StopSignal) => {
-    if (signal !== undefined) process.exit(SIGNAL_EXIT[s]);
-    signal = s;
-    stopNow();
-  };
-  for (const s of STOP_SIGNALS) process.on(s, onSignal);
-  opts.stop?.addEventListener('abort', stopNow);
+  const watch = opts.signals ?? new SignalWatch();
+  const stops = [watch.stop, ...(opts.stop ? [opts.stop] : [])];
+  if (stops.some((s) => s.aborted)) interrupted = true;
+  for (const s of stops) s.addEventListener('abort', stopNow);
   try {
     if (interrupted || todo.length === 0) {
       // Nothing to run.
@@ -88,11 +82,12 @@ export async function executeCampaign(c: Campaign, opts: ExecuteOptions): Promis
       await runOnWorkers(c, todo, jobs, finished, () => interrupted, (abort) => (abortPool = abort));
     }
   } finally {
-    for (const s of STOP_SIGNALS) process.off(s, onSignal);
-    opts.stop?.removeEventListener('abort', stopNow);
+    for (const s of stops) s.removeEventListener('abort', stopNow);
+    if (watch !== opts.signals) watch.dispose();
     bar?.stop();
   }
   // A stop after the last run finished interrupted nothing.
   if (interrupted && done === todo.length) return { records, interrupted: false };
+  const signal = watch.received;
   return signal === undefined ? { records, interrupted } : { records, interrupted, signal };
 }

@@ -9,7 +9,8 @@ import { ExitWith, InputError, type CliIo } from '../io.js';
 import { toolVersion } from '../../tool/version.js';
 import { intFlag } from '../flags.js';
 import { parseShard, planCampaign, resultDocument, type Campaign, type CampaignOptions } from '../../campaign/campaign.js';
-import { executeCampaign, SIGNAL_EXIT } from '../../campaign/executor.js';
+import { executeCampaign } from '../../campaign/executor.js';
+import { SIGNAL_EXIT, SignalWatch } from '../../campaign/signals.js';
 import { checkJournal, journalHeaderLine, journalOptions, journalRunLine, readJournal } from '../../campaign/journal.js';
 import { formatSummary, wantsColor } from '../../../metrics/summary.js';
 import { documentsHdrLog } from '../../../metrics/hdrLogExport.js';
@@ -133,33 +134,45 @@ uninterrupted run.`,
       const jobs = intFlag('--jobs', flags.jobs, 1);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const cli: CampaignOptions = { cwd: io.cwd, seed, replications, shard };
-      const p = flags.resume === undefined ? await prepareNew(files, cli, flags.out, io) : await prepareResume(flags.resume, files, cli, flags.out, io);
-      const { campaign, journal, out } = p;
-      const showProgress = flags.progress !== false && io.isTTY && !io.env.CI && !flags.json;
-      // Warm-up runs are not repeated on a resume: they record nothing, and no run depends on another.
-      const skip = new Set(p.done.keys());
-      if (p.done.size > 0) campaign.runs.forEach((r, i) => r.spec.warmup && skip.add(i));
-      const outcome = await executeCampaign(campaign, {
-        jobs,
-        progress: showProgress,
-        skip,
-        onRecord: (r: RunRecord, run: number) => {
-          if (journal) appendFileSync(journal.path, journalRunLine(run, r));
-        },
-      });
-      const doc = resultDocument(campaign, [...p.done.values(), ...outcome.records], toolVersion(), outcome.interrupted);
-      // Written in pieces: a large campaign's document does not fit in one string.
-      if (out !== undefined) writeResultFile(io.cwd, out, doc);
-      // The journal is needed until the campaign is complete.
-      if (journal && !outcome.interrupted) rmSync(journal.path, { force: true });
-      if (flags.hdrLog) writeFile(io, flags.hdrLog, documentsHdrLog([doc]));
-      if (flags.json) printDocument(doc, io.stdout);
-      else if (!flags.quiet) io.stdout(formatSummary(doc, { color: wantsColor(io.env, io.isTTY) }));
-      if (outcome.interrupted) {
-        const recorded = campaign.runs.filter((r) => !r.spec.warmup).length;
-        const kept = out === undefined ? ' (use --out to keep partial results)' : `; partial results written to ${out}`;
-        const resume = journal ? `; finish with: svqsim run --resume ${journal.name}` : '';
-        throw new ExitWith(SIGNAL_EXIT[outcome.signal ?? 'SIGINT'], `interrupted: ${doc.runs.length} of ${recorded} runs finished${kept}${resume}`);
+      // Listening from before the plan: a signal at any point stops the campaign and is reported.
+      const signals = new SignalWatch();
+      try {
+        await runCampaign(files, flags, jobs, cli, signals, io);
+      } finally {
+        signals.dispose();
       }
     });
+}
+
+/** The run command once its flags are parsed. */
+async function runCampaign(files: string[], flags: RunFlags, jobs: number | undefined, cli: CampaignOptions, signals: SignalWatch, io: CliIo): Promise<void> {
+  const p = flags.resume === undefined ? await prepareNew(files, cli, flags.out, io) : await prepareResume(flags.resume, files, cli, flags.out, io);
+  const { campaign, journal, out } = p;
+  const showProgress = flags.progress !== false && io.isTTY && !io.env.CI && !flags.json;
+  // Warm-up runs are not repeated on a resume: they record nothing, and no run depends on another.
+  const skip = new Set(p.done.keys());
+  if (p.done.size > 0) campaign.runs.forEach((r, i) => r.spec.warmup && skip.add(i));
+  const outcome = await executeCampaign(campaign, {
+    jobs,
+    progress: showProgress,
+    skip,
+    signals,
+    onRecord: (r: RunRecord, run: number) => {
+      if (journal) appendFileSync(journal.path, journalRunLine(run, r));
+    },
+  });
+  const doc = resultDocument(campaign, [...p.done.values(), ...outcome.records], toolVersion(), outcome.interrupted);
+  // Written in pieces: a large campaign's document does not fit in one string.
+  if (out !== undefined) writeResultFile(io.cwd, out, doc);
+  // The journal is needed until the campaign is complete.
+  if (journal && !outcome.interrupted) rmSync(journal.path, { force: true });
+  if (flags.hdrLog) writeFile(io, flags.hdrLog, documentsHdrLog([doc]));
+  if (flags.json) printDocument(doc, io.stdout);
+  else if (!flags.quiet) io.stdout(formatSummary(doc, { color: wantsColor(io.env, io.isTTY) }));
+  if (outcome.interrupted) {
+    const recorded = campaign.runs.filter((r) => !r.spec.warmup).length;
+    const kept = out === undefined ? ' (use --out to keep partial results)' : `; partial results written to ${out}`;
+    const resume = journal ? `; finish with: svqsim run --resume ${journal.name}` : '';
+    throw new ExitWith(SIGNAL_EXIT[outcome.signal ?? 'SIGINT'], `interrupted: ${doc.runs.length} of ${recorded} runs finished${kept}${resume}`);
+  }
 }

@@ -10,6 +10,7 @@ import { planCampaign } from '../../../sim/campaign/campaign.js';
 import { executeCampaign } from '../../../sim/campaign/executor.js';
 import type { RunRecord } from '../../../metrics/result.js';
 import { slowScenario } from './slowScenario.js';
+import { SignalWatch } from '../../../sim/campaign/signals.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const key = (r: { variant: string; replication: number }) => `${r.variant}#${r.replication}`;
@@ -61,6 +62,20 @@ describe('executeCampaign', () => {
       expect(out.interrupted).toBe(true);
       expect(out.records).toHaveLength(1);
     }
+  });
+
+  it('a signal that arrives before the first run (while the campaign is planned) stops it', async () => {
+    const watch = new SignalWatch();
+    try {
+      // What the process does with a real SIGTERM: the event, with the signal's name.
+      process.emit('SIGTERM', 'SIGTERM');
+      const c = await planCampaign([join(ROOT, 'scenarios', 'default.yaml')], { cwd: ROOT });
+      const out = await executeCampaign(c, { jobs: 1, progress: false, signals: watch });
+      expect(out).toEqual({ records: [], interrupted: true, signal: 'SIGTERM' });
+    } finally {
+      watch.dispose();
+    }
+    expect(process.listenerCount('SIGTERM')).toBe(0);
   });
 
   it('a stop after the last run finished interrupts nothing: the result is complete', async () => {

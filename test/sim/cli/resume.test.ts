@@ -28,16 +28,19 @@ function journaled(path: string): number {
 }
 
 /** Starts `svqsim run` in a child, waits until `until(journal)` holds, sends `signal`; its exit code and stderr. */
-async function interruptChild(dir: string, args: string[], until: (journal: string) => boolean, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+async function interruptChild(dir: string, args: string[], until: (journal: string) => boolean, signal: NodeJS.Signals, settleMs = 0): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd: dir });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c, s) => r(c ?? (s === null ? null : -1))));
   try {
     const journal = join(dir, 'r.json.runs.jsonl');
     for (let i = 0; i < 600 && !until(journal); i++) await new Promise((r) => setTimeout(r, 50));
+    if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
     child.kill(signal);
-    return { code: await exited, stderr };
+    const code = await exited;
+    expect(code, `killed by the signal itself? ${stderr}`).not.toBe(-1);
+    return { code, stderr };
   } finally {
     child.kill('SIGKILL');
   }
@@ -68,8 +71,8 @@ describe('signals', () => {
   it('stop the run in progress with --jobs 1: exit 130 before the run could end, journal kept', async () => {
     const dir = tmp();
     const slow = slowScenario(dir);
-    // Once the journal's header is there, the campaign is planned and its one run is starting.
-    const r = await interruptChild(dir, [slow, '--jobs', '1', '--out', 'r.json', '--quiet'], (j) => existsSync(j), 'SIGINT');
+    // Once the journal's header is there, the campaign is planned and its one run starts.
+    const r = await interruptChild(dir, [slow, '--jobs', '1', '--out', 'r.json', '--quiet'], (j) => existsSync(j), 'SIGINT', 500);
     expect(r.code).toBe(130);
     expect(r.stderr).toBe('svqsim: interrupted: 0 of 1 runs finished; partial results written to r.json; finish with: svqsim run --resume r.json.runs.jsonl\n');
     const doc = JSON.parse(read(dir, 'r.json')) as { partial: boolean; runs: unknown[] };

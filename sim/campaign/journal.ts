@@ -4,6 +4,7 @@
 // back, checks it belongs to the campaign it re-plans, and runs only what is missing.
 
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { quoted } from '../notation/units.js';
 import { readBounded } from '../tool/boundedRead.js';
 import { InputError } from '../tool/inputError.js';
@@ -109,7 +110,10 @@ export function readJournal(path: string, file: string): Journal {
   }
   if (!isObject(header) || header.svqsimRunJournal === undefined) {
     // A result document, as svqsim writes it, opens with a lone "{".
-    if (buf.toString('utf8', 0, firstEnd).trim() === '{') throw new InputError(`${file}: a result document, not a run journal (${howTo}, kept when a campaign is interrupted)`);
+    if (buf.toString('utf8', 0, firstEnd).trim() === '{') {
+      const beside = existsSync(`${path}.runs.jsonl`) ? `resume from ${file}.runs.jsonl, its journal` : `${howTo}, kept when a campaign is interrupted`;
+      throw new InputError(`${file}: a result document, not a run journal (${beside})`);
+    }
     throw new InputError(`${file}: not a svqsim run journal (${howTo})`);
   }
   if (header.svqsimRunJournal !== JOURNAL_VERSION) throw new InputError(`${file}: run journal format ${quoted(JSON.stringify(header.svqsimRunJournal) ?? '?')} is not supported (this svqsim writes format ${JOURNAL_VERSION})`);

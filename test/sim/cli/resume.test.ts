@@ -99,6 +99,10 @@ describe('svqsim run --resume', () => {
     const partial = JSON.parse(read(dir, 'r.json')) as { partial: boolean; runs: unknown[] };
     expect(partial.partial).toBe(true);
     expect(partial.runs.length).toBeLessThan(24);
+    // The partial document is not the journal, but names it.
+    const wrong = await cli(['run', '--resume', 'r.json'], { cwd: dir });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toBe('svqsim: error: r.json: a result document, not a run journal (resume from r.json.runs.jsonl, its journal)\n');
     const resumed = await cli(['run', '--resume', 'r.json.runs.jsonl', '--jobs', '2', '--quiet'], { cwd: dir });
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);

@@ -5,10 +5,12 @@
 // a (scenario, variant, replication) seen twice is an error, and so is a gap in a variant's
 // replications (0..max). Aggregates are recomputed from the merged runs, so the merged document
 // is byte-identical to the document of one unsharded invocation (scenarios keep the order in
-// which the inputs first list them). The result has no `shard`.
+// which the inputs first list them). The result has no `shard`; unless an input is partial, it
+// must be complete (every variant's replications), or a shard is missing.
 
 import { InputError } from '../sim/tool/inputError.js';
 import { aggregate } from './aggregate.js';
+import { completenessProblem } from './resultConsistency.js';
 import type { ResultDocument, RunRecord } from './result.js';
 import { compareRuns, variantKey } from './runMetrics.js';
 
@@ -86,5 +88,10 @@ export function mergeResults(inputs: readonly NamedDocument[]): ResultDocument {
     aggregates: aggregate(runs),
   };
   if (inputs.some((i) => i.doc.partial)) merged.partial = true;
+  else {
+    // Every shard's runs are needed: without one, whole replications or variants are missing.
+    const missing = completenessProblem(merged);
+    if (missing !== null) throw new InputError(`the merged result would be incomplete: ${missing} (is a shard missing?)`);
+  }
   return merged;
 }

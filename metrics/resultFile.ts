@@ -1,10 +1,14 @@
-// resultFile.ts — read and check a result JSON file, failing with one clear InputError line.
+// resultFile.ts — read a result JSON file with a size bound and check it (structure, then
+// consistency with its own runs), failing with one clear InputError line naming the file.
 
 import { resolve } from 'node:path';
 import { InputError } from '../sim/tool/inputError.js';
 import { readBounded } from '../sim/tool/boundedRead.js';
 import { jsonSyntaxError } from './jsonPosition.js';
-import { RESULT_VERSION, type ResultDocument } from './result.js';
+import type { ResultDocument } from './result.js';
+import { documentProblem } from './resultSchema.js';
+import { documentInconsistency } from './resultConsistency.js';
+import { toolVersion } from '../sim/tool/version.js';
 import { findRuns, RunsLayoutError } from './resultText.js';
 
 /** Largest result file read (2 GiB: about 160k runs). */
@@ -110,57 +114,20 @@ function lineCol(text: string, pos: number): { line: number; col: number } {
   return { line, col };
 }
 
-type Kind = 'object' | 'array' | 'string' | 'number' | 'boolean';
-
 function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   return typeof v;
 }
 
-function need(obj: Record<string, unknown>, key: string, kind: Kind, where: string, name: string): unknown {
-  const v = obj[key];
-  const path = where ? `${where}.${key}` : key;
-  if (v === undefined) throw new InputError(`${name}: not a svqsim result: member ${path} is missing`);
-  if (kindOf(v) !== kind) throw new InputError(`${name}: member ${path} should be ${kind === 'array' || kind === 'object' ? 'an' : 'a'} ${kind}, found ${kindOf(v)}`);
-  return v;
-}
-
+/**
+ * Checks the parsed document: its structure (resultVersion, members and their types), then its
+ * consistency with its own runs; the first problem is one InputError line naming the file.
+ */
 function checkDocument(doc: unknown, name: string): asserts doc is ResultDocument {
-  if (kindOf(doc) !== 'object') throw new InputError(`${name}: not a svqsim result: expected a JSON object, found ${kindOf(doc)}`);
-  const d = doc as Record<string, unknown>;
-  const version = need(d, 'resultVersion', 'number', '', name);
-  if (version !== RESULT_VERSION) {
-    throw new InputError(`${name}: resultVersion ${String(version)} is not supported (this svqsim reads version ${RESULT_VERSION})`);
-  }
-  const tool = need(d, 'tool', 'object', '', name) as Record<string, unknown>;
-  need(tool, 'version', 'string', 'tool', name);
-  const scenarios = need(d, 'scenarios', 'array', '', name) as unknown[];
-  scenarios.forEach((s, i) => {
-    const where = `scenarios[${i}]`;
-    if (kindOf(s) !== 'object') throw new InputError(`${name}: member ${where} should be an object, found ${kindOf(s)}`);
-    const so = s as Record<string, unknown>;
-    need(so, 'name', 'string', where, name);
-    need(so, 'hash', 'string', where, name);
-    if (so.gates !== undefined) need(so, 'gates', 'array', where, name);
-    if (so.strategies !== undefined) need(so, 'strategies', 'array', where, name);
-  });
-  const runs = need(d, 'runs', 'array', '', name) as unknown[];
-  runs.forEach((r, i) => {
-    const where = `runs[${i}]`;
-    if (kindOf(r) !== 'object') throw new InputError(`${name}: member ${where} should be an object, found ${kindOf(r)}`);
-    const ro = r as Record<string, unknown>;
-    need(ro, 'scenario', 'string', where, name);
-    need(ro, 'variant', 'string', where, name);
-    need(ro, 'replication', 'number', where, name);
-    for (const dt of ['downtime1', 'downtime2']) {
-      const w = need(ro, dt, 'object', where, name) as Record<string, unknown>;
-      need(w, 'totalNs', 'number', `${where}.${dt}`, name);
-      need(w, 'phases', 'array', `${where}.${dt}`, name);
-      need(w, 'counts', 'object', `${where}.${dt}`, name);
-    }
-    need(ro, 'migration', 'object', where, name);
-    need(ro, 'countsByPhase', 'object', where, name);
-  });
-  need(d, 'aggregates', 'object', '', name);
+  const problem = documentProblem(doc);
+  if (problem !== null) throw new InputError(`${name}: ${problem}`);
+  const d = doc as ResultDocument;
+  const inconsistency = documentInconsistency(d, { verifyAggregates: d.tool.version === toolVersion() });
+  if (inconsistency !== null) throw new InputError(`${name}: ${inconsistency}`);
 }

@@ -62,6 +62,9 @@ export async function planCampaign(files: readonly string[], opts: CampaignOptio
         `${l.file}: ${v.length} variants × (${l.scenario.warmup} warm-up + ${replications} replications) brings the campaign to ${planned} runs; the limit is ${MAX_PLANNED_RUNS} per invocation (split it into several invocations and merge the results)`,
       );
     }
+    // Runs, aggregates and merges identify a scenario by its name.
+    const same = loaded.find((o) => o !== l && o.scenario.name === l.scenario.name);
+    if (same) throw new InputError(`${l.file}: scenario name ${quoted(l.scenario.name)} is also the name of ${same.file}: the scenarios of one invocation need different names`);
     const plan = runPlan(v, { replications, warmup: l.scenario.warmup, seed: opts.seed ?? l.scenario.seed });
     for (const spec of plan) all.push({ file: f, spec });
   }

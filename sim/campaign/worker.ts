@@ -17,7 +17,7 @@ export interface WorkerInit {
 export type WorkerReply =
   | { kind: 'ready' }
   | { kind: 'done'; run: number; record: RunRecord | null }
-  | { kind: 'error'; run: number; message: string };
+  | { kind: 'error'; run: number; message: string; stack?: string };
 
 function serve(): void {
   const port = parentPort;
@@ -29,7 +29,7 @@ function serve(): void {
       port.postMessage({ kind: 'done', run: m.run, record } satisfies WorkerReply);
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
-      port.postMessage({ kind: 'error', run: m.run, message: err.message } satisfies WorkerReply);
+      port.postMessage({ kind: 'error', run: m.run, message: err.message, ...(err.stack === undefined ? {} : { stack: err.stack }) } satisfies WorkerReply);
     }
   });
   port.postMessage({ kind: 'ready' } satisfies WorkerReply);

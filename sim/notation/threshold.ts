@@ -45,7 +45,7 @@ const NUMBER = /^\d+(\.\d+)?$/;
 export function parseThreshold(text: string): Threshold | string {
   const m = SHAPE.exec(text);
   if (m === null) {
-    return `expected "<metric>.<stat> <op> <value>" like "downtime2.p99 < 300ms", found ${JSON.stringify(text)}`;
+    return `expected "<metric>.<stat> <op> <value>" like "downtime2.p99 < 300ms", found ${quoted(text)}`;
   }
   // Every group of SHAPE takes part in a match.
   const metricText = m[1]!;
@@ -71,12 +71,12 @@ export function parseThreshold(text: string): Threshold | string {
   const kind = stat === 'count' ? 'count' : THRESHOLD_METRICS[metric];
   if (kind === 'count') {
     if (!NUMBER.test(valueText)) {
-      return `expected a plain number for ${metric}.${stat}, found ${JSON.stringify(valueText)}`;
+      return `expected a plain number for ${metric}.${stat}, found ${quoted(valueText)}`;
     }
     return { metric, stat, op, value: Number(valueText), kind, text };
   }
   // A bare number would silently be nanoseconds: a time limit says its unit.
-  if (NUMBER.test(valueText.trim())) return `${metric}.${stat}: a time limit needs a unit (ns, us, ms, s), as in ${valueText.trim()}ms, found ${JSON.stringify(valueText.trim())}`;
+  if (NUMBER.test(valueText.trim())) return `${metric}.${stat}: a time limit needs a unit (ns, us, ms, s), as in ${valueText.trim().length <= 20 ? valueText.trim() : '2'}ms, found ${quoted(valueText.trim())}`;
   const v = parseDuration(valueText);
   if (!v.ok) return `${metric}.${stat}: ${v.message}`;
   return { metric, stat, op, value: v.value, kind, text };

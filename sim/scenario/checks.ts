@@ -5,7 +5,7 @@ import { persistentMaps, type Profile } from '../../device/profiles/profile.js';
 import { formatPath, parsePath, type FieldPath, type PathSegment } from './fieldPath.js';
 import { keysAt, schemaAt, unknownKeyMessage, type Problem } from './problem.js';
 import { scenarioSchema, type ScenarioInput } from './schema.js';
-import { formatBytes } from '../notation/units.js';
+import { formatBytes, quoted } from '../notation/units.js';
 import { guestRingAreas } from '../guest/virtioNet.js';
 import { GuestMemory, PAGE_SIZE, q35Split } from '../../vmm/guestMemory.js';
 
@@ -23,7 +23,7 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
     const at = (field: string): FieldPath => ['devices', i, field];
     const who = `device ${d.name} (profile ${p.name})`;
     const first = seen.get(d.name);
-    if (first !== undefined) out.push({ path: at('name'), message: `duplicate device name "${d.name}" (also devices[${first}])` });
+    if (first !== undefined) out.push({ path: at('name'), message: `duplicate device name ${quoted(d.name)} (also devices[${first}])` });
     else seen.set(d.name, i);
     if (d.queuePairs > c.maxQueuePairs) {
       out.push({
@@ -157,10 +157,10 @@ export type SetPath = { ok: true; path: PathSegment[] } | { ok: false; message: 
 export function checkSetPath(text: string): SetPath {
   const path = parsePath(text);
   if (path === null) {
-    return { ok: false, message: `expected a field path like "migration.strategies.earlyMap" or "devices[0].profile", found ${JSON.stringify(text)}` };
+    return { ok: false, message: `expected a field path like "migration.strategies.earlyMap" or "devices[0].profile", found ${quoted(text)}` };
   }
   if ((FIXED_FIELDS as readonly string[]).includes(String(path[0]))) {
-    return { ok: false, message: `${JSON.stringify(text)}: ${String(path[0])} cannot be set by a variant or sweep` };
+    return { ok: false, message: `${quoted(text)}: ${String(path[0])} cannot be set by a variant or sweep` };
   }
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
@@ -168,10 +168,10 @@ export function checkSetPath(text: string): SetPath {
     if (typeof seg === 'string') {
       const valid = keysAt(scenarioSchema, parent);
       if (!valid.includes(seg)) {
-        return { ok: false, message: `${JSON.stringify(text)}: ${unknownKeyMessage(seg, parent, valid)}` };
+        return { ok: false, message: `${quoted(text)}: ${unknownKeyMessage(seg, parent, valid)}` };
       }
     } else if (schemaAt(scenarioSchema, [...parent, seg]) === null) {
-      return { ok: false, message: `${JSON.stringify(text)}: ${formatPath(parent)} is not a sequence` };
+      return { ok: false, message: `${quoted(text)}: ${formatPath(parent)} is not a sequence` };
     }
   }
   return { ok: true, path };
@@ -184,7 +184,7 @@ export function checkExpansion(input: ScenarioInput): Problem[] {
   (input.variants ?? []).forEach((v, i) => {
     const first = names.get(v.name);
     if (first !== undefined) {
-      out.push({ path: ['variants', i, 'name'], message: `duplicate variant name "${v.name}" (also variants[${first}])` });
+      out.push({ path: ['variants', i, 'name'], message: `duplicate variant name ${quoted(v.name)} (also variants[${first}])` });
     } else names.set(v.name, i);
     for (const key of Object.keys(v.set)) {
       const r = checkSetPath(key);
@@ -203,7 +203,7 @@ export function checkExpansion(input: ScenarioInput): Problem[] {
         if (values.length !== firstValues.length) {
           out.push({
             path: ['sweep', 'params', key],
-            message: `zip needs equal lengths: ${JSON.stringify(firstKey)} has ${firstValues.length} value(s), ${JSON.stringify(key)} has ${values.length}`,
+            message: `zip needs equal lengths: ${quoted(firstKey)} has ${firstValues.length} value(s), ${quoted(key)} has ${values.length}`,
           });
         }
       }

@@ -10,6 +10,7 @@
 
 import { dirname } from 'node:path';
 import { InputError } from '../tool/inputError.js';
+import { quoted } from '../notation/units.js';
 import { MAX_VARIANTS } from './schema.js';
 import { Rng } from '../kernel/rng.js';
 import { checkSetPath } from './checks.js';
@@ -164,7 +165,7 @@ function placeProblem(loaded: LoadedScenario, overrides: readonly Override[], id
   const o = [...overrides].reverse().find((x) => startsWith(p.path, x.path));
   if (o === undefined) {
     const base = renderProblem(src, p);
-    return { ...base, line: `${base.line} (in variant "${id}")` };
+    return { ...base, line: `${base.line} (in variant ${quoted(id)})` };
   }
   const shown: FieldPath = [...o.source, ...p.path.slice(o.path.length)];
   const at = locate(src, o.source);

@@ -12,7 +12,7 @@ export function formatPath(path: FieldPath): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else if (PLAIN_KEY.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else if (seg.length <= 60 && PLAIN_KEY.test(seg)) out += out === '' ? seg : `.${seg}`;
     else out += `[${seg.length > 60 ? `${JSON.stringify(seg.slice(0, 57))}...` : JSON.stringify(seg)}]`;
   }
   return out === '' ? '(top level)' : out;

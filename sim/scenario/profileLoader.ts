@@ -112,7 +112,7 @@ export class ProfileLoader {
     }
     const abs = resolve(baseDir, ref);
     if (!existsSync(abs)) {
-      return { ok: false, message: `profile file ${JSON.stringify(ref)} not found (looked for ${displayPath(abs, this.cwd)})` };
+      return { ok: false, message: `profile file ${quoted(ref)} not found (looked for ${displayPath(abs, this.cwd)})` };
     }
     return { ok: true, profile: this.loadFileChain(abs, chain) };
   }

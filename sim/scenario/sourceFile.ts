@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { relative, isAbsolute } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { InputError } from '../tool/inputError.js';
+import { quoted } from '../notation/units.js';
 import { readBounded } from '../tool/boundedRead.js';
 import type { FieldPath } from './fieldPath.js';
 
@@ -44,7 +45,7 @@ export function displayPath(absPath: string, cwd: string): string {
 
 function describeNode(node: unknown): string {
   if (isSeq(node)) return 'a sequence';
-  if (isScalar(node)) return node.value === null ? 'null' : `a scalar (${JSON.stringify(node.value)})`;
+  if (isScalar(node)) return node.value === null ? 'null' : `a scalar (${typeof node.value === 'string' ? quoted(node.value) : JSON.stringify(node.value)})`;
   return 'something else';
 }
 

@@ -146,17 +146,17 @@ describe('svqsim gate', () => {
 
   it('refuses a baseline that matches no variant, and a gate that checks nothing', async () => {
     // A result of another scenario: the same document with its variants renamed, in a scratch directory.
-    const doc = JSON.parse(readFileSync(join(fixtures, 'two-variants.json'), 'utf8')) as { aggregates: Record<string, unknown>; scenarios: { gates?: string[] }[] };
-    doc.aggregates = Object.fromEntries(Object.entries(doc.aggregates).map(([k, v]) => [`other/${k}`, v]));
+    const doc = makeDocument({ scenario: 'other', gates: ['downtime1.p99 < 15s'] });
     writeFileSync(join(out, 'other.json'), JSON.stringify(doc));
     const other = await runCommand(registerGateCommand, ['gate', join(fixtures, 'two-variants.json'), '--baseline', join(out, 'other.json')], fixtures, {});
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/has none of the variants/);
-    // Without gates, a threshold on a statistic no variant has: every check skipped.
+    // Without gates, a threshold on a metric no run measured (no probe flow): every check skipped.
     for (const sc of doc.scenarios) delete sc.gates;
-    doc.aggregates = Object.fromEntries(Object.entries(doc.aggregates).map(([k, v]) => [k.replace(/^other\//, ''), { ...(v as object), metrics: {} }]));
+    for (const r of doc.runs) delete r.observedNs;
+    doc.aggregates = aggregate(doc.runs);
     writeFileSync(join(out, 'empty.json'), JSON.stringify(doc));
-    const nothing = await runCommand(registerGateCommand, ['gate', join(out, 'empty.json'), '-t', 'downtime2.p99 < 1s'], fixtures, {});
+    const nothing = await runCommand(registerGateCommand, ['gate', join(out, 'empty.json'), '-t', 'observed.p99 < 1s'], fixtures, {});
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/nothing was checked: 2 checks skipped/);
   });

@@ -37,6 +37,16 @@ describe('mergeResults', () => {
     expect(() => mergeResults([{ name: 'A', doc: a }, { name: 'B', doc: b }])).toThrow(/missing runs: switch-128g\/baseline replications 5, 6, 7, 8, 9/);
   });
 
+  it('names a missing shard: a merged result that is not partial has every variant', () => {
+    // One replication of two variants, sharded in two: each shard holds one variant.
+    const whole = makeDocument({ to: 1 });
+    whole.scenarios[0]!.variants = ['baseline', 'desc-persist'];
+    const shard = (index: number) => ({ ...whole, shard: { index, count: 2 }, runs: whole.runs.filter((_, i) => i % 2 === index - 1) });
+    expect(() => mergeResults([{ name: 'A', doc: shard(1) }])).toThrow('the merged result would be incomplete: scenario "switch-128g" variant "desc-persist" has no runs (is a shard missing?)');
+    expect(mergeResults([{ name: 'A', doc: shard(1) }, { name: 'B', doc: shard(2) }]).runs).toHaveLength(2);
+    expect(mergeResults([{ name: 'A', doc: { ...shard(1), partial: true } }]).partial).toBe(true);
+  });
+
   it('refuses different scenario hashes and tool major versions', () => {
     const a = makeDocument({ from: 0, to: 5 });
     const b = makeDocument({ from: 5, to: 10, hash: 'sha256:other' });

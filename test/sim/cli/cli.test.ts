@@ -12,6 +12,14 @@ import { defined } from '../../defined.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const tmp = () => mkdtempSync(join(tmpdir(), 'svqsim-cli-'));
+/** Run lines of a run journal so far (its first line is the header). */
+function journaledRuns(path: string): number {
+  try {
+    return Math.max(0, readFileSync(path, 'utf8').split('\n').filter(Boolean).length - 1);
+  } catch {
+    return 0;
+  }
+}
 
 describe('svqsim basics', () => {
   it('--help shows the commands, examples and exit codes', async () => {
@@ -260,17 +268,11 @@ describe('interrupting a long run', () => {
       const child = spawn(process.execPath, [bin, 'run', join(ROOT, 'scenarios/compare-profiles.yaml'), '--replications', '50', '--jobs', '1', '--out', 'r.json', '--quiet'], { cwd: dir });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      // Wait until at least two runs have streamed to disk, then interrupt.
+      // Wait until at least two runs are in the journal (after its header line), then interrupt.
       const jsonl = join(dir, 'r.json.runs.jsonl');
       for (let i = 0; i < 600; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        let lines = 0;
-        try {
-          lines = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).length;
-        } catch {
-          lines = 0;
-        }
-        if (lines >= 2) break;
+        if (journaledRuns(jsonl) >= 2) break;
       }
       child.kill(signal);
       const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
@@ -333,11 +335,7 @@ describe('interrupting a campaign on workers', () => {
     let before = 0;
     for (let i = 0; i < 600; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      try {
-        before = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).length;
-      } catch {
-        before = 0;
-      }
+      before = journaledRuns(jsonl);
       if (before >= 2) break;
     }
     child.kill('SIGTERM');

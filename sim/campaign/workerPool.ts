@@ -1,0 +1,87 @@
+// workerPool.ts — farms a campaign's runs out to worker threads, a few queued ahead per worker,
+// and stops them all at once when asked (a terminated worker abandons its run in progress).
+
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Campaign } from './campaign.js';
+import { packageRoot } from '../tool/version.js';
+import type { RunRecord } from '../../metrics/result.js';
+import type { WorkerInit, WorkerReply } from './worker.js';
+
+/** The compiled worker script (workers run JavaScript, also when the caller runs from sources). */
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  const sibling = join(here, '..', 'worker.js');
+  if (here.endsWith('.js') && existsSync(sibling)) return sibling;
+  const built = join(packageRoot(), 'dist', 'sim', 'campaign', 'worker.js');
+  if (!existsSync(built)) throw new Error(`worker script ${built} is missing: run \`npm run build\` first`);
+  return built;
+}
+
+/** Runs queued ahead per worker, so a worker never waits for the main thread between runs. */
+const PREFETCH = 3;
+
+/**
+ * Executes the plan indices `todo` on `jobs` workers, calling `finished` with each record (null
+ * for a warm-up run) and its plan index. No run is handed out once `stop()` is true; the
+ * function given to `onAbort` terminates every worker at once and resolves.
+ */
+export function runOnWorkers(
+  c: Campaign,
+  todo: readonly number[],
+  jobs: number,
+  finished: (r: RunRecord | null, run: number) => void,
+  stop: () => boolean,
+  onAbort: (abort: () => void) => void,
+): Promise<void> {
+  const script = workerScript();
+  const init: WorkerInit = { variants: c.variants, runs: c.runs };
+  let next = 0;
+  let live = jobs;
+  return new Promise((resolve, reject) => {
+    let ended = false;
+    const workers: Worker[] = [];
+    const queued = new Map<Worker, number>();
+    const end = (error?: Error) => {
+      if (ended) return;
+      ended = true;
+      for (const x of workers) void x.terminate();
+      if (error) reject(error);
+      else resolve();
+    };
+    onAbort(() => end());
+    const feed = (w: Worker) => {
+      if (ended) return;
+      let q = queued.get(w) ?? 0;
+      while (q < PREFETCH && !stop() && next < todo.length) {
+        w.postMessage({ run: todo[next++]! });
+        q++;
+      }
+      queued.set(w, q);
+      if (q === 0) {
+        void w.terminate();
+        if (--live === 0) end();
+      }
+    };
+    for (let i = 0; i < jobs; i++) {
+      const w = new Worker(script, { workerData: init });
+      workers.push(w);
+      w.on('message', (m: WorkerReply) => {
+        if (ended) return;
+        if (m.kind === 'ready') feed(w);
+        else if (m.kind === 'done') {
+          queued.set(w, (queued.get(w) ?? 1) - 1);
+          finished(m.record, m.run);
+          feed(w);
+        } else if (m.kind === 'error') {
+          const e = new Error(m.message);
+          if (m.stack !== undefined) e.stack = m.stack;
+          end(e);
+        }
+      });
+      w.on('error', (e) => end(e));
+    }
+  });
+}

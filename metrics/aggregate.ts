@@ -34,7 +34,11 @@ function aggregateVariant(group: readonly RunRecord[]): VariantAggregate {
   const runs = [...group].sort(compareRuns);
   const first = runs[0]!; // groupRuns never makes an empty group
   const samples = new Map<string, number[]>();
+  // A failed migration counts in `failures` (1 per failed run, 0 per completed one); its partial
+  // downtimes are left out of the other metrics.
+  samples.set('failures', runs.map((r) => (r.outcome === undefined ? 0 : 1)));
   for (const r of runs) {
+    if (r.outcome !== undefined) continue;
     for (const [name, v] of Object.entries(runMetrics(r))) {
       let s = samples.get(name);
       if (!s) samples.set(name, (s = []));

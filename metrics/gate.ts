@@ -62,6 +62,8 @@ export interface GateOptions {
   warnOnly?: boolean;
   /** Accept a partial (interrupted) result instead of failing on it. */
   allowPartial?: boolean;
+  /** Accept failed migrations (their rate is then checked only by a failures.rate threshold). */
+  allowFailures?: boolean;
 }
 
 /** Outcome of the gate. */
@@ -118,6 +120,8 @@ function statValue(s: Stats, stat: Threshold['stat']): number {
   switch (stat) {
     case 'p99.9':
       return s.p999;
+    case 'rate':
+      return s.mean;
     default:
       return s[stat];
   }
@@ -139,6 +143,7 @@ function holds(actual: number, op: Threshold['op'], limit: number): boolean {
 }
 
 function fmt(metric: string, stat: string, v: number): string {
+  if (stat === 'rate') return `${(v * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
   if (stat !== 'count' && isTimeMetric(metric)) return formatNs(v);
   return Number.isInteger(v) ? String(v) : v.toFixed(2);
 }
@@ -174,6 +179,12 @@ export function evaluateGate(inputs: readonly { name: string; doc: ResultDocumen
       const broken = (groups.get(key) ?? []).filter((r) => r.invariants.violations.length > 0);
       if (broken.length > 0) {
         add('invariants hold', 'integrity', false, `${broken.length} run${broken.length === 1 ? '' : 's'} with invariant violations (first: ${broken[0]!.invariants.violations[0] ?? '?'})`);
+      }
+      // A failed migration is a result, but not one a gate passes silently.
+      const failedRuns = (groups.get(key) ?? []).filter((r) => r.outcome !== undefined);
+      if (failedRuns.length > 0 && opts.allowFailures !== true) {
+        const f = failedRuns[0]!.outcome!;
+        add('migrations complete', 'integrity', false, `${failedRuns.length} failed migration${failedRuns.length === 1 ? '' : 's'} (first: ${f.step}, ${f.errno}); pass --allow-failures and gate on failures.rate`);
       }
 
       const tooFew = opts.minReplications !== undefined && agg.runs < opts.minReplications;

@@ -8,7 +8,7 @@ import type { ModelEvent } from '../sim/events/events.js';
 import { emptyCounts, type Counts, type Downtime, type PhaseSpan } from './result.js';
 
 /** Phases that partition a run for counting; nested phases count towards these. */
-const TOP_LEVEL_PHASES = ['boot', 'destInit', 'downtime1', 'precopy', 'downtime2'] as const;
+const TOP_LEVEL_PHASES = ['boot', 'destInit', 'downtime1', 'precopy', 'downtime2', 'recovery'] as const;
 const TOP = new Set<string>(TOP_LEVEL_PHASES);
 
 /**
@@ -96,7 +96,7 @@ export class RunRecorder {
             return;
           }
           this.open.delete(key);
-          if (ev.name === 'downtime1' || ev.name === 'downtime2') this.windows.set(ev.name, [o.start, ev.t]);
+          if (ev.name === 'downtime1' || ev.name === 'downtime2' || ev.name === 'recovery') this.windows.set(ev.name, [o.start, ev.t]);
           const span: PhaseSpan = { name: o.name, startNs: o.start, durNs: ev.t - o.start };
           if (o.device !== undefined) span.device = o.device;
           this.spans.push(span);
@@ -180,7 +180,18 @@ export class RunRecorder {
   }
 
   /** The downtime window `name` with its nested phases (start offsets relative to the window). */
-  downtime(name: 'downtime1' | 'downtime2'): Downtime {
+  /** The phases still open, as a suffix for a message ("" when none). */
+  openPhases(): string {
+    const open = [...this.open.values()].map((o) => `${o.name}${o.device ? ` of ${o.device}` : ''}`);
+    return open.length === 0 ? '' : `; open phases: ${open.join(', ')}`;
+  }
+
+  /** Whether the run has a complete window of this name. */
+  hasWindow(name: 'downtime1' | 'downtime2' | 'recovery'): boolean {
+    return this.windows.has(name);
+  }
+
+  downtime(name: 'downtime1' | 'downtime2' | 'recovery'): Downtime {
     const w = this.windows.get(name);
     if (w === undefined) throw new Error(`the run ended without a complete ${name} window`);
     const [start, end] = w;

@@ -48,6 +48,26 @@ interface MigrationTotals {
 }
 
 /** One simulated migration. */
+/** A failed migration: the step, the errno, where the VM runs after QEMU's recovery. */
+export interface RunOutcome {
+  status: 'failed';
+  /** boot, destinationInit, svqSwitch, precopy (a cancel), sourceStop, destinationStart, or stalled. */
+  step: string;
+  /** The device whose call failed, when one did. */
+  device?: string;
+  errno: string;
+  reason: string;
+  /** When it failed (ns of simulated time). */
+  atNs: number;
+  vmRunsOn: 'source' | 'nowhere';
+  /** The source's NICs forward again after the recovery. */
+  recovered: boolean;
+  /** Why the recovery did not bring a NIC back, when it did not. */
+  recoveryFailure?: string;
+  /** QEMU's recovery window: the source's NICs stopped and started again in passthrough. */
+  recovery?: Downtime;
+}
+
 export interface RunRecord {
   scenario: string;
   variant: string;
@@ -66,6 +86,8 @@ export interface RunRecord {
   /** The same counts per device ("src:net0", "dst:net0", …), then per phase. */
   countsByDevice?: Record<string, Record<string, Counts>>;
   invariants: { checked: number; violations: string[] };
+  /** Present when the migration failed; its downtime windows are those reached (empty otherwise). */
+  outcome?: RunOutcome;
 }
 
 /** Summary statistics of one metric over a variant's runs (values in ns). */

@@ -3,7 +3,7 @@
 
 import { groupRuns } from './aggregate.js';
 import { representativeRun } from './representative.js';
-import type { Counts, Downtime, ResultDocument } from './result.js';
+import type { Counts, Downtime, ResultDocument, RunRecord } from './result.js';
 import { formatNs } from './display.js';
 import { aggregatesInOrder } from './runMetrics.js';
 
@@ -59,6 +59,17 @@ function downtimeBlock(label: string, d: Downtime, st: ReturnType<typeof styler>
   return lines;
 }
 
+/** A failed migration: the step, errno and reason, where the VM runs, and QEMU's recovery window. */
+function outcomeLines(run: RunRecord, st: ReturnType<typeof styler>): string[] {
+  const o = run.outcome;
+  if (o === undefined) return [];
+  const lines = [st.red(`  ${st.bold('FAILED')} in ${o.step}${o.device ? ` (${o.device})` : ''} at ${formatNs(o.atNs)}: ${o.errno}: ${o.reason}`)];
+  const where = o.vmRunsOn === 'source' ? 'the VM runs on the source' : 'the VM runs nowhere';
+  const rec = o.recovery ? `; recovery (back to passthrough) ${formatNs(o.recovery.totalNs)}` : '';
+  lines.push(`  ${where}; its NICs ${o.recovered ? 'forward again' : st.red(`stay down${o.recoveryFailure ? ` (${o.recoveryFailure})` : ''}`)}${rec}`);
+  return lines;
+}
+
 /** The summary text of a result document. */
 export function formatSummary(doc: ResultDocument, opts: SummaryOptions = { color: false }): string {
   const st = styler(opts.color);
@@ -78,6 +89,9 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = { colo
       `  ${st.bold('migration')}  ${m.iterations} iterations, ${bytes(m.bytesSent)} sent, pre-copy ${formatNs(m.precopyNs)}, total ${formatNs(m.totalNs)}, ${m.converged ? 'converged' : st.red('did not converge')}`,
     );
     if (run.invariants.violations.length > 0) out.push(st.red(`  invariant violations: ${run.invariants.violations.join('; ')}`));
+    out.push(...outcomeLines(run, st));
+    const failed = runs.filter((r) => r.outcome !== undefined).length;
+    if (failed > 0 && runs.length > 1) out.push(st.red(`  ${failed} of ${runs.length} migrations failed`));
     if (runs.length > 1) {
       const parts = ['downtime1', 'downtime2', 'observed']
         .filter((k) => agg.metrics[k])

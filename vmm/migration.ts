@@ -48,21 +48,50 @@ export interface MigrationWorld {
   /** Called once the first pre-copy pass has sent all guest RAM (destination pages now resident). */
   onRamSent?: () => void;
   /** Called when the source data plane stops for good (VM stop) and when the destination starts. */
-  onSwitchover?: (edge: 'sourceStopped' | 'destinationStarted') => void;
+  onSwitchover?: (edge: 'sourceStopped' | 'destinationStarted' | 'sourceResumed') => void;
+  /** migrate_cancel after this pre-copy pass (an injected cancel); absent: never. */
+  cancelAfterPass?: number;
+}
+
+/** The step of the timeline a failed migration failed in. */
+export type MigrationStep = 'boot' | 'destinationInit' | 'svqSwitch' | 'precopy' | 'sourceStop' | 'destinationStart' | 'stalled';
+
+/** Why and where a migration failed, and where the VM runs afterwards. */
+export interface MigrationFailure {
+  step: MigrationStep;
+  /** The device whose call failed (absent for a cancel). */
+  device?: string;
+  errno: string;
+  reason: string;
+  /** When it failed, ns of simulated time. */
+  atNs: number;
+  /** Where the guest runs once QEMU has recovered. */
+  vmRunsOn: 'source' | 'nowhere';
+  /** The source's NICs forward again after QEMU's recovery (back to passthrough, or the VM restarted there). */
+  recovered: boolean;
+  /** Why the recovery did not bring a NIC back, when it did not. */
+  recoveryFailure?: string;
 }
 
 export interface MigrationOutcome {
-  precopy: PrecopyTotals;
+  precopy: PrecopyTotals | null;
   /** Bytes sent during stop-and-copy (RAM + device state). */
   stopCopyBytes: number;
-  /** From migration start to the destination running, ns. */
+  /** From migration start to the destination running (or to the failure), ns. */
   totalNs: number;
+  /** Present when the migration failed: the run is still a result. */
+  failure?: MigrationFailure;
 }
 
 /** A failed step, with the device and the step's error. */
 function fail(device: string, step: string, r: Result<unknown>): Result<never> {
   if (r.ok) return err('EIO', `${device}: ${step} failed`);
   return err(r.errno, `${device}: ${step}: ${r.reason}`);
+}
+
+/** A failed step's error, tagged with the step (the reason keeps the device and call). */
+function stepFail(step: MigrationStep, e: Result<never>): Result<never> {
+  return e.ok ? e : { ok: false, errno: e.errno, reason: `${step}|${e.reason}` };
 }
 
 /** Emits a phase edge (global, or of one device). */
@@ -107,29 +136,54 @@ function startDestination(w: MigrationWorld, phase: PhaseFn): Signal<Result> {
 /** Boot: every source device initialises and starts in passthrough mode. */
 function* boot(w: MigrationWorld, phase: PhaseFn): Proc<Result> {
   phase('boot', 'begin');
-  for (const d of w.devices) {
-    const i = yield* d.src.init();
-    if (!i.ok) return fail(d.src.cfg.name, 'init', i);
-    const m = yield* d.src.machineReset();
-    if (!m.ok) return fail(d.src.cfg.name, 'machine reset', m);
-    const s = yield* d.src.start(false, [], d.ctrl);
-    if (!s.ok) return fail(d.src.cfg.name, 'start', s);
+  try {
+    for (const d of w.devices) {
+      const i = yield* d.src.init();
+      if (!i.ok) return fail(d.src.cfg.name, 'init', i);
+      const m = yield* d.src.machineReset();
+      if (!m.ok) return fail(d.src.cfg.name, 'machine reset', m);
+      const s = yield* d.src.start(false, [], d.ctrl);
+      if (!s.ok) return fail(d.src.cfg.name, 'start', s);
+    }
+    return { ok: true, value: undefined };
+  } finally {
+    phase('boot', 'end');
   }
-  phase('boot', 'end');
-  return { ok: true, value: undefined };
 }
 
 /** Downtime #1: every device's data vqs switch to SVQ (a full stop and start, vhost_vdpa_net_log_global_enable). */
 function* svqSwitch(w: MigrationWorld, phase: PhaseFn): Proc<Result> {
   phase('downtime1', 'begin');
-  for (const d of w.devices) {
-    const s = yield* d.src.stop();
-    if (!s.ok) return fail(d.src.cfg.name, 'stop for the SVQ switch', s);
-    const r = yield* d.src.start(true, d.src.vringBases, d.ctrl);
-    if (!r.ok) return fail(d.src.cfg.name, 'start in SVQ mode', r);
+  try {
+    for (const d of w.devices) {
+      const s = yield* d.src.stop();
+      if (!s.ok) return fail(d.src.cfg.name, 'stop for the SVQ switch', s);
+      const r = yield* d.src.start(true, d.src.vringBases, d.ctrl);
+      if (!r.ok) return fail(d.src.cfg.name, 'start in SVQ mode', r);
+    }
+    return { ok: true, value: undefined };
+  } finally {
+    phase('downtime1', 'end');
   }
-  phase('downtime1', 'end');
-  return { ok: true, value: undefined };
+}
+
+/**
+ * QEMU's recovery on the source once the migration failed (vdpa_net_migration_state_notifier on
+ * MIG_EVENT_PRECOPY_FAILED: vhost_vdpa_net_log_global_enable(false); after a failed switchover
+ * the source VM is started again): every NIC stopped if it still runs, then started in
+ * passthrough from the bases it stopped at. Reported as the "recovery" window.
+ */
+function* backToPassthrough(w: MigrationWorld, phase: PhaseFn): Proc<string | null> {
+  phase('recovery', 'begin');
+  let problem: string | null = null;
+  for (const d of w.devices) {
+    // A device whose start failed went through vhost_net_start's error path first.
+    const s = d.src.started ? yield* d.src.stop() : yield* d.src.abortStart();
+    const r = s.ok ? yield* d.src.start(false, d.src.vringBases, d.ctrl) : s;
+    if (!r.ok) problem ??= `${d.src.cfg.name}: ${r.errno}: ${r.reason}`;
+  }
+  phase('recovery', 'end');
+  return problem;
 }
 
 /** Downtime #2: VM stop, the source devices stopped, the last dirty RAM and device state sent, the destination started. */
@@ -143,7 +197,10 @@ function* switchover(w: MigrationWorld, phase: PhaseFn, lastRoundStart: number):
   // vm_stop stops the vhost devices too: each reports its own phases.
   for (const d of w.devices) {
     const s = yield* d.src.stop();
-    if (!s.ok) return fail(d.src.cfg.name, 'stop at switchover', s);
+    if (!s.ok) {
+      phase('downtime2', 'end');
+      return stepFail('sourceStop', fail(d.src.cfg.name, 'stop at switchover', s));
+    }
   }
 
   phase('transfer', 'begin');
@@ -163,19 +220,44 @@ function* switchover(w: MigrationWorld, phase: PhaseFn, lastRoundStart: number):
   for (const d of w.devices) {
     // The destination resumes at the source's vring indices, with the source's control state.
     const r = yield* d.dst.start(false, d.src.vringBases, d.ctrl.clone());
-    if (!r.ok) return fail(d.dst.cfg.name, 'start at the destination', r);
+    if (!r.ok) {
+      phase('downtime2', 'end');
+      return stepFail('destinationStart', fail(d.dst.cfg.name, 'start at the destination', r));
+    }
   }
   w.onSwitchover?.('destinationStarted');
   phase('downtime2', 'end');
   return { ok: true, value: ramBytes + stateBytes };
 }
 
+/** The failure with the recovery's result. */
+function recoveredBy(f: MigrationFailure, problem: string | null): MigrationFailure {
+  return problem === null ? { ...f, recovered: true } : { ...f, recovered: false, recoveryFailure: problem };
+}
+
+/** A failure record from a failed step's error. */
+function failure(w: MigrationWorld, step: MigrationStep, e: Result<unknown>, vmRunsOn: 'source' | 'nowhere', recovered: boolean): MigrationFailure {
+  const reason = e.ok ? 'failed' : e.reason;
+  const bar = reason.indexOf('|');
+  const text = bar >= 0 && reason.slice(0, bar) === step ? reason.slice(bar + 1) : reason;
+  const device = /^([a-z]+:[^:]+):/.exec(text)?.[1];
+  return { step, ...(device === undefined ? {} : { device }), errno: e.ok ? 'EIO' : e.errno, reason: text, atNs: w.kernel.now, vmRunsOn, recovered };
+}
+
+/**
+ * The whole migration. A failed step ends it as an outcome (QEMU reports the migration failed),
+ * after QEMU's recovery: the VM keeps running at the source, its NICs back in passthrough.
+ */
 export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
   const { kernel, bus } = w;
   const phase = phaseEmitter(w);
   const destReady = startDestination(w, phase);
   const booted = yield* boot(w, phase);
-  if (!booted.ok) return booted;
+  const failed = (f: MigrationFailure, precopyTotals: PrecopyTotals | null, startNs: number): Result<MigrationOutcome> => ({
+    ok: true,
+    value: { precopy: precopyTotals, stopCopyBytes: 0, totalNs: kernel.now - startNs, failure: f },
+  });
+  if (!booted.ok) return failed(failure(w, 'boot', booted, 'nowhere', false), null, kernel.now);
   // The guest runs (configures its NIC, moves traffic) for a while before the migration starts.
   yield w.policy.startAtNs;
   // `migrate` is sent once the destination is up (with early map, once it has pinned guest RAM).
@@ -185,11 +267,14 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
     phase('destInitWait', 'end');
   }
   const ready = yield* wait(destReady);
-  if (!ready.ok) return ready;
+  if (!ready.ok) return failed(failure(w, 'destinationInit', ready, 'source', true), null, kernel.now);
   const migrationStart = kernel.now;
 
   const switched = yield* svqSwitch(w, phase);
-  if (!switched.ok) return switched;
+  if (!switched.ok) {
+    const f = failure(w, 'svqSwitch', switched, 'source', false);
+    return failed(recoveredBy(f, yield* backToPassthrough(w, phase)), null, migrationStart);
+  }
 
   // Pre-copy (reports its own "precopy" phase).
   let lastRoundStart = kernel.now;
@@ -207,9 +292,21 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
     deviceDirty: w.deviceDirty,
     bus,
     params: { bandwidth: w.policy.bandwidth, downtimeLimitNs: w.policy.downtimeLimitNs, maxIterations: w.policy.maxIterations },
+    ...(w.cancelAfterPass === undefined ? {} : { cancelAfterPass: w.cancelAfterPass }),
   });
+  if (totals.cancelled) {
+    const f: MigrationFailure = { step: 'precopy', errno: 'ECANCELED', reason: `migrate_cancel after pre-copy pass ${totals.iterations}`, atNs: kernel.now, vmRunsOn: 'source', recovered: false };
+    return failed(recoveredBy(f, yield* backToPassthrough(w, phase)), totals, migrationStart);
+  }
 
   const sent = yield* switchover(w, phase, lastRoundStart);
-  if (!sent.ok) return sent;
+  if (!sent.ok) {
+    const step: MigrationStep = sent.reason.startsWith('sourceStop|') ? 'sourceStop' : 'destinationStart';
+    // The destination gave up; the source VM is started again (its NICs in passthrough).
+    const f = failure(w, step, sent, 'source', false);
+    const problem = yield* backToPassthrough(w, phase);
+    w.onSwitchover?.('sourceResumed');
+    return failed(recoveredBy(f, problem), totals, migrationStart);
+  }
   return { ok: true, value: { precopy: totals, stopCopyBytes: sent.value, totalNs: kernel.now - migrationStart } };
 }

@@ -88,6 +88,8 @@ export interface PrecopyTotals {
   durationNs: number;
   /** The last sync found the expected downtime within the limit. */
   converged: boolean;
+  /** Pre-copy was cancelled (migrate_cancel) after the pass of `cancelAfterPass`. */
+  cancelled: boolean;
   /** Pages still dirty at the stop (sent during stop-and-copy). */
   remainingDirtyPages: number;
   /** The same in bytes. */
@@ -112,6 +114,8 @@ export interface PrecopyContext {
   onPass?: (pass: PrecopyPass) => void;
   /** Where to report the phase and one note per pass. */
   bus?: EventBus;
+  /** migrate_cancel after this pass's closing sync (an injected cancel); absent: never. */
+  cancelAfterPass?: number;
 }
 
 /** ns to send `bytes` at `bandwidth` bytes/s, rounded up to whole ns. */
@@ -143,6 +147,7 @@ export function* precopy(ctx: PrecopyContext): Proc<PrecopyTotals> {
   let iterations = 0;
   let pagesSent = 0;
   let converged = false;
+  let cancelled = false;
   let expectedDowntimeNs = 0;
   for (;;) {
     iterations++;
@@ -182,6 +187,10 @@ export function* precopy(ctx: PrecopyContext): Proc<PrecopyTotals> {
         `dirty ${it.dirtyPages} pages (cpu ${it.cpuDirtyPages}, device ${it.deviceDirtyPages}), ` +
         `expected downtime ${expectedDowntimeNs} ns`,
     });
+    if (ctx.cancelAfterPass === iterations) {
+      cancelled = true;
+      break;
+    }
     if (expectedDowntimeNs <= limit) {
       converged = true;
       break;
@@ -198,6 +207,7 @@ export function* precopy(ctx: PrecopyContext): Proc<PrecopyTotals> {
     pagesSent,
     durationNs: kernel.now - start,
     converged,
+    cancelled,
     remainingDirtyPages: remaining,
     remainingDirtyBytes: remaining * PAGE_SIZE,
     expectedDowntimeNs,

@@ -65,12 +65,25 @@ export class SvqRings {
       [this.deviceArea as MappedArea, Access.RW],
     ];
     const r = yield* iotlbBatch(fd, asid, batch, function* (): Proc<Result> {
-      for (const [area, perm] of areas) {
+      for (let i = 0; i < areas.length; i++) {
+        const [area, perm] = areas[i]!;
         const a = iova.alloc(area.size, area.hva);
         if (!a.ok) return a;
         area.iova = a.value;
         const u = yield* fd.iotlbMsg({ type: 'update', asid, iova: area.iova, size: area.size, uaddr: area.hva, perm });
-        if (!u.ok) return u;
+        if (!u.ok) {
+          // vhost_vdpa_svq_map_ring drops the IOVA of a map that failed; a failed device area
+          // unmaps the driver area too (vhost_vdpa_svq_map_rings, err_device_map).
+          iova.free(area.iova);
+          area.iova = -1;
+          for (let j = 0; j < i; j++) {
+            const done = areas[j]![0];
+            yield* fd.iotlbMsg({ type: 'invalidate', asid, iova: done.iova, size: done.size });
+            iova.free(done.iova);
+            done.iova = -1;
+          }
+          return u;
+        }
       }
       return { ok: true, value: undefined };
     });

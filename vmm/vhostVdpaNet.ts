@@ -573,7 +573,12 @@ export class VhostVdpaNet {
       if (!a.ok) return a;
       b.iova = a.value;
       const u = yield* this.fd.iotlbMsg({ type: 'update', asid, iova: a.value, size, uaddr: b.hva, perm: i === 0 ? Access.RO : Access.RW });
-      if (!u.ok) return u;
+      if (!u.ok) {
+        // vhost_vdpa_cvq_map_buf removes the IOVA of a map that failed.
+        this.iovaAt(asid).free(b.iova);
+        b.iova = -1;
+        return u;
+      }
     }
     return { ok: true, value: undefined };
   }
@@ -687,6 +692,33 @@ export class VhostVdpaNet {
     r = yield* this.inPhase('ackDriver', this.addStatus(Status.ACKNOWLEDGE | Status.DRIVER));
     if (!r.ok) return r;
     r = yield* this.inPhase('cvqStop', batchSmall ? this.unmapQemuMemoryBatched() : this.unmapCvqBuffers(this.cvqAsid));
+    this.started = false;
+    return r;
+  }
+
+  /**
+   * The error path of a failed start (vhost_net_start → vhost_dev_stop of what was started, then
+   * vhost_vdpa_reset_status): the device reset, the listener unregistered unless the maps
+   * persist, ACKNOWLEDGE|DRIVER, and QEMU's own maps (shadow vrings, CVQ buffers) undone, so a
+   * later start begins from a clean device.
+   */
+  *abortStart(): Proc<Result> {
+    const batch = this.has('IOTLB_BATCH');
+    let r: Result = yield* this.inPhase('reset', this.fd.setStatus(0));
+    if (!r.ok) return r;
+    this.deviceReset = true;
+    if (this.listener.registered && !this.keepsRamMaps) {
+      r = yield* this.inPhase('unmap', this.listener.unregister(GUEST_PA_ASID, batch));
+      if (!r.ok) return r;
+    }
+    r = yield* this.inPhase('ackDriver', this.addStatus(Status.ACKNOWLEDGE | Status.DRIVER));
+    if (!r.ok) return r;
+    for (const ring of this.svqs) {
+      if (ring.mappedAsid === null) continue;
+      r = yield* ring.unmap(this.fd, this.iovaAt(ring.mappedAsid), false);
+      if (!r.ok) return r;
+    }
+    r = yield* this.unmapCvqBuffers(this.cvqAsid);
     this.started = false;
     return r;
   }

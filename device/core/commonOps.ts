@@ -135,6 +135,11 @@ export class CommonOps implements VdpaConfigOps {
       const create = (c.vqCreateAt ?? 'driverOk') === 'driverOk' || !this.blankVqs ? c.vqCreateNs : 0;
       yield dev.jittered((create + (c.vqConfigNs ?? 0)) * dev.dataVqs);
       this.blankVqs = false;
+      // An injected fault: the device fails to bring its vqs up and asks for a reset instead.
+      if (dev.faults.hit('driverOk', dev.name) !== null) {
+        dev.writeStatus((status & ~Status.DRIVER_OK) | Status.DEVICE_NEEDS_RESET);
+        return OK;
+      }
     }
     dev.writeStatus(status);
     if ((status & Status.DRIVER_OK) !== 0 && (old & Status.DRIVER_OK) === 0) this.worker.allMaybeLive();

@@ -5,6 +5,7 @@
 // it through the mutators below. Device-specific behaviour (costs, map model, MKEYs) lives in the
 // ops chosen from the profile's capabilities (device/parents/createConfigOps.ts).
 
+import { NO_FAULTS, type FaultPlan } from '../shared/faultPlan.js';
 import type { Kernel, Rng } from '../../sim/kernel/index.js';
 import type { EventBus } from '../../sim/events/events.js';
 import { err, ok, type Result } from '../uapi/errno.js';
@@ -53,6 +54,8 @@ export interface DeviceEnv {
   hostMemory: HostMemory;
   /** The device's random stream (cost jitter); without one every cost is exact. */
   rng?: Rng;
+  /** Injected faults of the run (none when absent). */
+  faults?: FaultPlan;
 }
 
 function freshVq(): VirtqueueState {
@@ -120,6 +123,7 @@ export class DeviceCore {
     this.bus = env.bus;
     this.hostMemory = env.hostMemory;
     this.rng = env.rng ?? null;
+    this.faults = env.faults ?? NO_FAULTS;
     this.queuePairs = queuePairs;
     this.nvqs = 2 * queuePairs + 1;
     this.cvqIndex = 2 * queuePairs;
@@ -131,6 +135,9 @@ export class DeviceCore {
     this.iommuDomain = this.caps.mapModel === 'platformIommu' ? new VhostIotlb(null) : null;
     if (this.iommuDomain !== null) this.asMaps[0] = { identity: false, iotlb: this.iommuDomain };
   }
+
+  /** Injected faults of the run: the device asks at its fault points. */
+  readonly faults: FaultPlan;
 
   /** The platform IOMMU domain the device's DMA goes through (platformIommu parents), else null. */
   readonly iommuDomain: VhostIotlb | null;

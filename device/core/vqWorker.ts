@@ -387,7 +387,9 @@ export class VqWorker {
       if (inn === -2) return;
       const msg = out >= 0 ? mem.objectAt(out) : undefined;
       const status = inn >= 0 ? mem.objectAt(inn) : undefined;
-      const ack = msg !== undefined && msg.offset === 0 && isCtrlMessage(msg.obj) ? this.applyCtrl(msg.obj.command) : VIRTIO_NET_CTRL_ERR;
+      // An injected fault NACKs the command (the device answers VIRTIO_NET_ERR, its state unchanged).
+      const nack = this.dev.faults.hit('cvqCommand', this.dev.name) !== null;
+      const ack = !nack && msg !== undefined && msg.offset === 0 && isCtrlMessage(msg.obj) ? this.applyCtrl(msg.obj.command) : VIRTIO_NET_CTRL_ERR;
       if (status !== undefined && status.offset === 0 && isCtrlStatus(status.obj)) status.obj.ack = ack;
       this.stats.cvqCommands++;
       const r = ring.pushUsed(c.head, inn >= 0 ? 1 : 0);

@@ -9,11 +9,12 @@ import { Resource, type Kernel, type Proc } from '../../sim/kernel/index.js';
 import type { EventBus } from '../../sim/events/events.js';
 import type { VdpaConfigOps, VdpaDevice } from '../core/configOps.js';
 import type { HostMemory } from '../shared/hostMemory.js';
-import { OK, err, ok, type Err, type Result } from '../uapi/errno.js';
+import { OK, err, ok, type Err, type ErrnoName, type Result } from '../uapi/errno.js';
 import { VhostIotlb, type EntrySplit, type IotlbRange } from './iotlb.js';
 import { PAGE_SIZE, pageSpan } from '../shared/pinSet.js';
 import type { PinShape } from '../shared/hostMemory.js';
 import { defaultHostCosts, type HostCosts } from './hostCosts.js';
+import { NO_FAULTS, type FaultPlan } from '../shared/faultPlan.js';
 import {
   BackendFeature,
   Status,
@@ -43,6 +44,8 @@ export interface VhostEnv {
   hostMemory: HostMemory;
   /** The host kernel's own costs (pinning, IOTLB entries, the memlock limit); default: defaultHostCosts. */
   hostCosts?: HostCosts;
+  /** Injected faults of the run (none when absent). */
+  faults?: FaultPlan;
 }
 
 /** The IOVA range a device accepts (VHOST_VDPA_GET_IOVA_RANGE), inclusive. */
@@ -65,6 +68,8 @@ export class VhostVdpa implements VhostVdpaFd {
   private readonly bus: EventBus;
   /** The opening process's memory. */
   private readonly mm: HostMemory;
+  /** Injected faults of the run. */
+  private readonly faults: FaultPlan;
   /** The parent driver's ops. */
   private readonly ops: VdpaConfigOps;
   /** Backend features acked by SET_BACKEND_FEATURES. */
@@ -95,6 +100,7 @@ export class VhostVdpa implements VhostVdpaFd {
     this.allocated = new Array<boolean>(this.ops.nas).fill(false);
     this.mutex = new Resource(env.kernel, 1);
     this.hostCosts = env.hostCosts ?? defaultHostCosts;
+    this.faults = env.faults ?? NO_FAULTS;
     // vhost_vdpa_set_iova_range: the parent's range, or [0, ULLONG_MAX] (here: the largest exact integer).
     this.iovaRange = this.ops.getIovaRange?.() ?? { first: 0, last: Number.MAX_SAFE_INTEGER };
   }
@@ -416,6 +422,8 @@ export class VhostVdpa implements VhostVdpaFd {
       return err('EINVAL', `IOVA range [${iova}, ${iova + size}) outside the device's [${range.first}, ${range.last}]`);
     }
     if (iotlb.intersecting(iova, size).length > 0) return err('EEXIST', `IOVA range [${iova}, ${iova + size}) already mapped in ASID ${asid}`);
+    const injected = this.faults.hit('iotlbUpdate', this.name);
+    if (injected !== null) return err(injected as ErrnoName, `injected fault: UPDATE [${iova}, ${iova + size}) in ASID ${asid}`);
     if (!this.mm.covers(uaddr, size)) return err('EFAULT', `UPDATE of unmapped memory [${uaddr}, ${uaddr + size})`);
     const shape = this.mm.pinShape(uaddr, size);
     const split: EntrySplit = this.device.useVa ? { entries: shape.vmaPieces, entryGcd: shape.pieceGcd } : { entries: shape.runs, entryGcd: shape.runGcd };

@@ -14,11 +14,12 @@ const THRESHOLD_METRICS = {
   batches: 'count',
   setMapRebuilds: 'count',
   pagesPinned: 'count',
+  failures: 'ratio',
 } as const;
 type ThresholdMetric = keyof typeof THRESHOLD_METRICS;
 
 /** Statistics of a metric's distribution over replications. */
-const THRESHOLD_STATS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'min', 'mean', 'count'] as const;
+const THRESHOLD_STATS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'min', 'mean', 'count', 'rate'] as const;
 type ThresholdStat = (typeof THRESHOLD_STATS)[number];
 
 /** Comparison operators. */
@@ -32,8 +33,8 @@ export interface Threshold {
   op: ThresholdOp;
   /** Nanoseconds for time metrics (except stat `count`), a plain number otherwise. */
   value: number;
-  /** Whether `value` is a time in ns or a count. */
-  kind: 'time' | 'count';
+  /** Whether `value` is a time in ns, a count, or a fraction (failures.rate, written as a percentage). */
+  kind: 'time' | 'count' | 'ratio';
   /** The text as written. */
   text: string;
 }
@@ -68,6 +69,14 @@ export function parseThreshold(text: string): Threshold | string {
   }
   const stat = statText as ThresholdStat;
   const op = opText as ThresholdOp;
+  if ((metric === 'failures') !== (stat === 'rate')) {
+    return metric === 'failures' ? `failures takes the statistic "rate" (failed runs over all runs), found ${quoted(statText)}` : `the statistic "rate" is for failures, found ${quoted(`${metricText}.${statText}`)}`;
+  }
+  if (metric === 'failures') {
+    const pct = /^(\d+(\.\d+)?)%$/.exec(valueText);
+    if (pct === null) return `expected a percentage for failures.rate, like 1%, found ${quoted(valueText)}`;
+    return { metric, stat, op, value: Number(pct[1]) / 100, kind: 'ratio', text };
+  }
   const kind = stat === 'count' ? 'count' : THRESHOLD_METRICS[metric];
   if (kind === 'count') {
     if (!NUMBER.test(valueText)) {

@@ -85,6 +85,11 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
 
   out.push(...checkMemory(input));
   out.push(...checkMemlock(input, profiles));
+  input.faults.forEach((f, i) => {
+    if (f.kind !== 'cancel' && !input.devices.some((d) => d.name === f.device)) {
+      out.push({ path: ['faults', i, 'device'], message: `no device ${quoted(f.device)} (devices: ${input.devices.map((d) => d.name).join(', ')})` });
+    }
+  });
   const hot = input.workload.hotSet;
   if (hot !== undefined && hot > input.vm.memory) {
     out.push({

@@ -106,6 +106,7 @@ function toScenario(input: ScenarioInput, profiles: readonly Profile[]): Scenari
       },
     },
     gates: input.gates.map((g) => parseThreshold(g) as Threshold),
+    faults: input.faults.map((f) => ({ ...f })),
   };
 }
 

@@ -90,4 +90,11 @@ export interface Scenario {
   };
   /** Parsed gate thresholds. */
   gates: Threshold[];
+  /** Injected faults, in scenario order. */
+  faults: ScenarioFault[];
 }
+
+/** One injected fault of a scenario. */
+export type ScenarioFault =
+  | { kind: 'iotlbUpdate' | 'cvqNack' | 'driverOk'; device: string; host: 'source' | 'destination'; during: string; nth: number; errno: string }
+  | { kind: 'cancel'; afterPass: number };

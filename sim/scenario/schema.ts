@@ -216,6 +216,36 @@ const migrationSchema = z
   })
   .strict();
 
+/** The windows a fault may be limited to (the run's top-level phases). */
+const FAULT_WINDOWS = ['any', 'boot', 'downtime1', 'precopy', 'downtime2', 'recovery'] as const;
+
+/** One injected fault (device faults at a point, or a migrate_cancel). */
+const faultSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      /** iotlbUpdate: vhost-vdpa's UPDATE handler fails; cvqNack: the device NACKs a control command; driverOk: DRIVER_OK does not stick (DEVICE_NEEDS_RESET). */
+      kind: z.enum(['iotlbUpdate', 'cvqNack', 'driverOk']),
+      /** The device (by its scenario name). */
+      device: identifierSchema,
+      /** Which host's instance of it. */
+      host: z.enum(['source', 'destination']),
+      /** The window the occurrence is counted in. */
+      during: z.enum(FAULT_WINDOWS).default('any'),
+      /** Which occurrence fails (1 = the first). */
+      nth: z.number().int().min(1).max(1_000_000).default(1),
+      /** The errno of a failing UPDATE (write() itself returns EFAULT). */
+      errno: z.enum(['ENOMEM', 'ENOSPC', 'EFAULT', 'EINVAL', 'EIO']).default('ENOMEM'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('cancel'),
+      /** migrate_cancel once this pre-copy pass has been sent. */
+      afterPass: z.number().int().min(1).max(1_000_000).default(1),
+    })
+    .strict(),
+]);
+
 const variantSchema = z
   .object({
     /** Variant name (part of run ids). */
@@ -268,6 +298,8 @@ export const scenarioSchema = z
     sweep: sweepSchema.optional(),
     /** Thresholds checked by `svqsim gate`: "<metric>.<stat> <op> <value>". */
     gates: z.array(gateSchema).default([]),
+    /** Injected faults (a failed migration is a result: the run records the step and errno). */
+    faults: z.array(faultSchema).max(64).default([]),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import type { EventBus } from '../events/events.js';
 import type { ResolvedDevice, Scenario } from '../scenario/scenario.js';
 import { HostMemory } from '../../device/shared/hostMemory.js';
 import { backingOf } from '../../device/shared/backing.js';
+import type { FaultPlan } from '../../device/shared/faultPlan.js';
 import { ringAreaSizes } from '../../device/shared/ring/ringSizes.js';
 import { featureBit, type VirtioFeatureName } from '../../device/uapi/uapi.js';
 import { vdpaDevAdd, type AddedDevice } from '../../device/parents/vdpaDevAdd.js';
@@ -46,6 +47,8 @@ export interface HostContext {
   scenario: Scenario;
   memory: GuestMemory;
   sections: readonly ListenerSection[];
+  /** The run's injected faults (vhost-vdpa and the devices ask it at their fault points). */
+  faults?: FaultPlan;
 }
 
 /** The virtio-net features the guest driver asks for on this device. */
@@ -86,7 +89,7 @@ export function buildHost(ctx: HostContext, role: HostRole, ramResident: boolean
     if (!r.ok) throw new RunFailure(`mapping guest RAM block ${b.idstr}: ${r.reason}`);
   }
   const heap = new QemuHeap(mem);
-  const env = { kernel: ctx.kernel, bus: ctx.bus, hostMemory: mem, hostCosts: ctx.scenario.host };
+  const env = { kernel: ctx.kernel, bus: ctx.bus, hostMemory: mem, hostCosts: ctx.scenario.host, ...(ctx.faults === undefined ? {} : { faults: ctx.faults }) };
   // The guest driver puts the NICs' rings and buffers one after the other in low RAM, in scenario order.
   const rings = guestRingAreas(ctx.scenario.devices);
   const nics = ctx.scenario.devices.map((d, i): HostNic => {

@@ -54,7 +54,7 @@ export interface NicWiringInput {
 export interface NicWiring {
   /** Guest ranges devices wrote, as SVQ saw them, since the previous call. */
   deviceDirty(): Iterable<DirtyRange>;
-  onSwitchover(edge: 'sourceStopped' | 'destinationStarted'): void;
+  onSwitchover(edge: 'sourceStopped' | 'destinationStarted' | 'sourceResumed'): void;
   /** A pre-copy pass starts: sleep through it but for its last window. */
   onPrecopyPass(pass: PrecopyPass): void;
   /** Final checks; the run's invariant counts. */
@@ -323,7 +323,7 @@ class NicPath implements NicWiring {
     this.planned = [kernel.at(Math.max(kernel.now, span.from), () => this.workload.sleep()), kernel.at(span.to, () => this.workload.wake())];
   }
 
-  onSwitchover(edge: 'sourceStopped' | 'destinationStarted'): void {
+  onSwitchover(edge: 'sourceStopped' | 'destinationStarted' | 'sourceResumed'): void {
     this.unplan();
     this.workload.wake();
     this.usedChecks();

@@ -6,7 +6,7 @@ import { Kernel, Rng } from '../kernel/index.js';
 import { EventBus, type ModelEvent } from '../events/events.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { RunRecorder } from '../../metrics/recorder.js';
-import type { RunRecord } from '../../metrics/result.js';
+import { emptyCounts, type Downtime, type RunRecord } from '../../metrics/result.js';
 import { GuestMemory } from '../../vmm/guestMemory.js';
 import { DirtyLog } from '../../vmm/dirtyLog.js';
 import { NetCtrlState } from '../../vmm/cvqState.js';
@@ -17,6 +17,7 @@ import { DirtyModel } from '../guest/dirtyModel.js';
 import { buildHost, type HostContext } from './host.js';
 import { wireNic, type NicWiring } from './nicWiring.js';
 import { RunFailure } from './runFailure.js';
+import { FaultPlan, type FaultSpec } from '../../device/shared/faultPlan.js';
 
 
 /** What identifies one run inside an invocation. */
@@ -53,11 +54,31 @@ interface Testbed {
   model: DirtyModel | undefined;
 }
 
+/** The top-level windows a fault may be limited to. */
+const FAULT_WINDOWS = new Set(['boot', 'downtime1', 'precopy', 'downtime2', 'recovery']);
+
+/** The scenario's device faults as the hosts name the devices; the plan follows the run's top-level windows. */
+function faultPlan(sc: Scenario, bus: EventBus): FaultPlan {
+  const specs: FaultSpec[] = [];
+  for (const f of sc.faults) {
+    if (f.kind === 'cancel') continue;
+    const point = f.kind === 'iotlbUpdate' ? 'iotlbUpdate' : f.kind === 'cvqNack' ? 'cvqCommand' : 'driverOk';
+    specs.push({ point, device: `${f.host === 'source' ? 'src' : 'dst'}:${f.device}`, during: f.during, nth: f.nth, errno: f.errno });
+  }
+  const plan = new FaultPlan(specs);
+  if (specs.length > 0) {
+    bus.stream.subscribe((e) => {
+      if (e.kind === 'phase' && e.edge === 'begin' && e.device === undefined && FAULT_WINDOWS.has(e.name)) plan.enter(e.name);
+    });
+  }
+  return plan;
+}
+
 function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng): Testbed {
   const mem = GuestMemory.create({ layout: sc.vm.layout, ramBytes: sc.vm.memory });
   if (!mem.ok) throw new RunFailure(`guest memory: ${mem.reason}`);
   const memory = mem.value;
-  const ctx: HostContext = { kernel, bus, rng, scenario: sc, memory, sections: memory.listenerSections() };
+  const ctx: HostContext = { kernel, bus, rng, scenario: sc, memory, sections: memory.listenerSections(), faults: faultPlan(sc, bus) };
   // A fresh QEMU's guest RAM is populated as it is first touched: at boot, by the pinning itself (prealloc: at start).
   const src = buildHost(ctx, 'src', sc.vm.prealloc);
   const dst = buildHost(ctx, 'dst', false);
@@ -88,6 +109,7 @@ function runTimeline(sc: Scenario, tb: Testbed): Result<MigrationOutcome> | unde
       model: tb.model,
       devices: tb.pairs,
       costs: sc.vmm,
+      ...cancelOf(sc),
       deviceDirty: () => nics.flatMap((p) => [...p.deviceDirty()]),
       onRamSent: () => {
         // ram_handle_zero writes a page only if it is not zero: only what the guest ever wrote
@@ -119,6 +141,12 @@ function runTimeline(sc: Scenario, tb: Testbed): Result<MigrationOutcome> | unde
   return proc.result;
 }
 
+/** The scenario's migrate_cancel, if it has one. */
+function cancelOf(sc: Scenario): { cancelAfterPass?: number } {
+  const c = sc.faults.find((f) => f.kind === 'cancel');
+  return c === undefined ? {} : { cancelAfterPass: c.afterPass };
+}
+
 export function simulateMigration(spec: RunInput, opts: RunOptions = {}): RunOutput {
   const sc = spec.scenario;
   const kernel = new Kernel();
@@ -130,11 +158,19 @@ export function simulateMigration(spec: RunInput, opts: RunOptions = {}): RunOut
   const outcome = runTimeline(sc, tb);
   recorder.stop();
   bus.complete();
-  // A failed call leaves its phase open: report the failure itself, not the unbalanced phases.
-  if (outcome === undefined) throw new RunFailure(`migration did not finish (simulated time ${kernel.now} ns)`);
-  if (!outcome.ok) throw new RunFailure(`at ${kernel.now} ns: ${outcome.errno}: ${outcome.reason}`);
-  recorder.check();
-  const o = outcome.value;
+  // Nothing left to run while the migration is unfinished: it cannot make progress (a lost
+  // wake-up, a wait that never ends). That is a failed outcome saying where it stood.
+  const stalled = outcome === undefined;
+  if (!stalled && !outcome.ok) throw new RunFailure(`at ${kernel.now} ns: ${outcome.errno}: ${outcome.reason}`);
+  if (!stalled) recorder.check();
+  const o: MigrationOutcome = stalled
+    ? {
+        precopy: null,
+        stopCopyBytes: 0,
+        totalNs: 0,
+        failure: { step: 'stalled', errno: 'ETIMEDOUT', reason: `no event left at ${kernel.now} ns with the migration unfinished${recorder.openPhases()}`, atNs: kernel.now, vmRunsOn: 'nowhere', recovered: false },
+      }
+    : outcome.value;
   let checked = 0;
   const violations: string[] = [];
   for (const p of tb.nics) {
@@ -142,6 +178,8 @@ export function simulateMigration(spec: RunInput, opts: RunOptions = {}): RunOut
     checked += f.checked;
     violations.push(...f.violations);
   }
+  const window = (name: 'downtime1' | 'downtime2'): Downtime =>
+    recorder.hasWindow(name) ? recorder.downtime(name) : { totalNs: 0, startNs: o.failure?.atNs ?? kernel.now, phases: [], counts: emptyCounts() };
 
   const record: RunRecord = {
     scenario: sc.name,
@@ -149,19 +187,23 @@ export function simulateMigration(spec: RunInput, opts: RunOptions = {}): RunOut
     params: spec.params,
     replication: spec.replication,
     seed: spec.seed,
-    downtime1: recorder.downtime('downtime1'),
-    downtime2: recorder.downtime('downtime2'),
+    downtime1: window('downtime1'),
+    downtime2: window('downtime2'),
     migration: {
-      iterations: o.precopy.iterations,
-      bytesSent: o.precopy.bytesSent + o.stopCopyBytes,
-      precopyNs: o.precopy.durationNs,
+      iterations: o.precopy?.iterations ?? 0,
+      bytesSent: (o.precopy?.bytesSent ?? 0) + o.stopCopyBytes,
+      precopyNs: o.precopy?.durationNs ?? 0,
       totalNs: o.totalNs,
-      converged: o.precopy.converged,
+      converged: o.precopy?.converged ?? false,
     },
     countsByPhase: recorder.countsByPhase,
     countsByDevice: recorder.countsByDevice,
     invariants: { checked, violations },
   };
+  if (o.failure !== undefined) {
+    record.outcome = { status: 'failed', ...o.failure };
+    if (recorder.hasWindow('recovery')) record.outcome.recovery = recorder.downtime('recovery');
+  }
   const gap = recorder.longestProbeGap();
   if (gap !== undefined) record.observedNs = gap;
   return opts.keepEvents ? { record, events } : { record };

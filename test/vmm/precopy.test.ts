@@ -35,6 +35,7 @@ describe('precopy', () => {
       pagesSent: GiB / 4096,
       durationNs: 1e9,
       converged: true,
+      cancelled: false,
       remainingDirtyPages: 0,
       remainingDirtyBytes: 0,
       expectedDowntimeNs: 0,

@@ -20,6 +20,7 @@ interface GateFlags {
   alpha?: string;
   warnOnly?: boolean;
   allowPartial?: boolean;
+  allowFailures?: boolean;
   junit?: string;
   markdown?: string;
   githubAnnotations?: boolean;
@@ -70,6 +71,7 @@ export function registerGateCommand(program: Command, io: CliIo): void {
     .option('--alpha <p>', 'significance level of the Mann–Whitney test against the baseline (default 0.05)')
     .option('--warn-only', 'report failures as warnings and exit 0')
     .option('--allow-partial', 'accept an interrupted (partial) result instead of failing on it')
+    .option('--allow-failures', 'accept failed migrations (gate their rate with -t "failures.rate < 1%")')
     .option('--junit <file>', 'write JUnit XML')
     .option('--markdown <file>', 'write a Markdown summary (appended when it is $GITHUB_STEP_SUMMARY)')
     .option('--github-annotations', 'print ::error / ::warning workflow commands for failed checks')
@@ -107,6 +109,7 @@ export function registerGateCommand(program: Command, io: CliIo): void {
         minReplications,
         warnOnly: Boolean(flags.warnOnly),
         allowPartial: Boolean(flags.allowPartial),
+        allowFailures: Boolean(flags.allowFailures),
       });
       if (flags.githubAnnotations) io.stdout(githubAnnotations(result));
       if (flags.junit) writeOutputFile(io.cwd, flags.junit, gateJUnit(result));

@@ -25,6 +25,7 @@ export interface ScenarioOpts {
   prealloc?: boolean;
   everWritten?: number;
   host?: Partial<HostCosts>;
+  faults?: Scenario['faults'];
 }
 
 function device(name: string, o: ScenarioOpts): ResolvedDevice {
@@ -65,5 +66,6 @@ export function scenario(o: ScenarioOpts = {}): Scenario {
       strategies: { descGroup: false, iotlbPersist: false, earlyMap: false, batchMaps: false, ...o.strategies },
     },
     gates: [],
+    faults: o.faults ?? [],
   };
 }

@@ -12,7 +12,7 @@ export interface FaultSpec {
   /** Device name as the host sees it ("src:net0", "dst:net0"). */
   readonly device: string;
   /** The top-level window it applies in ("downtime1", "precopy", "downtime2", …), or any. */
-  readonly during: string | 'any';
+  readonly during: string;
   /** Which occurrence in that window fails (1 = the first). */
   readonly nth: number;
   /** The errno the failing call returns (iotlbUpdate), or a label for the others. */

@@ -40,6 +40,8 @@ export const PROFILE_FIELD_DOCS: FieldDocs = {
   'capabilities.identityMapAtInit': 'Starts with, and returns to, a 1:1 identity map (an on-chip IOMMU such as mlx5).',
   'capabilities.mapModel':
     'How the device takes mappings: setMap (every UPDATE or INVALIDATE outside a batch rebuilds the whole map of the ASID; one rebuild per batch inside one) or dmaMap (incremental dma_map/dma_unmap, paid per range and page).',
+  'capabilities.useVa':
+    'vdpa_device.use_va: the parent takes user virtual addresses (vdpa_sim\'s default use_va=1, VDUSE), so vhost-vdpa maps VMAs without pinning (vhost_vdpa_va_map). Optional; default false (guest RAM is pinned).',
   'capabilities.mkeys':
     'setMap devices: the map is a memory region of MKEYs built by firmware (mlx5: one direct MKEY per contiguous chunk of at most costs.mkeyChunkBytes plus one indirect MKEY) rather than a software copy of the IOTLB. Optional; default false.',
   'capabilities.suspend': 'Supports SUSPEND (VHOST_BACKEND_F_SUSPEND). The upstream stop sequence needs it: a device without it is refused.',
@@ -56,20 +58,33 @@ export const PROFILE_FIELD_DOCS: FieldDocs = {
   'costs.resumePerVqNs': ns('RESUME, per virtqueue (in parallel like suspend).', 500000),
   'costs.suspendParallelism': { description: 'Virtqueues the firmware suspends or resumes in parallel (1 = serial).', examples: [1, 16] },
   'costs.resetNs': ns('Device reset (status 0), fixed cost.', 1000000),
-  'costs.vqCreateNs': ns('Hardware virtqueue creation at DRIVER_OK, per virtqueue.', 9700000),
+  'costs.vqCreateNs': ns('Hardware virtqueue creation, per virtqueue (when: vqCreateAt).', 9700000),
+  'costs.vqCreateAt': {
+    description:
+      'When hardware vqs are created: driverOk (at DRIVER_OK, Linux before 6.11) or devAdd (blank at device add and again at every reset that needs it, Linux 6.11+, "Pre-create HW VQs"). Optional; default driverOk.',
+    examples: ['devAdd'],
+  },
+  'costs.vqConfigNs': ns('Configuring and resuming one hardware vq at DRIVER_OK, besides its creation. Optional; default 0.', 1875000),
   'costs.configureNs': ns('Configuring features and vq parameters (SET_FEATURES and the vring setup before DRIVER_OK), fixed.', 100000000),
   'costs.setMapBaseNs': ns('setMap devices: fixed cost of one whole-map rebuild.', 50000),
   'costs.mkeyCreateNs': ns('setMap devices with MKEYs: creating one direct MKEY (one per chunk of at most mkeyChunkBytes).', 2000000),
   'costs.mkeyChunkBytes': { description: 'Bytes one direct MKEY covers at most (mlx5: 1 GiB).', examples: [1073741824] },
   'costs.indirectMkeyNs': ns('Creating the indirect MKEY over the direct ones.', 1000000),
   'costs.mkeyDestroyNs': ns('Destroying one MKEY; deferred, so off the critical path unless the queue is full.', 500000),
+  'costs.mttEntryNs': { description: 'MKEY devices: firmware time per MTT entry a direct MKEY carries (entries sized by the gcd of the IOTLB entry lengths), nanoseconds (may be fractional). Optional; default 0.', examples: [2] },
+  'costs.mrDmaMapPerPageNs': {
+    description: "MKEY devices: DMA-mapping a direct MR's scatter list (dma_map_sg_attrs in map_direct_mr), per 4 KiB page, nanoseconds (may be fractional; 0 with iommu=pt). Optional; default 0.",
+    examples: [0],
+  },
+  'costs.mrDestroy': {
+    description: 'MKEY devices: how a replaced memory region is destroyed: sync (inside set_map, one command at a time, Linux before 6.12) or deferred (to the MR garbage-collection work, 6.12+). Optional; default deferred.',
+    examples: ['deferred', 'sync'],
+  },
+  'costs.mrGcDelayNs': ns('MKEY devices: delay of the MR garbage-collection work (MLX5_VDPA_MR_GC_TRIGGER_MS). Optional; default 2 s.', 2000000000),
   'costs.firmwareConcurrency': { description: 'Firmware commands in flight at once (MKEY creation parallelism).', examples: [16] },
-  'costs.setMapPerPageNs': { description: 'setMap devices: cost per 4 KiB page of walking the IOTLB into the new map, nanoseconds (may be fractional).', examples: [2, 0.5] },
+  'costs.setMapPerPageNs': { description: 'setMap devices: cost per 4 KiB page of walking the IOTLB into the new map (software copies), nanoseconds (may be fractional).', examples: [2, 0] },
   'costs.dmaMapPerRangeNs': ns('dmaMap devices: per range mapped or unmapped.', 0),
   'costs.dmaMapPerPageNs': { description: 'dmaMap devices: per 4 KiB page mapped (IOMMU page-table updates), nanoseconds (may be fractional).', examples: [0, 20] },
-  'costs.pinPerChunkNs': ns('Pinning guest memory: per 512-page (2 MiB) chunk pinned by vhost-vdpa.', 38900),
-  'costs.pinColdPerChunkNs': ns('Pinning pages that are not resident yet (they are faulted in first), per 512-page chunk. Optional; absent: the same as pinPerChunkNs.', 82000),
-  'costs.unpinPerChunkNs': ns('Unpinning, per 512-page chunk.', 10000),
   'costs.cvqCommandNs': ns('One control-virtqueue command processed by the device.', 3350),
   'costs.vringEnableNs': ns('Enabling one vring (SET_VRING_ENABLE), on top of ioctlNs.', 2690),
   'costs.jitter': {

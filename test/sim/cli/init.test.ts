@@ -27,7 +27,7 @@ describe('svqsim init', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { runs: unknown[]; scenarios: { variants: string[] }[] };
     expect(doc.runs).toHaveLength(15);
-    expect(doc.scenarios[0]!.variants).toEqual(['baseline', 'early-map', 'batch-maps']);
+    expect(doc.scenarios[0]!.variants).toEqual(['baseline', 'qemu-10.0', 'batch-maps']);
 
     const g = await cli(['gate', 'r.json'], { cwd: dir });
     expect(g.stdout).toContain('6 passed, 0 failed');

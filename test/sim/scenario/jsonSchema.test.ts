@@ -182,6 +182,13 @@ describe('field documentation', () => {
     });
   }
 
+  it('takes every field from the field docs (a unit field\'s notation alone is not its description)', () => {
+    const scenarioPaths = fieldPaths(scenarioJson);
+    const profilePaths = fieldPaths(profileJson);
+    expect(scenarioPaths.filter((p) => !Object.hasOwn(SCENARIO_FIELD_DOCS, p))).toEqual([]);
+    expect(profilePaths.filter((p) => !Object.hasOwn(PROFILE_FIELD_DOCS, p))).toEqual([]);
+  });
+
   it('names only fields that exist', () => {
     const scenarioPaths = new Set(fieldPaths(scenarioJson));
     const profilePaths = new Set(fieldPaths(profileJson));

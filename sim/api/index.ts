@@ -10,8 +10,7 @@ import { MAX_REPLICATIONS, type scenarioSchema } from '../scenario/schema.js';
 import { InputError } from '../tool/inputError.js';
 import { toolVersion } from '../tool/version.js';
 import { compareRows, type CompareRow } from '../../metrics/compare.js';
-import { evaluateGate, parseFraction, thresholdOrThrow, type GateResult } from '../../metrics/gate.js';
-import { runMetrics } from '../../metrics/runMetrics.js';
+import { checkRegressionMetric, evaluateGate, parseFraction, thresholdOrThrow, type GateResult } from '../../metrics/gate.js';
 import type { ResultDocument, RunRecord } from '../../metrics/result.js';
 
 export { InputError } from '../tool/inputError.js';
@@ -103,13 +102,20 @@ const asList = (docs: ResultDocument | readonly ResultDocument[]): readonly Resu
 
 /** Options of `compare`. */
 export interface CompareOptions {
-  /** The variant ratios refer to: a variant name or "<scenario>/<variant>"; default the first of each scenario. */
+  /**
+   * The baseline the ratios refer to, as `svqsim compare --baseline` takes it: a variant name (each
+   * variant is compared with it at its own sweep point), sweep values, or a variant id; default per
+   * scenario, as the CLI's.
+   */
   baseline?: string;
   /** The metric of the ratios; default "downtime2". */
   metric?: string;
 }
 
-/** The variants of the results side by side, one row each — what `svqsim compare --format json` prints as `rows`. */
+/**
+ * The variants of the results side by side, one row each, with the ratio of means to the baseline
+ * and its 95% interval — what `svqsim compare --format json` prints as `rows`.
+ */
 export function compare(results: ResultDocument | readonly ResultDocument[], opts: CompareOptions = {}): CompareRow[] {
   return compareRows(asList(results), opts);
 }
@@ -142,27 +148,31 @@ function maxRegressionOf(v: number | string | undefined): number | undefined {
   return v;
 }
 
-/** The metrics of the results' runs (what a regression metric may name). */
-function knownMetrics(docs: readonly ResultDocument[]): string[] {
-  return [...new Set(docs.flatMap((d) => d.runs.slice(0, 1).flatMap((r) => Object.keys(runMetrics(r)))))].sort();
+/** Runs `check`, naming `option` instead of the CLI flag `flag` in the InputError it throws. */
+function asOption(flag: string, option: string, check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (e instanceof InputError && e.message.startsWith(`${flag}:`)) throw new InputError(`${option}:${e.message.slice(flag.length + 1)}`);
+    throw e;
+  }
 }
 
-/**
- * Checks the results as `svqsim gate` does and returns every check with the totals; `exitCode` is
- * 3 when a check failed. Input the CLI refuses is refused here too, with an InputError: a bad
- * threshold or option, a baseline with none of the results' variants, a gate with nothing to check
- * or whose every check was skipped.
- */
-export function gate(results: ResultDocument | readonly ResultDocument[], opts: GateOptions = {}): GateResult {
-  const docs = asList(results);
-  const maxRegression = maxRegressionOf(opts.maxRegression);
+/** The input checks of the gate that come before evaluating it, as the CLI makes them. */
+function checkGateInput(docs: readonly ResultDocument[], opts: GateOptions): void {
+  if (!opts.baseline) {
+    const given = [
+      opts.maxRegression !== undefined ? 'maxRegression' : '',
+      (opts.regressionMetrics ?? []).length > 0 ? 'regressionMetrics' : '',
+      opts.alpha !== undefined ? 'alpha' : '',
+    ].filter((k) => k !== '');
+    if (given.length > 0) throw new InputError(`${given.join(', ')}: only used with a baseline, which is not given`);
+  }
   if (opts.alpha !== undefined && !(opts.alpha > 0 && opts.alpha < 1)) throw new InputError(`alpha: expected a number between 0 and 1, found ${opts.alpha}`);
   checkInt('minReplications', opts.minReplications, 0, Number.MAX_SAFE_INTEGER);
   for (const t of opts.thresholds ?? []) thresholdOrThrow(t, 'thresholds');
-  const known = knownMetrics(docs);
-  for (const m of opts.regressionMetrics ?? []) {
-    if (known.length > 0 && !known.includes(m)) throw new InputError(`regressionMetrics: unknown metric ${JSON.stringify(m)} (one of ${known.join(', ')})`);
-  }
+  const known = [...new Set(docs.flatMap((d) => Object.values(d.aggregates).flatMap((a) => Object.keys(a.metrics))))].sort();
+  for (const m of opts.regressionMetrics ?? []) asOption('--regression-metric', 'regressionMetrics', () => checkRegressionMetric(m, known.length > 0 ? known : ['downtime1', 'downtime2']));
   if (opts.baseline) {
     const variants = new Set(Object.keys(opts.baseline.aggregates));
     if (!docs.some((d) => Object.keys(d.aggregates).some((k) => variants.has(k)))) {
@@ -170,15 +180,51 @@ export function gate(results: ResultDocument | readonly ResultDocument[], opts: 
     }
   }
   const scenarioGates = docs.some((d) => d.scenarios.some((s) => (s.gates ?? []).length > 0));
-  if ((opts.thresholds ?? []).length === 0 && !opts.baseline && !scenarioGates && opts.minReplications === undefined) {
+  if ((opts.thresholds ?? []).length === 0 && !opts.baseline && !scenarioGates && !((opts.minReplications ?? 0) > 0)) {
     throw new InputError('nothing to check: give thresholds, a baseline or minReplications, or add gates: to the scenario');
   }
-  const result = evaluateGate(
-    docs.map((doc, i) => ({ name: docs.length === 1 ? 'result' : `result ${i + 1}`, doc })),
-    { ...opts, baseline: opts.baseline ? { name: 'baseline', doc: opts.baseline } : undefined, maxRegression },
-  );
+}
+
+/** A threshold or regression metric asked for that every variant skipped is a mistake, not a pass. */
+function checkSomethingChecked(result: GateResult, opts: GateOptions): void {
   if (result.passed + result.failed + result.warned === 0) {
     throw new InputError(`nothing was checked: ${result.skipped} check${result.skipped === 1 ? '' : 's'} skipped, none passed or failed`);
   }
+  const asked = [
+    ...(opts.thresholds ?? []).map((t) => {
+      const text = t.trim().replace(/\s+/g, ' ');
+      return { option: 'thresholds', text, origin: 'cli', match: (c: string) => c === text };
+    }),
+    ...(opts.regressionMetrics ?? []).map((m) => ({ option: 'regressionMetrics', text: m, origin: 'baseline', match: (c: string) => c.startsWith(`${m}.p99 vs baseline`) })),
+  ];
+  for (const u of asked) {
+    const mine = result.checks.filter((c) => c.origin === u.origin && u.match(c.check));
+    if (mine.length > 0 && mine.every((c) => c.status === 'skip')) {
+      throw new InputError(`${u.option}: ${u.text} checked nothing, skipped for every variant (${mine[0]!.message})`);
+    }
+  }
+}
+
+/**
+ * Checks the results as `svqsim gate` does and returns every check with the totals; `exitCode` is
+ * 3 when a check failed. Input the CLI refuses is refused here too, with an InputError: a bad
+ * threshold or option, baseline options without a baseline, a baseline with none of the results'
+ * variants, a gate with nothing to check, a threshold or regression metric skipped for every
+ * variant, a gate whose every check was skipped.
+ */
+export function gate(results: ResultDocument | readonly ResultDocument[], opts: GateOptions = {}): GateResult {
+  const docs = asList(results);
+  const maxRegression = maxRegressionOf(opts.maxRegression);
+  checkGateInput(docs, opts);
+  const result = evaluateGate(
+    docs.map((doc, i) => ({ name: docs.length === 1 ? 'result' : `result ${i + 1}`, doc })),
+    {
+      ...opts,
+      baseline: opts.baseline ? { name: 'baseline', doc: opts.baseline } : undefined,
+      maxRegression,
+      regressionMetrics: (opts.regressionMetrics ?? []).length > 0 ? opts.regressionMetrics : undefined,
+    },
+  );
+  checkSomethingChecked(result, opts);
   return result;
 }

@@ -130,10 +130,13 @@ describe('compare and gate', () => {
     expect(() => gate(doc, { baseline: doc, maxRegression: '5' })).toThrow('is ambiguous');
     expect(() => gate(doc, { baseline: doc, maxRegression: 5 })).not.toThrow();
     expect(() => gate(doc, { baseline: doc, maxRegression: -1 })).toThrow(/^maxRegression: /);
-    expect(() => gate(doc, { baseline: doc, regressionMetrics: ['downtime2.p50'] })).toThrow(/^regressionMetrics: unknown metric "downtime2.p50"/);
+    expect(() => gate(doc, { baseline: doc, regressionMetrics: ['downtime2.p50'] })).toThrow(/^regressionMetrics: expected a metric name such as downtime2, found "downtime2.p50"/);
+    expect(() => gate(doc, { baseline: doc, regressionMetrics: ['downtime3'] })).toThrow(/^regressionMetrics: "downtime3" is not a metric of these results \(did you mean "downtime1"\?\)/);
+    expect(() => gate(doc, { maxRegression: '5%', alpha: 0.1 })).toThrow('maxRegression, alpha: only used with a baseline, which is not given');
+    expect(() => gate(doc, { thresholds: ['observed.p99 < 1s'] })).toThrow(/^thresholds: observed\.p99 < 1s checked nothing, skipped for every variant/);
     const other = { ...doc, aggregates: Object.fromEntries(Object.entries(doc.aggregates).map(([k, v]) => [`other/${k}`, v])) };
     expect(() => gate(doc, { baseline: other })).toThrow('none of the variants');
     expect(() => gate(noGates, { thresholds: ['observed.p99 < 1s'] })).toThrow('nothing was checked: 2 checks skipped');
-    expect(() => gate(doc, { alpha: 1 })).toThrow(/^alpha: /);
+    expect(() => gate(doc, { baseline: doc, alpha: 1 })).toThrow(/^alpha: expected a number between 0 and 1/);
   });
 });

@@ -24,6 +24,15 @@ function packedFiles(): string[] {
   return report.files.map((f) => f.path).sort();
 }
 
+/** A package of its own with this one installed as node_modules/svqsim. */
+function consumerDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'svqsim-consumer-'));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(ROOT, join(dir, 'node_modules', 'svqsim'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module' }));
+  return dir;
+}
+
 describe('the npm package', () => {
   const files = packedFiles();
 
@@ -65,7 +74,10 @@ describe('the npm package', () => {
         gate: g.closingLine,
         schema: scenarioJsonSchema().title,
       }));`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8' });
+    // A program of another package that has svqsim installed (node_modules/svqsim).
+    const dir = consumerDir();
+    writeFileSync(join(dir, 'consumer.mjs'), program);
+    const r = spawnSync(process.execPath, ['consumer.mjs'], { cwd: dir, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(out).toEqual({
@@ -79,10 +91,7 @@ describe('the npm package', () => {
   });
 
   it('type-checks a TypeScript program, and the README example, against the shipped declarations', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'svqsim-consumer-'));
-    mkdirSync(join(dir, 'node_modules'));
-    symlinkSync(ROOT, join(dir, 'node_modules', 'svqsim'));
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module' }));
+    const dir = consumerDir();
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['consumer.ts', 'readme-example.ts'] }),

@@ -42,6 +42,12 @@ export const PROFILE_FIELD_DOCS: FieldDocs = {
     'How the device takes mappings: setMap (every UPDATE or INVALIDATE outside a batch rebuilds the whole map of the ASID; one rebuild per batch inside one) or dmaMap (incremental dma_map/dma_unmap, paid per range and page).',
   'capabilities.useVa':
     'vdpa_device.use_va: the parent takes user virtual addresses (vdpa_sim\'s default use_va=1, VDUSE), so vhost-vdpa maps VMAs without pinning (vhost_vdpa_va_map). Optional; default false (guest RAM is pinned).',
+  'capabilities.iovaRange': {
+    description: 'The IOVA range the device translates, inclusive (get_iova_range; QEMU reads it with VHOST_VDPA_GET_IOVA_RANGE): an UPDATE outside it fails with EINVAL. Optional; absent: every IOVA.',
+    examples: [{ first: 0, last: 4294967295 }],
+  },
+  'capabilities.iovaRange.first': 'First IOVA the device translates.',
+  'capabilities.iovaRange.last': 'Last IOVA the device translates (inclusive).',
   'capabilities.mkeys':
     'setMap devices: the map is a memory region of MKEYs built by firmware (mlx5: one direct MKEY per contiguous chunk of at most costs.mkeyChunkBytes plus one indirect MKEY) rather than a software copy of the IOTLB. Optional; default false.',
   'capabilities.suspend': 'Supports SUSPEND (VHOST_BACKEND_F_SUSPEND). The upstream stop sequence needs it: a device without it is refused.',

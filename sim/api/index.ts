@@ -38,8 +38,10 @@ export interface RunOptions {
   replications?: number;
   /** Run only shard `index` (1-based) of `count`; shards merge exactly (`svqsim merge`). */
   shard?: { index: number; count: number };
-  /** Worker threads (default one per core; 1 runs every run in the calling thread). */
+  /** Worker threads the runs execute on (default one per core). */
   jobs?: number;
+  /** Aborting it stops the campaign: no queued run starts, runs in progress stop, and the runs finished come back marked `partial: true`. */
+  signal?: AbortSignal;
   /** Called with each recorded run as it finishes. */
   onRecord?: (record: RunRecord) => void;
 }
@@ -72,8 +74,8 @@ function withoutPositions(labels: readonly string[], e: unknown): unknown {
  * `svqsim run --json` prints (the same document for the same scenarios and seed). Scenario objects are
  * shown as "(scenario object)" (numbered when there are several) in results and messages. Bad
  * input (a scenario, a profile file, an option) rejects with an InputError naming the field.
- * While it runs, SIGINT, SIGTERM and SIGHUP stop it as they stop the CLI: the runs finished so far
- * come back marked `partial: true`.
+ * `options.signal` stops it, and so do SIGINT, SIGTERM and SIGHUP while it runs, as they stop the
+ * CLI: the runs finished so far come back marked `partial: true`.
  */
 export async function run(scenarios: ScenarioSource | readonly ScenarioSource[], opts: RunOptions = {}): Promise<ResultDocument> {
   checkRunOptions(opts);
@@ -90,7 +92,7 @@ export async function run(scenarios: ScenarioSource | readonly ScenarioSource[],
       return loadScenarioObject(s, label, { cwd: campaignOpts.cwd });
     });
     const campaign = await planCampaign(inputs, campaignOpts);
-    const outcome = await executeCampaign(campaign, { jobs: opts.jobs, progress: false, onRecord: opts.onRecord });
+    const outcome = await executeCampaign(campaign, { jobs: opts.jobs, progress: false, onRecord: (r) => opts.onRecord?.(r), stop: opts.signal });
     return resultDocument(campaign, outcome.records, toolVersion(), outcome.interrupted);
   } catch (e) {
     throw withoutPositions(labels, e);

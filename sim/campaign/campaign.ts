@@ -74,7 +74,7 @@ export async function planCampaign(files: readonly (string | LoadedScenario)[], 
   }
   // A shard takes every n-th run of the canonical order: deterministic and balanced.
   const runs = opts.shard ? all.filter((_, i) => i % opts.shard!.count === opts.shard!.index - 1) : all;
-  return { opts, files: loaded.map((l) => l.file), loaded, variants, runs, totalRuns: all.length };
+  return { opts, files: files.map((f, i) => (typeof f === 'string' ? f : loaded[i]!.file)), loaded, variants, runs, totalRuns: all.length };
 }
 
 /** The result document of a campaign's finished runs. */

@@ -65,6 +65,17 @@ describe('run', () => {
     expect(seen.sort()).toEqual(['tiny/baseline', 'tiny/batch-maps', 'tiny2/baseline', 'tiny2/batch-maps']);
   });
 
+  it('stops when its AbortSignal is aborted, with the finished runs marked partial', async () => {
+    const before = new AbortController();
+    before.abort();
+    expect(await run(tiny(), { signal: before.signal })).toMatchObject({ partial: true, runs: [] });
+    const during = new AbortController();
+    const doc = await run(tiny(), { jobs: 1, signal: during.signal, onRecord: () => during.abort() });
+    expect(doc.partial).toBe(true);
+    expect(doc.runs.length).toBeGreaterThanOrEqual(1);
+    expect(doc.runs.length).toBeLessThan(4);
+  });
+
   it('resolves profile paths in an object against cwd', async () => {
     const doc = await run(scenarioObject('scenarios/custom-profile.yaml'), { cwd: join(ROOT, 'scenarios'), replications: 1, jobs: 1 });
     expect(doc.runs.length).toBeGreaterThan(0);

@@ -84,6 +84,13 @@ module.exports = {
       to: { path: '^sim/cli/' },
     },
     {
+      name: 'nothing-imports-the-api',
+      comment: 'sim/api/ is the package entry for programs, beside the CLI at the top; only the CLI and the tests may import it.',
+      severity: 'error',
+      from: { pathNot: '^(sim/api|sim/cli|test)/' },
+      to: { path: '^sim/api/' },
+    },
+    {
       name: 'nothing-imports-the-bench',
       comment: 'sim/bench/ measures the tool; nothing depends on it.',
       severity: 'error',

@@ -44,6 +44,7 @@ const PLANTED: [rule: string, from: string, to: string][] = [
   ['device-and-vmm-never-import-the-guest', 'vmm/w.ts', 'sim/guest/target.ts'],
   ['metrics-never-import-models', 'metrics/x.ts', 'device/shared/target.ts'],
   ['nothing-imports-the-cli', 'sim/campaign/c.ts', 'sim/cli/target.ts'],
+  ['nothing-imports-the-api', 'sim/campaign/a.ts', 'sim/api/target.ts'],
   ['events-see-only-the-message-interface', 'sim/events/e.ts', 'device/core/target2.ts'],
   ['leaf-helpers-stay-leaves', 'sim/tool/t.ts', 'sim/scenario/target.ts'],
 ];

@@ -45,13 +45,17 @@ export function parseShard(text: string): { index: number; count: number } {
   return { index, count };
 }
 
-/** Loads every scenario file and builds the plan; bad input throws InputError. */
-export async function planCampaign(files: readonly string[], opts: CampaignOptions): Promise<Campaign> {
+/**
+ * Loads every scenario file (or takes the scenario already loaded) and builds the plan; bad input
+ * throws InputError.
+ */
+export async function planCampaign(files: readonly (string | LoadedScenario)[], opts: CampaignOptions): Promise<Campaign> {
   const loaded: LoadedScenario[] = [];
   const variants: Variant[][] = [];
   const all: PlannedRun[] = [];
   for (let f = 0; f < files.length; f++) {
-    const l = await loadScenarioFile(files[f]!, { cwd: opts.cwd });
+    const input = files[f]!;
+    const l = typeof input === 'string' ? await loadScenarioFile(input, { cwd: opts.cwd }) : input;
     loaded.push(l);
     const v = expandScenario(l);
     variants.push(v);
@@ -70,7 +74,7 @@ export async function planCampaign(files: readonly string[], opts: CampaignOptio
   }
   // A shard takes every n-th run of the canonical order: deterministic and balanced.
   const runs = opts.shard ? all.filter((_, i) => i % opts.shard!.count === opts.shard!.index - 1) : all;
-  return { opts, files: [...files], loaded, variants, runs, totalRuns: all.length };
+  return { opts, files: files.map((f, i) => (typeof f === 'string' ? f : loaded[i]!.file)), loaded, variants, runs, totalRuns: all.length };
 }
 
 /** The result document of a campaign's finished runs. */

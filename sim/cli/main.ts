@@ -15,6 +15,7 @@ type Register = (program: Command, io: CliIo) => void;
 const COMMANDS: [string, () => Promise<Register>][] = [
   ['run', async () => (await import('./commands/run.js')).registerRunCommand],
   ['validate', async () => (await import('./commands/validate.js')).registerValidateCommand],
+  ['init', async () => (await import('./commands/init.js')).registerInitCommand],
   ['schema', async () => (await import('./commands/schema.js')).registerSchemaCommand],
   ['list', async () => (await import('./commands/list.js')).registerListCommand],
   ['trace', async () => (await import('./commands/trace.js')).registerTraceCommand],
@@ -24,7 +25,11 @@ const COMMANDS: [string, () => Promise<Register>][] = [
   ['report', async () => (await import('./commands/report.js')).registerReportCommand],
   ['merge', async () => (await import('./commands/merge.js')).registerMergeCommand],
   ['export', async () => (await import('./commands/export.js')).registerExportCommand],
+  ['completion', async () => (await import('./commands/completion.js')).registerCompletionCommand],
 ];
+
+/** Commands that need every command registered (a completion script covers them all). */
+const NEEDS_ALL: readonly string[] = ['completion'];
 
 const EXAMPLES = `
 Examples:
@@ -37,6 +42,7 @@ Examples:
   svqsim export r.json -o runs.csv                  one CSV row per run
   svqsim gate r.json --threshold 'downtime2.p99<300ms'
   svqsim list                                       shipped scenarios and device profiles
+  svqsim init my.yaml                               write a commented starter scenario
 
 Exit codes: 0 success, 1 internal error, 2 bad input (usage, scenario or result), 3 a gate failed,
 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.
@@ -64,7 +70,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[] = []): Pro
     });
   const named = argv.find((a) => !a.startsWith('-'));
   const versionOnly = named === undefined && (argv.includes('-V') || argv.includes('--version')) && !argv.some((a) => a === '-h' || a === '--help');
-  const wanted = versionOnly ? [] : COMMANDS.filter(([name]) => name === named);
+  const wanted = versionOnly ? [] : NEEDS_ALL.includes(named ?? '') ? COMMANDS : COMMANDS.filter(([name]) => name === named);
   for (const [, load] of wanted.length > 0 || versionOnly ? wanted : COMMANDS) (await load())(program, io);
   for (const c of program.commands) {
     c.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });

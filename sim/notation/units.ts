@@ -17,6 +17,8 @@ interface UnitKind {
   readonly integer: boolean;
   /** Examples shown in the JSON Schema. */
   readonly examples: readonly string[];
+  /** What a plain number means (the base unit), for the JSON Schema. */
+  readonly base: string;
 }
 
 const KI = 1024n;
@@ -79,24 +81,28 @@ export const SIZE: UnitKind = {
   units: sizeUnits,
   integer: true,
   examples: ['16GiB', '512MiB', '4KiB', '1.5GB', '4096'],
+  base: 'bytes',
 };
 export const DURATION: UnitKind = {
   what: 'a duration like 300ms',
   units: durationUnits,
   integer: true,
   examples: ['300ms', '1.5s', '250us', '100ns', '2m', '1h'],
+  base: 'nanoseconds',
 };
 export const RATE: UnitKind = {
   what: 'a rate like 10Gbit/s',
   units: rateUnits,
   integer: false,
   examples: ['10Gbit/s', '10Gbps', '1.25GB/s', '200MiB/s'],
+  base: 'bytes per second',
 };
 export const PACKET_RATE: UnitKind = {
   what: 'a packet rate like 100kpps',
   units: ppsUnits,
   integer: false,
   examples: ['1Mpps', '500kpps', '1000'],
+  base: 'packets per second',
 };
 
 const NUMBER_WITH_UNIT = /^\s*(\d+)(?:\.(\d+))?\s*([A-Za-zµ/]*)\s*$/;
@@ -216,7 +222,7 @@ export function unitField(kind: UnitKind, opts: UnitFieldOptions = {}) {
         { type: 'string', pattern: unitPattern(kind) },
         { type: kind.integer ? 'integer' : 'number', minimum: 0 },
       ],
-      description: `${kind.what}; units: ${Object.keys(kind.units).join(', ')}; a plain number is in base units`,
+      description: `${kind.what}; units: ${Object.keys(kind.units).join(', ')}; a plain number is in ${kind.base}`,
       examples: [...kind.examples],
       ...(opts.default !== undefined ? { default: opts.default } : opts.optional === true ? {} : { [REQUIRED_MARK]: true }),
     });

@@ -43,7 +43,8 @@ function throwProblems(src: SourceFile, problems: readonly Problem[]): never {
   throw new InputError(firstInFileOrder(problems.map((p) => renderProblem(src, p))).line);
 }
 
-function finish(source: SourceFile, cwd: string): LoadedScenario {
+/** Validate a parsed scenario source; its relative profile paths resolve against its directory. */
+export function loadScenarioSource(source: SourceFile, cwd: string): LoadedScenario {
   const profiles = new ProfileLoader(cwd);
   const r = resolveScenario(source.data, { dir: dirname(source.path), profiles });
   if (!r.ok) return throwProblems(source, r.problems);
@@ -63,6 +64,6 @@ function finish(source: SourceFile, cwd: string): LoadedScenario {
 export async function loadScenarioFile(path: string, opts: LoadOptions): Promise<LoadedScenario> {
   const abs = resolve(opts.cwd, path);
   const source = await readSource(abs, displayPath(abs, opts.cwd));
-  return finish(source, opts.cwd);
+  return loadScenarioSource(source, opts.cwd);
 }
 

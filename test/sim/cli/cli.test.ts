@@ -25,7 +25,7 @@ describe('svqsim basics', () => {
   it('--help shows the commands, examples and exit codes', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['run', 'validate', 'schema', 'list', 'trace', 'compare', 'diff', 'gate', 'report', 'merge', 'export']) expect(r.stdout).toContain(c);
+    for (const c of ['run', 'validate', 'init', 'schema', 'list', 'trace', 'compare', 'diff', 'gate', 'report', 'merge', 'export', 'completion']) expect(r.stdout).toContain(c);
     expect(r.stdout).toContain('Exit codes: 0 success, 1 internal error, 2 bad input');
   });
 
@@ -35,10 +35,12 @@ describe('svqsim basics', () => {
     expect(await names(['gate', 'r.json', '--threshold', 'downtime2.p99<1s'])).toEqual(['gate']);
     expect(await names(['--debug', 'merge', 'a.json'])).toEqual(['merge']);
     expect(await names(['--version'])).toEqual([]);
-    const all = ['run', 'validate', 'schema', 'list', 'trace', 'compare', 'diff', 'gate', 'report', 'merge', 'export'];
+    const all = ['run', 'validate', 'init', 'schema', 'list', 'trace', 'compare', 'diff', 'gate', 'report', 'merge', 'export', 'completion'];
     expect(await names([])).toEqual(all);
     expect(await names(['--help'])).toEqual(all);
     expect(await names(['help', 'gate'])).toEqual(all);
+    // A completion script covers every command.
+    expect(await names(['completion', 'bash'])).toEqual(all);
     expect(await names(['rn'])).toEqual(all);
     // An unknown command still gets the suggestion that needs every name.
     expect((await cli(['rn'])).stderr).toContain('(Did you mean run?)');

@@ -1,0 +1,114 @@
+// fieldDocs.ts — what every field of a scenario file means, keyed by field path, for the published
+// JSON Schema (`svqsim schema`). Kept apart from schema.ts so the schema's shape and its
+// documentation change independently; a device's capability and cost overrides take the profile
+// docs. A test fails when a field has no entry here or an entry names no field.
+
+import { PROFILE_FIELD_DOCS, type FieldDocs } from '../../device/profiles/profileDocs.js';
+
+const SCENARIO_OWN_DOCS: FieldDocs = {
+  name: { description: 'Scenario identifier: lower-case letters, digits, ".", "_" and "-". Names the scenario in run ids, results and reports.', examples: ['my-test'] },
+  description: 'One line about the scenario, shown by `svqsim list`. Optional.',
+  seed: 'Base seed, a 32-bit unsigned integer: replication k uses the seed\'s random stream jumped k times, so the same scenario and seed give byte-identical results. `svqsim run --seed` overrides it.',
+  replications: 'Recorded runs per variant, 1 to 1,000,000. `svqsim run --replications` overrides it.',
+  warmup: 'Runs per variant run first and discarded, 0 to 100,000 (they use the first replication streams).',
+  vm: 'The guest.',
+  'vm.memory': { description: 'Guest RAM size: 64MiB to 64TiB, a whole number of 4 KiB pages.', examples: ['16GiB', '128GiB', '1TiB'] },
+  'vm.layout': 'Guest-physical layout of RAM: q35 (RAM below 2G/2.75G and above 4G, with ROM areas and aliases) or flat (one region at 0).',
+  'vm.backing':
+    "How guest RAM is backed: 4k (4 KiB pages), thp (transparent huge pages, QEMU's default: ram_block_add madvises MADV_HUGEPAGE), hugetlb-2M or hugetlb-1G (hugetlbfs). Changes pinning costs, IOTLB entries and MTT sizes.",
+  'vm.contiguousRun': { description: 'Physically contiguous run of pinned pages (one IOTLB entry each), 4KiB to 1TiB. Optional; default one folio of the backing.', examples: ['2MiB', '1GiB'] },
+  'vm.prealloc': 'Guest RAM preallocated at QEMU start (prealloc=on): resident before anything pins it; otherwise the first pin faults it in.',
+  host: "Host kernel cost overrides (the defaults, with their sources, are in device/vhost/hostCosts.ts). Optional; any subset.",
+  'host.pinSmallPerPageNs': { description: 'pin_user_pages(FOLL_LONGTERM) of a resident small (4 KiB) folio, per page, nanoseconds (gup_test).', examples: [62.2] },
+  'host.unpinPerPageNs': { description: 'Unpinning one 4 KiB page (vhost_vdpa_pa_unmap releases pinned memory page by page whatever the folio size), nanoseconds.', examples: [15.1] },
+  'host.setDirtyPerPageNs': { description: 'set_page_dirty_lock of one page the device could write (vhost_vdpa_pa_unmap of writable maps), nanoseconds.', examples: [10] },
+  'host.pinLargePerSubpageNs': { description: 'pin_user_pages of a resident large folio (THP or hugetlb), per 4 KiB subpage, nanoseconds.', examples: [6.87] },
+  'host.faultSmallNs': { description: 'Faulting in one small folio that is not resident (allocation and mapping), besides zeroing it, nanoseconds.', examples: [487] },
+  'host.faultLargeNs': { description: 'Faulting in one large folio that is not resident, besides zeroing it, nanoseconds.', examples: [0] },
+  'host.zeroBytesPerSecond': { description: 'Zeroing freshly faulted folios (clear_page / clear_huge_page), at least 1B/s.', examples: ['46.7GB/s'] },
+  'host.iotlbEntryAddNs': { description: 'vhost_iotlb_add_range: one IOTLB entry allocated and inserted, nanoseconds.', examples: [150] },
+  'host.iotlbEntryDelNs': { description: 'vhost_iotlb_map_free: one IOTLB entry removed and freed, nanoseconds.', examples: [100] },
+  'host.memlockLimit': {
+    description: 'RLIMIT_MEMLOCK of QEMU: "unlimited" (the default, as libvirt sets it for vDPA) or a size; pins past it fail (ENOMEM in the kernel, EFAULT from write()).',
+    examples: ['unlimited', '64GiB'],
+  },
+  vmm: 'QEMU cost overrides (the defaults, with their sources, are in vmm/vmmCosts.ts). Optional; any subset.',
+  'vmm.vmStop': { description: 'Stopping the vCPUs and the device models at switchover (vm_stop).', examples: ['5ms'] },
+  'vmm.vmStart': { description: 'Starting the VM at the destination once its state is loaded (vm_start, before the devices).', examples: ['2ms'] },
+  'vmm.deviceStateLoad': { description: 'Loading the virtio-net device state at the destination (virtio_load), per device.', examples: ['1ms'] },
+  'vmm.deviceStateBytes': { description: "Size of one device's migrated state (vq indices, features, CVQ state).", examples: ['64KiB'] },
+  'vmm.svqAlloc': { description: 'Allocating and zeroing one shadow vring (qemu_memalign and memset).', examples: ['20us'] },
+  'vmm.cvqPoll': { description: 'Fixed overhead of the one CVQ poll for the replayed commands.', examples: ['50us'] },
+  'vmm.destConfig': { description: 'Destination: first dev_start to first vq enabled with memory already mapped, fixed part (the device\'s own configure and vq-create costs come on top).', examples: ['0ns'] },
+  devices: 'The vhost-vdpa NICs, one or more.',
+  'devices[].name': { description: 'Device name, an identifier unique in the scenario.', examples: ['net0'] },
+  'devices[].profile': {
+    description: 'The device profile: a shipped profile name (see `svqsim list`) or the path of a profile file (YAML or JSON, relative to the scenario file; a path contains "/" or ends in .yaml, .yml or .json).',
+    examples: ['mlx5', 'profiles/my-nic.yaml'],
+  },
+  'devices[].queuePairs': "Data queue pairs in use, 1 to the profile's capabilities.maxQueuePairs.",
+  'devices[].queueSize': { description: "Virtqueue size: a power of two up to the profile's capabilities.maxQueueSize.", examples: [256, 1024] },
+  'devices[].ring': "Ring layout, split or packed; must be one of the profile's capabilities.ringLayouts.",
+  'devices[].inOrder': "Negotiate VIRTIO_F_IN_ORDER (needs the profile's capabilities.inOrder).",
+  'devices[].partialOrder': "Negotiate the proposed VIRTIO_F_PARTIAL_ORDER (needs the profile's capabilities.partialOrder; excludes inOrder).",
+  'devices[].nic': 'What the guest configures through the control virtqueue: QEMU intercepts it and replays it at every device start (the CVQ replay).',
+  'devices[].nic.vlans': 'VLAN ids in the filter, 0 to 4096: one VLAN_ADD command each at replay.',
+  'devices[].nic.macTableEntries': 'Entries in the MAC filter table, 0 to 1024 (one MAC_TABLE_SET command at replay when any).',
+  'devices[].nic.rss': 'RSS configured (one RSS_CONFIG command at replay).',
+  'devices[].nic.promisc': 'Promiscuous mode (one RX command at replay).',
+  'devices[].nic.allmulti': 'All-multicast mode (one RX command at replay).',
+  'devices[].capabilities': "Partial override of the profile's capabilities: any subset of its fields, checked again with the profile's.",
+  'devices[].costs': "Partial override of the profile's costs: any subset of its fields.",
+  workload: 'What the guest does while it migrates.',
+  'workload.dirtyRate': { description: 'Guest CPU write rate into the hot set, bytes per second: an upper bound of the distinct pages dirtied per second. Default 0.', examples: ['256MiB/s', '1GiB/s'] },
+  'workload.hotSet': { description: "Bytes of guest memory the guest keeps rewriting. Optional; default 10% of the guest's memory.", examples: ['1GiB', '4GiB'] },
+  'workload.everWritten': 'Fraction of guest RAM the guest ever wrote (non-zero pages), 0 to 1: only that is populated at the destination (ram_handle_zero skips zero pages); the rest stays unpopulated until pinned. Default 0.25 (unsourced).',
+  'workload.traffic': 'Data-plane traffic through every NIC. Optional; none when absent.',
+  'workload.traffic.packetsPerSecond': { description: 'Packets per second, per queue pair.', examples: ['50kpps', '1Mpps'] },
+  'workload.traffic.packetSize': { description: 'Packet size, 64B to 65535B.', examples: [1500, '9000B'] },
+  'workload.traffic.rxFraction': 'Fraction of the packets the guest receives (the rest it transmits), 0 to 1.',
+  'workload.probe': 'A ping-like flow from the wire to the guest and back on the first queue pair of each NIC: the longest gap between delivered probes is the observed downtime (metric `observed`). Optional.',
+  'workload.probe.interval': { description: 'Interval between probe packets, at least 10us.', examples: ['1ms', '100us'] },
+  migration: 'The migration: the stream, when pre-copy converges, and the VMM strategies.',
+  'migration.bandwidth': { description: 'Migration stream bandwidth, at least 1B/s.', examples: ['25Gbit/s', '10Gbit/s', '1.25GB/s'] },
+  'migration.downtimeLimit': { description: "Switchover once the estimated time to send the remaining dirty RAM is under this limit (QEMU's downtime-limit; default 300ms).", examples: ['300ms', '1s'] },
+  'migration.maxIterations': 'Pre-copy iteration cap: switchover after this many passes even when not converged.',
+  'migration.startAt': { description: 'How long the VM runs after boot before the migration starts.', examples: ['100ms', '2s'] },
+  'migration.transport': 'How the VMM drives the device: vhost-vdpa (the vhost-vdpa message interface). "admin-vq" (the virtio admin virtqueue transport) is not supported yet.',
+  'migration.strategies': 'VMM strategies; the defaults are the upstream QEMU 10.1 sequence (earlyMap on, the others off). `svqsim list` says where each comes from.',
+  'migration.strategies.descGroup': "Move only the data vqs' descriptor group to the shadow virtqueue's address space (DESC_ASID): the SVQ switch maps only the shadow vrings, with no RAM unmap, unpin, remap or re-pin. A proposal; needs a profile with capabilities.dataDescGroup and 2 ASIDs.",
+  'migration.strategies.iotlbPersist': "Negotiate IOTLB_PERSIST (a proposal; upstream QEMU never asks for it): resets keep the maps, so the memory listener is not unregistered and registered again around them. Needs persistent maps (the profile's capabilities.resetMap or capabilities.iotlbPersist).",
+  'migration.strategies.earlyMap': 'Register the memory listener at set_owner, as QEMU 10.1+ does (upstream; default true), so guest RAM is pinned at init; false: QEMU 10.0, which registers it at the first device start. It never negotiates IOTLB_PERSIST.',
+  'migration.strategies.batchMaps': 'Wrap the shadow-vring and CVQ-buffer UPDATE/INVALIDATEs in one IOTLB batch per ASID (a proposal; upstream sends them one by one), so set_map devices rebuild once instead of once per message.',
+  'migration.strategies.pageFaults': 'Page faults instead of pinning (a device taking faults need not have guest memory pinned up front). true is not supported yet.',
+  variants: {
+    description: 'Named variants, each setting scenario fields by path; crossed with the sweep. Optional; without it the scenario runs as written.',
+    examples: [[{ name: 'baseline' }, { name: 'qemu-10.0', set: { 'migration.strategies.earlyMap': false } }]],
+  },
+  'variants[].name': { description: 'Variant name, an identifier; part of run ids.', examples: ['baseline', 'batch-maps'] },
+  'variants[].set': {
+    description: 'Dotted field paths (indices in brackets) and the values they take in this variant, written as in the scenario.',
+    examples: [{ 'migration.strategies.batchMaps': true, 'devices[0].profile': 'mlx5' }],
+  },
+  sweep: 'Parameters swept over; every sweep point is crossed with every variant. Optional.',
+  'sweep.mode': 'cartesian: every combination of the parameters (the last varies fastest); zip: the i-th values of every parameter together (equal lengths needed).',
+  'sweep.params': {
+    description: 'Dotted field paths (indices in brackets) and the values each sweeps over, written as in the scenario.',
+    examples: [{ 'vm.memory': ['16GiB', '256GiB'], 'devices[0].profile': ['vdpa_sim', 'mlx5'] }],
+  },
+  gates: {
+    description:
+      'Thresholds `svqsim gate` checks on every variant: "<metric>.<stat> <op> <value><unit>", where metric is downtime1, downtime2, observed or a count (update, invalidate, batches, setMapRebuilds, pagesPinned), stat is p50, p90, p99, p99.9, min, max, mean or count, op is <, <=, >, >= or ==, and times take a unit (ns, us, ms, s, m, h).',
+    examples: [['downtime2.p99 < 2s', 'downtime1.p50 <= 500ms']],
+  },
+};
+
+/** A device's `capabilities` and `costs` overrides take the profile's field docs. */
+const DEVICE_OVERRIDE_DOCS: FieldDocs = Object.fromEntries(
+  Object.entries(PROFILE_FIELD_DOCS)
+    .filter(([path]) => path.startsWith('capabilities.') || path.startsWith('costs.'))
+    .map(([path, doc]) => [`devices[].${path}`, doc]),
+);
+
+/** Field docs of a scenario file, by path. */
+export const SCENARIO_FIELD_DOCS: FieldDocs = { ...SCENARIO_OWN_DOCS, ...DEVICE_OVERRIDE_DOCS };

@@ -1,0 +1,127 @@
+// package.test.ts — the package as others get it: `npm pack` ships the built code, its types, the
+// README and the shipped scenarios and nothing else (no sources, tests, CI files or source maps);
+// `import { run } from 'svqsim'` resolves through `exports` to the build and runs a scenario; a
+// TypeScript program type-checks against the shipped declarations.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  bin: Record<string, string>;
+  types: string;
+  exports: Record<string, { types: string; default: string } | string>;
+};
+const strip = (p: string) => p.replace(/^\.\//, '');
+
+function packedFiles(): string[] {
+  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  const [report] = JSON.parse(r.stdout) as [{ files: { path: string }[] }];
+  return report.files.map((f) => f.path).sort();
+}
+
+/** A package of its own with this one installed as node_modules/svqsim. */
+function consumerDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'svqsim-consumer-'));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(ROOT, join(dir, 'node_modules', 'svqsim'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module' }));
+  return dir;
+}
+
+describe('the npm package', () => {
+  const files = packedFiles();
+
+  it('holds the build, its declarations, README and the shipped scenarios', () => {
+    const entry = pkg.exports['.'] as { types: string; default: string };
+    for (const f of [entry.types, entry.default, pkg.types, ...Object.values(pkg.bin), 'dist/sim/campaign/worker.js', 'README.md', 'package.json']) {
+      expect(files).toContain(strip(f));
+    }
+    const scenarios = readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => `scenarios/${f}`);
+    expect(files).toEqual(expect.arrayContaining([...scenarios, 'scenarios/profiles/example-smartnic.yaml']));
+    // Every compiled module comes with its declarations.
+    const js = files.filter((f) => f.endsWith('.js'));
+    expect(js.length).toBeGreaterThan(50);
+    for (const f of js) expect(files).toContain(f.replace(/\.js$/, '.d.ts'));
+  });
+
+  it('holds nothing else: no sources, tests, CI files, source maps or the bench', () => {
+    const stray = files.filter((f) => !(f.startsWith('dist/') || f.startsWith('scenarios/') || f === 'README.md' || f === 'package.json'));
+    expect(stray).toEqual([]);
+    const unwanted = files.filter((f) => /\.map$/.test(f) || /^dist\/(test|sim\/bench)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')));
+    expect(unwanted).toEqual([]);
+  });
+
+  it('`import ... from "svqsim"` loads the built entry and runs a tiny scenario', () => {
+    const program = `
+      import { run, compare, gate, scenarioJsonSchema } from 'svqsim';
+      const doc = await run({
+        name: 'tiny', replications: 2, vm: { memory: '1GiB' },
+        devices: [{ name: 'net0', profile: 'vdpa_sim' }],
+        migration: { bandwidth: '10Gbit/s' },
+        gates: ['downtime2.p99 < 10s'],
+      }, { jobs: 1 });
+      const g = gate(doc);
+      console.log(JSON.stringify({
+        entry: import.meta.resolve('svqsim'),
+        runs: doc.runs.length,
+        tool: doc.tool.name,
+        rows: compare(doc).map((r) => r.key),
+        gate: g.closingLine,
+        schema: scenarioJsonSchema().title,
+      }));`;
+    // A program of another package that has svqsim installed (node_modules/svqsim).
+    const dir = consumerDir();
+    writeFileSync(join(dir, 'consumer.mjs'), program);
+    const r = spawnSync(process.execPath, ['consumer.mjs'], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out).toEqual({
+      entry: `file://${join(ROOT, 'dist', 'sim', 'api', 'index.js')}`,
+      runs: 2,
+      tool: 'svqsim',
+      rows: ['tiny/default'],
+      gate: '1 passed, 0 failed',
+      schema: 'svqsim scenario',
+    });
+  });
+
+  it('type-checks a TypeScript program, and the README example, against the shipped declarations', () => {
+    const dir = consumerDir();
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['consumer.ts', 'readme-example.ts'] }),
+    );
+    writeFileSync(
+      join(dir, 'consumer.ts'),
+      `import { run, compare, gate, InputError, type ResultDocument, type GateResult, type CompareRow, type ScenarioDocument } from 'svqsim';
+const scenario: ScenarioDocument = { name: 'x', vm: { memory: '1GiB' }, devices: [{ name: 'net0', profile: 'mlx5' }], migration: { bandwidth: '10Gbit/s' } };
+export async function check(): Promise<number> {
+  const doc: ResultDocument = await run(scenario, { replications: 2, jobs: 1 });
+  const rows: CompareRow[] = compare(doc, { baseline: 'baseline' });
+  const g: GateResult = gate([doc], { thresholds: ['downtime2.p99 < 2s'], maxRegression: '5%' });
+  const total: number = doc.runs[0]!.downtime2.totalNs + rows[0]!.ratioP99 + g.exitCode;
+  // @ts-expect-error -- a result document has no such field (the types are not any)
+  void doc.nope;
+  // @ts-expect-error -- a scenario needs its vm
+  void run({ name: 'x', devices: [], migration: { bandwidth: 1 } });
+  // @ts-expect-error -- gate options are typed
+  void gate(doc, { treshold: [] });
+  return total + (new InputError('x') instanceof Error ? 0 : 1);
+}
+`,
+    );
+    // The README's example, as written there.
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').split('## Programmatic use')[1]!;
+    const example = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;
+    writeFileSync(join(dir, 'readme-example.ts'), `${example}\nexport {};\n`);
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = spawnSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});

@@ -98,9 +98,20 @@ const SCENARIO_OWN_DOCS: FieldDocs = {
   },
   gates: {
     description:
-      'Thresholds `svqsim gate` checks on every variant: "<metric>.<stat> <op> <value><unit>", where metric is downtime1, downtime2, observed or a count (update, invalidate, batches, setMapRebuilds, pagesPinned), stat is p50, p90, p99, p99.9, min, max, mean or count, op is <, <=, >, >= or ==, and times take a unit (ns, us, ms, s, m, h).',
-    examples: [['downtime2.p99 < 2s', 'downtime1.p50 <= 500ms']],
+      'Thresholds `svqsim gate` checks on every variant: "<metric>.<stat> <op> <value><unit>", where metric is downtime1, downtime2, observed or a count (update, invalidate, batches, setMapRebuilds, pagesPinned), stat is p50, p90, p99, p99.9, min, max, mean or count, op is <, <=, >, >= or ==, and times take a unit (ns, us, ms, s, m, h); or failures.rate with a percentage.',
+    examples: [['downtime2.p99 < 2s', 'downtime1.p50 <= 500ms', 'failures.rate < 1%']],
   },
+  faults: {
+    description: 'Injected faults. A failed migration is a run outcome (step, errno, where the VM runs), recovered as QEMU recovers; each fault fires once. Default: none.',
+    examples: [[{ kind: 'iotlbUpdate', device: 'net0', host: 'destination', during: 'downtime2', nth: 1, errno: 'ENOSPC' }, { kind: 'cancel', afterPass: 1 }]],
+  },
+  'faults[].kind': 'iotlbUpdate: vhost-vdpa\'s UPDATE handler fails (write() returns EFAULT); cvqNack: the device answers a control command with VIRTIO_NET_ERR; driverOk: DRIVER_OK does not stick (the device sets DEVICE_NEEDS_RESET); cancel: migrate_cancel after a pre-copy pass.',
+  'faults[].device': 'The device the fault is on, by its name in devices.',
+  'faults[].host': 'source or destination: which host\'s instance of the device.',
+  'faults[].during': 'The top-level window the occurrence is counted in: any (default), boot, downtime1, precopy, downtime2 or recovery.',
+  'faults[].nth': 'Which occurrence in that window fails; 1 (the default) is the first.',
+  'faults[].errno': 'The errno a failing UPDATE\'s handler returns (ENOMEM by default, ENOSPC, EFAULT, EINVAL or EIO); write() itself returns EFAULT.',
+  'faults[].afterPass': 'cancel: migrate_cancel once this pre-copy pass has been sent (default 1).',
 };
 
 /** A device's `capabilities` and `costs` overrides take the profile's field docs. */

@@ -140,6 +140,8 @@ export interface GateOptions {
   warnOnly?: boolean;
   /** Accept an interrupted (partial) result instead of failing on it. */
   allowPartial?: boolean;
+  /** Accept failed migrations (gate their share with a `failures.rate` threshold). */
+  allowFailures?: boolean;
 }
 
 function maxRegressionOf(v: number | string | undefined): number | undefined {

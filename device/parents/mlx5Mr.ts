@@ -126,6 +126,10 @@ export class Mlx5MemoryRegions {
   private gcList = 0;
   /** The GC work is queued (its delay running). */
   private gcQueued = false;
+  /** When the queued GC work will start destroying (Infinity when none is queued). */
+  private gcDueAt = Number.POSITIVE_INFINITY;
+  /** MKEYs are being destroyed (the GC work, or a reset's destruction) right now. */
+  private destroying = false;
   /** Process names of the firmware submitters, built once per kind and index. */
   private readonly names = new Map<string, string[]>();
 
@@ -163,26 +167,33 @@ export class Mlx5MemoryRegions {
    * Runs `count` firmware commands of `ns` each, all issued at once, and waits for all: as many
    * submitters as the firmware takes commands in flight, each issuing the next command when its
    * previous one completes (the same schedule as one process per command, without spawning
-   * thousands of them for a terabyte-sized map). The submitters do what command() does, inline:
-   * this runs for every MKEY, and a generator per command is most of its allocation.
+   * thousands of them for a terabyte-sized map). The k-th command to start takes the k-th of the
+   * times drawn up front. When nothing else can reach the firmware before the batch ends — it is
+   * idle, no MR destruction runs, and the GC work is not due before the computed end — the
+   * schedule is computed directly instead (the submitters would give the same one).
    */
-  private *parallel(count: number, ns: number, what: string): Proc<void> {
+  private *parallel(count: number, ns: number, what: string, destroy = false): Proc<void> {
     if (count === 0) return;
-    if (directSchedules && this.firmware.idle && this.pendingDestroy === 0) {
-      // Nothing else can reach the firmware until this batch ends (the caller holds the device
-      // mutex; no deferred destroy runs): its schedule is the submitters' own, computed here.
-      yield this.directEnd(count, ns) - this.kernel.now;
-      return;
+    const durations = new Array<number>(count);
+    for (let i = 0; i < count; i++) durations[i] = this.jittered(ns);
+    if (directSchedules && !destroy && this.firmware.idle && !this.destroying) {
+      const end = this.directEnd(durations);
+      if (end <= this.gcDueAt) {
+        this.firmware.addBusy(durations.reduce((a, d) => a + d, 0));
+        yield end - this.kernel.now;
+        return;
+      }
     }
-    let left = count;
+    // A submitter claims a command before it waits for a slot; the time goes by start order.
+    let claimed = 0;
+    let started = 0;
     const firmware = this.firmware;
-    const jittered = this.jittered;
     function* submitter(): Proc<void> {
-      while (left > 0) {
-        left--;
+      while (claimed < count) {
+        claimed++;
         yield firmware.acquire();
         try {
-          yield jittered(ns);
+          yield durations[started++]!;
         } finally {
           firmware.release();
         }
@@ -195,49 +206,42 @@ export class Mlx5MemoryRegions {
   }
 
   /**
-   * The end of `count` commands of `ns` each on min(count, firmwareConcurrency) submitters that
-   * each take the next command as soon as their previous one ends, drawing each command's time
-   * in the order the submitters would (earliest end first, ties in the order they were set).
-   * Accounts the slots' busy time on the firmware.
+   * The end of commands of the given times on min(count, firmwareConcurrency) submitters that
+   * each take the next command as soon as their previous one ends (earliest end first, ties in
+   * the order they were set), the k-th command to start taking durations[k].
    */
-  private directEnd(count: number, ns: number): number {
+  private directEnd(durations: readonly number[]): number {
+    const count = durations.length;
     const n = Math.min(count, this.costs.firmwareConcurrency);
     const now = this.kernel.now;
     // Submitter i is free at ends[i], set in the order given by seq[i]; a small linear scan: n is the firmware's width.
     const ends = new Array<number>(n);
     const seq = new Array<number>(n);
     let nextSeq = 0;
-    let busy = 0;
+    let k = 0;
     for (let i = 0; i < n; i++) {
-      const d = this.jittered(ns);
-      busy += d;
-      ends[i] = now + d;
+      ends[i] = now + durations[k++]!;
       seq[i] = nextSeq++;
     }
-    let left = count - n;
     let last = now;
     const done = new Array<boolean>(n).fill(false);
     let active = n;
     while (active > 0) {
-      let k = -1;
+      let j = -1;
       for (let i = 0; i < n; i++) {
         if (done[i]) continue;
-        if (k < 0 || ends[i]! < ends[k]! || (ends[i] === ends[k] && seq[i]! < seq[k]!)) k = i;
+        if (j < 0 || ends[i]! < ends[j]! || (ends[i] === ends[j] && seq[i]! < seq[j]!)) j = i;
       }
-      const t = ends[k]!;
-      if (left > 0) {
-        left--;
-        const d = this.jittered(ns);
-        busy += d;
-        ends[k] = t + d;
-        seq[k] = nextSeq++;
+      const t = ends[j]!;
+      if (k < count) {
+        ends[j] = t + durations[k++]!;
+        seq[j] = nextSeq++;
       } else {
-        done[k] = true;
+        done[j] = true;
         active--;
         if (t > last) last = t;
       }
     }
-    this.firmware.addBusy(busy);
     return last;
   }
 
@@ -285,6 +289,7 @@ export class Mlx5MemoryRegions {
     this.gcList += count;
     if (this.gcQueued) return;
     this.gcQueued = true;
+    this.gcDueAt = this.kernel.now + (this.costs.mrGcDelayNs ?? 2_000_000_000);
     this.kernel.spawn(this.destroyLater(asid), `${this.device}.mrGc`);
   }
 
@@ -294,8 +299,11 @@ export class Mlx5MemoryRegions {
     const count = this.gcList;
     this.gcList = 0;
     this.gcQueued = false;
+    this.gcDueAt = Number.POSITIVE_INFINITY;
     const t0 = this.kernel.now;
-    yield* this.parallel(count, this.costs.mkeyDestroyNs, 'mkeyDestroy');
+    this.destroying = true;
+    yield* this.parallel(count, this.costs.mkeyDestroyNs, 'mkeyDestroy', true);
+    this.destroying = false;
     this.pendingDestroy -= count;
     this.report(asid, 'mrDestroy', t0, { mkeysDestroyed: count });
   }

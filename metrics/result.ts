@@ -51,7 +51,7 @@ interface MigrationTotals {
 /** A failed migration: the step, the errno, where the VM runs after QEMU's recovery. */
 export interface RunOutcome {
   status: 'failed';
-  /** boot, destinationInit, svqSwitch, precopy (a cancel), sourceStop, destinationStart, or stalled. */
+  /** boot, destinationInit, svqSwitch, precopy (a cancel), sourceStop, destinationStart, stalled, or dataPlane (a NIC left down). */
   step: string;
   /** The device whose call failed, when one did. */
   device?: string;
@@ -59,7 +59,7 @@ export interface RunOutcome {
   reason: string;
   /** When it failed (ns of simulated time). */
   atNs: number;
-  vmRunsOn: 'source' | 'nowhere';
+  vmRunsOn: 'source' | 'destination' | 'nowhere';
   /** The source's NICs forward again after the recovery. */
   recovered: boolean;
   /** Why the recovery did not bring a NIC back, when it did not. */

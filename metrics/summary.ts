@@ -64,7 +64,7 @@ function outcomeLines(run: RunRecord, st: ReturnType<typeof styler>): string[] {
   const o = run.outcome;
   if (o === undefined) return [];
   const lines = [st.red(`  ${st.bold('FAILED')} in ${o.step}${o.device ? ` (${o.device})` : ''} at ${formatNs(o.atNs)}: ${o.errno}: ${o.reason}`)];
-  const where = o.vmRunsOn === 'source' ? 'the VM runs on the source' : 'the VM runs nowhere';
+  const where = o.vmRunsOn === 'nowhere' ? 'the VM runs nowhere' : `the VM runs on the ${o.vmRunsOn}`;
   const rec = o.recovery ? `; recovery (back to passthrough) ${formatNs(o.recovery.totalNs)}` : '';
   lines.push(`  ${where}; its NICs ${o.recovered ? 'forward again' : st.red(`stay down${o.recoveryFailure ? ` (${o.recoveryFailure})` : ''}`)}${rec}`);
   return lines;

@@ -54,7 +54,7 @@ export interface MigrationWorld {
 }
 
 /** The step of the timeline a failed migration failed in. */
-export type MigrationStep = 'boot' | 'destinationInit' | 'svqSwitch' | 'precopy' | 'sourceStop' | 'destinationStart' | 'stalled';
+export type MigrationStep = 'boot' | 'destinationInit' | 'svqSwitch' | 'precopy' | 'sourceStop' | 'destinationStart' | 'stalled' | 'dataPlane';
 
 /** Why and where a migration failed, and where the VM runs afterwards. */
 export interface MigrationFailure {
@@ -65,8 +65,8 @@ export interface MigrationFailure {
   reason: string;
   /** When it failed, ns of simulated time. */
   atNs: number;
-  /** Where the guest runs once QEMU has recovered. */
-  vmRunsOn: 'source' | 'nowhere';
+  /** Where the guest runs once QEMU has recovered (the destination when only its data plane is down). */
+  vmRunsOn: 'source' | 'destination' | 'nowhere';
   /** The source's NICs forward again after QEMU's recovery (back to passthrough, or the VM restarted there). */
   recovered: boolean;
   /** Why the recovery did not bring a NIC back, when it did not. */

@@ -36,6 +36,8 @@ export interface AddedDevice extends VdpaDevice {
   netState(): Readonly<DeviceNetState>;
   /** The MKEY memory regions of an MKEY device (capabilities.mkeys), else null. */
   readonly mr: Mlx5MemoryRegions | null;
+  /** A device error injected by the run: the device sets DEVICE_NEEDS_RESET and stops processing. */
+  injectNeedsReset(): void;
 }
 
 /** Checks that a profile and a queue-pair count describe a device the model can build. */
@@ -75,6 +77,10 @@ export function buildDevice(env: DeviceEnv, profile: Profile, name: string, queu
     stats: worker.stats,
     netState: () => worker.netState,
     mr,
+    injectNeedsReset: () => {
+      core.markNeedsReset();
+      env.bus.emit({ kind: 'note', t: env.kernel.now, device: name, text: 'injected fault: DEVICE_NEEDS_RESET' });
+    },
   };
   return ok({ device, core });
 }

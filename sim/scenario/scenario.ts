@@ -97,4 +97,5 @@ export interface Scenario {
 /** One injected fault of a scenario. */
 export type ScenarioFault =
   | { kind: 'iotlbUpdate' | 'cvqNack' | 'driverOk'; device: string; host: 'source' | 'destination'; during: string; nth: number; errno: string }
+  | { kind: 'needsReset'; device: string; host: 'source' | 'destination'; during: string; after: number }
   | { kind: 'cancel'; afterPass: number };

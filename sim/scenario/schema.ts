@@ -239,6 +239,18 @@ const faultSchema = z.discriminatedUnion('kind', [
     .strict(),
   z
     .object({
+      /** The device sets DEVICE_NEEDS_RESET (a device error) and stops processing. */
+      kind: z.literal('needsReset'),
+      device: identifierSchema,
+      host: z.enum(['source', 'destination']),
+      /** The window whose start the delay counts from. */
+      during: z.enum(FAULT_WINDOWS.filter((w) => w !== 'any') as ['boot', 'downtime1', 'precopy', 'downtime2', 'recovery']),
+      /** How long after the window starts (ns). */
+      after: unitField(DURATION, { default: 0 }),
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('cancel'),
       /** migrate_cancel once this pre-copy pass has been sent. */
       afterPass: z.number().int().min(1).max(1_000_000).default(1),

@@ -19,6 +19,7 @@ import type { DirtyRange } from '../../vmm/dirtyLog.js';
 import { PAGE_SIZE, type GuestMemory } from '../../vmm/guestMemory.js';
 import { ShadowVirtqueue } from '../../vmm/shadowVirtqueue.js';
 import { CvqChannelImpl } from '../../vmm/cvqChannel.js';
+import { Status } from '../../device/uapi/uapi.js';
 import { defaultVmmCosts, type VmmCosts } from '../../vmm/vmmCosts.js';
 import type { PrecopyPass } from '../../vmm/precopy.js';
 import { GuestNet, nicCommands } from '../guest/virtioNet.js';
@@ -61,6 +62,10 @@ export interface NicWiring {
   finish(): { checked: number; violations: string[] };
   /** The migration ended (done or failed): the traffic stops after a short tail. */
   halt(): void;
+  /** Why the NIC's data plane is not running on the host the VM ended on, or null when it is. */
+  dataPlaneProblem(): string | null;
+  /** A device of this NIC failed: the data plane runs in full detail from now on (sleeping assumes a working device). */
+  deviceError(): void;
   /** For tests and traces. */
   readonly guest: GuestNet;
   readonly workload: Workload;
@@ -94,7 +99,7 @@ class NicPath implements NicWiring {
   private readonly nvq: number;
   private readonly cvq: number;
   /** Detail only in observation windows (else every burst in detail). */
-  private readonly windows: boolean;
+  private windows: boolean;
   readonly log: InvariantLog;
   readonly guest: GuestNet;
   readonly workload: Workload;
@@ -339,6 +344,21 @@ class NicPath implements NicWiring {
     this.unplan();
     this.workload.wake();
     this.workload.stopBy(this.input.kernel.now + TAIL_NS);
+  }
+
+  deviceError(): void {
+    this.windows = false;
+    this.unplan();
+    this.workload.wake();
+  }
+
+  dataPlaneProblem(): string | null {
+    const side = this.current;
+    if (side === null) return `${this.input.device.name}: the data plane never started`;
+    const v = side.dev.view;
+    if ((v.status & Status.DEVICE_NEEDS_RESET) !== 0) return `${side.dev.name}: the device set DEVICE_NEEDS_RESET and nothing reset it; its data plane stayed down`;
+    if (!v.running) return `${side.dev.name}: the data plane is not running (status 0x${v.status.toString(16)}${v.suspended ? ', suspended' : ''})`;
+    return null;
   }
 
   finish(): { checked: number; violations: string[] } {

@@ -58,10 +58,23 @@ interface Testbed {
 const FAULT_WINDOWS = new Set(['boot', 'downtime1', 'precopy', 'downtime2', 'recovery']);
 
 /** The scenario's device faults as the hosts name the devices; the plan follows the run's top-level windows. */
-function faultPlan(sc: Scenario, bus: EventBus): FaultPlan {
+function faultPlan(sc: Scenario, bus: EventBus, kernel: Kernel, devices: Map<string, { injectNeedsReset(): void }>): FaultPlan {
   const specs: FaultSpec[] = [];
+  // Device errors at a time: once the window begins, after the delay (each fires once).
+  const timed = sc.faults.filter((f) => f.kind === 'needsReset');
+  const armed = new Set<number>();
+  if (timed.length > 0) {
+    bus.stream.subscribe((e) => {
+      if (e.kind !== 'phase' || e.edge !== 'begin' || e.device !== undefined) return;
+      timed.forEach((f, i) => {
+        if (f.during !== e.name || armed.has(i)) return;
+        armed.add(i);
+        kernel.after(f.after, () => devices.get(`${f.host === 'source' ? 'src' : 'dst'}:${f.device}`)?.injectNeedsReset());
+      });
+    });
+  }
   for (const f of sc.faults) {
-    if (f.kind === 'cancel') continue;
+    if (f.kind === 'cancel' || f.kind === 'needsReset') continue;
     const point = f.kind === 'iotlbUpdate' ? 'iotlbUpdate' : f.kind === 'cvqNack' ? 'cvqCommand' : 'driverOk';
     specs.push({ point, device: `${f.host === 'source' ? 'src' : 'dst'}:${f.device}`, during: f.during, nth: f.nth, errno: f.errno });
   }
@@ -78,16 +91,27 @@ function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng): Te
   const mem = GuestMemory.create({ layout: sc.vm.layout, ramBytes: sc.vm.memory });
   if (!mem.ok) throw new RunFailure(`guest memory: ${mem.reason}`);
   const memory = mem.value;
-  const ctx: HostContext = { kernel, bus, rng, scenario: sc, memory, sections: memory.listenerSections(), faults: faultPlan(sc, bus) };
+  const byName = new Map<string, { injectNeedsReset(): void }>();
+  const ctx: HostContext = { kernel, bus, rng, scenario: sc, memory, sections: memory.listenerSections(), faults: faultPlan(sc, bus, kernel, byName) };
   // A fresh QEMU's guest RAM is populated as it is first touched: at boot, by the pinning itself (prealloc: at start).
   const src = buildHost(ctx, 'src', sc.vm.prealloc);
   const dst = buildHost(ctx, 'dst', false);
+
   const nics: NicWiring[] = [];
   const pairs = sc.devices.map((d, i): NetPair => {
     const ctrl = new NetCtrlState(d.queuePairs, d.queuePairs);
     const s = { ...src.nics[i]!, host: src.mem };
     const t = { ...dst.nics[i]!, host: dst.mem };
     nics.push(wireNic({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, ctrl, memory, costs: sc.vmm }));
+    const wiring = nics[nics.length - 1]!;
+    for (const dev of [s.dev, t.dev]) {
+      byName.set(dev.name, {
+        injectNeedsReset: () => {
+          dev.injectNeedsReset();
+          wiring.deviceError();
+        },
+      });
+    }
     return { name: d.name, src: s.net, dst: t.net, ctrl };
   });
   const model =
@@ -171,6 +195,17 @@ export function simulateMigration(spec: RunInput, opts: RunOptions = {}): RunOut
         failure: { step: 'stalled', errno: 'ETIMEDOUT', reason: `no event left at ${kernel.now} ns with the migration unfinished${recorder.openPhases()}`, atNs: kernel.now, vmRunsOn: 'nowhere', recovered: false },
       }
     : outcome.value;
+  // Every NIC must forward again where the VM ended: a data plane that stopped and was never
+  // restarted (a device error nothing reset, a failed recovery) is a failed outcome too.
+  if (o.failure === undefined || (o.failure.vmRunsOn !== 'nowhere' && o.failure.recovered)) {
+    const down = tb.nics.map((p) => p.dataPlaneProblem()).find((x) => x !== null);
+    if (down !== undefined && down !== null) {
+      o.failure =
+        o.failure === undefined
+          ? { step: 'dataPlane', errno: 'EIO', reason: down, atNs: kernel.now, vmRunsOn: 'destination', recovered: false }
+          : { ...o.failure, recovered: false, recoveryFailure: down };
+    }
+  }
   let checked = 0;
   const violations: string[] = [];
   for (const p of tb.nics) {

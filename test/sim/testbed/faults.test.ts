@@ -69,6 +69,27 @@ describe('injected faults', () => {
     });
   }
 
+  it('DEVICE_NEEDS_RESET during pre-copy: the NIC is down until the switchover resets the device; the migration completes', () => {
+    const out = run([{ kind: 'needsReset', device: 'net0', host: 'source', during: 'precopy', after: 50_000_000 }]);
+    expect(out.record.outcome).toBeUndefined();
+    // The probe's longest gap runs from the fault to the destination forwarding.
+    expect(out.record.observedNs!).toBeGreaterThan(out.record.migration.precopyNs - 50_000_000);
+    expect(out.record.invariants.violations).toEqual([]);
+  });
+
+  it('DEVICE_NEEDS_RESET inside the SVQ switch is cleared by the switch\'s own reset', () => {
+    const r = run([{ kind: 'needsReset', device: 'net0', host: 'source', during: 'downtime1', after: 0 }]).record;
+    expect(r.outcome).toBeUndefined();
+    expect(r.observedNs!).toBeLessThan(run([]).record.observedNs! * 2);
+  });
+
+  it('DEVICE_NEEDS_RESET at the destination after the switchover: nothing resets it, a failed outcome says the data plane stayed down', () => {
+    const r = run([{ kind: 'needsReset', device: 'net0', host: 'destination', during: 'downtime2', after: 2_000_000_000 }]).record;
+    expect(r.outcome).toMatchObject({ step: 'dataPlane', errno: 'EIO', vmRunsOn: 'destination', recovered: false });
+    expect(r.outcome!.reason).toContain('DEVICE_NEEDS_RESET');
+    expect(r.downtime2.totalNs).toBeGreaterThan(0);
+  });
+
   it('a fault limited to a window fires only there, at the n-th occurrence', () => {
     // The source's UPDATEs in downtime #2 (the switchover) are INVALIDATEs only: nothing to fail.
     expect(run([update('source', 'downtime2')]).record.outcome).toBeUndefined();

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { holdDelays, holdKernel, holdPlainHeap, holdRxjs } from './holdModel.js';
 import { packageRoot } from '../tool/version.js';
+import { warmRun } from './warmRun.js';
 
 const PENDING = 1_000;
 const EVENTS = 1_000_000;
@@ -115,6 +116,12 @@ async function cliRunTogether(argsList: string[][]): Promise<{ sec: number; core
 const SWEEP_ROUNDS = 3;
 
 export interface ModelFigures {
+  referenceEventsPerRun: number;
+  warmReferenceRunMs: number;
+  referenceLoopVsHeapLimit: number;
+  sweepMsPerRun: number;
+  memory16TiBVs16GiBTime: number;
+  freshProcessMs: number;
   referenceRunMs: number;
   referenceRunMaxRssMB: number;
   memory16GiBMs: number;
@@ -128,16 +135,33 @@ export interface ModelFigures {
   oneThreadCores: number;
 }
 
-export async function runModelBench(): Promise<ModelFigures> {
+/** Best of 5 wall times (ms) of `svqsim run scenarios/default.yaml --quiet` as a fresh process. */
+function freshProcessMs(): number {
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, cliArgs(['scenarios/default.yaml']), { cwd: packageRoot(), encoding: 'utf8' });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`bench fresh run failed: ${r.stderr}`);
+    best = Math.min(best, ms);
+  }
+  return best;
+}
+
+export async function runModelBench(heapEventsPerSec: number): Promise<ModelFigures> {
   // One result per [scenario, variant], in order.
   const runs = childRuns([
     ['scenarios/reference-128g.yaml', 'baseline'],
     ['scenarios/memory-sweep.yaml', 'baseline/memory=16GiB'],
     ['scenarios/memory-sweep.yaml', 'baseline/memory=1TiB'],
+    ['sim/bench/memory16TiB.yaml', 'memory=16GiB'],
+    ['sim/bench/memory16TiB.yaml', 'memory=16TiB'],
   ]);
   const ref = runs[0]!;
   const small = runs[1]!;
   const big = runs[2]!;
+  const warm = await warmRun(join(packageRoot(), 'scenarios', 'reference-128g.yaml'), 'baseline');
+  const fresh = freshProcessMs();
   const sweep = 'sim/bench/sweep.yaml';
   // One thread, two workers, and the same runs as two independent processes (one shard each,
   // nothing shared, nothing to merge): the last is what two cores give this workload at best on
@@ -158,7 +182,15 @@ export async function runModelBench(): Promise<ModelFigures> {
   const r3 = (x: number) => +x.toFixed(3);
   const workerSpeedup = oneThread.sec / twoWorkers;
   const parallelCeiling = oneThread.sec / twoProcesses;
+  const sweepRuns = 4 * 3 * 200; // sim/bench/sweep.yaml
   return {
+    referenceEventsPerRun: warm.events,
+    warmReferenceRunMs: r3(warm.ms),
+    // A warm run's event-loop time over what its events cost at the plain heap's rate.
+    referenceLoopVsHeapLimit: r3(warm.ms / ((warm.events / heapEventsPerSec) * 1000)),
+    sweepMsPerRun: r3((oneThread.sec * 1000) / sweepRuns),
+    memory16TiBVs16GiBTime: r3(runs[4]!.ms / runs[3]!.ms),
+    freshProcessMs: r3(fresh),
     referenceRunMs: r3(ref.ms),
     referenceRunMaxRssMB: r3(ref.maxRssMB),
     memory16GiBMs: r3(small.ms),
@@ -177,7 +209,7 @@ async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const kernelOnly = argv.includes('--kernel-only');
   const k = runKernelBench();
-  const m = kernelOnly ? null : await runModelBench();
+  const m = kernelOnly ? null : await runModelBench(k.heapEventsPerSec);
   const figures: Record<string, number> = { ...k, ...(m ?? {}) };
   if (json) {
     process.stdout.write(JSON.stringify({ timing: 'wall-clock, this machine', ...figures }) + '\n');
@@ -193,12 +225,16 @@ async function main(argv: string[]): Promise<void> {
       ...(m === null
         ? []
         : [
+            `reference run warm (same process, best of 10): ${m.warmReferenceRunMs.toFixed(1)} ms (target <= 40), ${fmt(m.referenceEventsPerRun)} events,`,
+            `  x${m.referenceLoopVsHeapLimit} the time those events take on the plain heap (target <= 5)`,
+            `fresh process \`svqsim run scenarios/default.yaml --quiet\`: ${m.freshProcessMs.toFixed(0)} ms (target <= 400)`,
+            `16 TiB / 16 GiB (memory-sweep baseline): time x${m.memory16TiBVs16GiBTime} (target <= 1.5)`,
             `reference run (128 GiB, two mlx5 NICs, traffic; own process, best of 7)`,
             `  wall ${m.referenceRunMs.toFixed(0)} ms (target < 2000), peak RSS ${m.referenceRunMaxRssMB.toFixed(0)} MB (target < 300)`,
             `memory scaling (one mlx5 NIC, traffic)`,
             `  16 GiB ${m.memory16GiBMs.toFixed(0)} ms, 1 TiB ${m.memory1TiBMs.toFixed(0)} ms: time x${m.memory1TiBVs16GiBTime}, RSS x${m.memory1TiBVs16GiBRss} (target <= 1.5)`,
             `sweep (sim/bench/sweep.yaml: 4 variants x 3 memory sizes x 200 replications)`,
-            `  ${m.sweepSec.toFixed(1)} s on 2 workers (target < 60), second worker x${m.workerSpeedup} (target >= 1.7)`,
+            `  ${m.sweepSec.toFixed(1)} s on 2 workers (target < 60), second worker x${m.workerSpeedup} (target >= 1.7); one thread ${m.sweepMsPerRun} ms per run (target <= 1.5)`,
             `  two independent processes, one shard each: x${m.parallelCeiling} (what 2 cores give these runs here),`,
             `  so the pool reaches ${(m.workerEfficiency * 100).toFixed(0)}% of it (best of ${SWEEP_ROUNDS} interleaved rounds each);`,
             `  one thread already keeps ${m.oneThreadCores} cores busy (V8's collector and compiler threads),`,

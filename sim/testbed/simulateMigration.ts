@@ -41,6 +41,8 @@ export interface RunOptions {
 export interface RunOutput {
   record: RunRecord;
   events?: ModelEvent[];
+  /** Kernel events the run fired (for the bench; not part of the result). */
+  eventsFired: number;
 }
 
 /** The built testbed of one run: both hosts, every NIC's wiring, and the migration's inputs. */
@@ -241,5 +243,5 @@ export function simulateMigration(spec: RunInput, opts: RunOptions = {}): RunOut
   }
   const gap = recorder.longestProbeGap();
   if (gap !== undefined) record.observedNs = gap;
-  return opts.keepEvents ? { record, events } : { record };
+  return opts.keepEvents ? { record, events, eventsFired: kernel.processed } : { record, eventsFired: kernel.processed };
 }

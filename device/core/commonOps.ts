@@ -150,7 +150,7 @@ export class CommonOps implements VdpaConfigOps {
     const c = this.dev.costs;
     // Pre-created vqs (vqCreateAt devAdd): a reset after the vqs were used tears them down and
     // creates blank ones again (mlx5_vdpa_compat_reset: needs_vqs_reset, setup_vq_resources).
-    const recreate = c.vqCreateAt === 'devAdd' && !this.blankVqs ? c.vqCreateNs * this.dev.dataVqs : 0;
+    const recreate = c.vqCreateAt === 'devAdd' && c.vqRecreateAtReset !== false && !this.blankVqs ? c.vqCreateNs * this.dev.dataVqs : 0;
     yield this.dev.jittered(c.resetNs + recreate);
     this.blankVqs = c.vqCreateAt === 'devAdd';
     this.dev.resetState();

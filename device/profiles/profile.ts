@@ -108,6 +108,11 @@ export const costsSchema = z
      * again at every reset that needs it (6.11+, "Pre-create HW VQs"). Optional; default driverOk.
      */
     vqCreateAt: z.enum(['driverOk', 'devAdd']).optional(),
+    /**
+     * vqCreateAt devAdd: a reset after the vqs were used tears them down and creates blank ones
+     * again inside the reset (mlx5_vdpa_compat_reset, needs_vqs_reset). Optional; default true.
+     */
+    vqRecreateAtReset: z.boolean().optional(),
     /** Configuring and resuming one hardware vq at DRIVER_OK besides its creation. Optional; default 0. */
     vqConfigNs: ns.optional(),
     /** Firmware commands in flight at once (MKEY creation parallelism). */

@@ -70,6 +70,7 @@ export const PROFILE_FIELD_DOCS: FieldDocs = {
       'When hardware vqs are created: driverOk (at DRIVER_OK, Linux before 6.11) or devAdd (blank at device add and again at every reset that needs it, Linux 6.11+, "Pre-create HW VQs"). Optional; default driverOk.',
     examples: ['devAdd'],
   },
+  'costs.vqRecreateAtReset': 'vqCreateAt devAdd: a reset after the vqs were used tears them down and creates blank ones again inside the reset (mlx5_vdpa_compat_reset). Optional; default true; false keeps the used vqs (an open question, see README Calibration D).',
   'costs.vqConfigNs': ns('Configuring and resuming one hardware vq at DRIVER_OK, besides its creation. Optional; default 0.', 1875000),
   'costs.configureNs': ns('Configuring features and vq parameters (SET_FEATURES and the vring setup before DRIVER_OK), fixed.', 100000000),
   'costs.setMapBaseNs': ns('setMap devices: fixed cost of one whole-map rebuild.', 50000),

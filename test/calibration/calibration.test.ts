@@ -92,4 +92,17 @@ describe('checks (no parameter fitted to the figure)', () => {
     expect(ratio).toBeGreaterThan(2.52 * 0.65);
     expect(ratio).toBeLessThan(2.52 * 1.35);
   });
+
+  // "[PATCH vhost v2 0/7] vdpa/mlx5: Optimze MKEY operations" (Aug 2024): 256 GB, 4 mlx5 devices
+  // x 16 queue pairs (QEMU with the descriptor-group, persistent-map and batching series):
+  // downtime #1 3140 ms before the 2024 driver series, 1014 ms after — x3.1. The model gives about
+  // x1.3: the 6.11+ driver re-creates its blank vqs inside the source's reset (README
+  // "Calibration", D). `it.fails` keeps the gap visible.
+  it.fails('mlx5-linux6.10 over mlx5 downtime #1 (4 x 16 qp, 256 GiB, proposals on): x3.1 within 35% — known to fail', () => {
+    const at = (profile: string) =>
+      runExact(scenario({ profile, memory: 256 * GiB, queuePairs: 16, devices: 4, strategies: { descGroup: true, iotlbPersist: true, batchMaps: true } })).downtime1.totalNs;
+    const ratio = at('mlx5-linux6.10') / at('mlx5');
+    expect(ratio).toBeGreaterThan(3.1 * 0.65);
+    expect(ratio).toBeLessThan(3.1 * 1.35);
+  });
 });

@@ -57,6 +57,8 @@ export interface CvqChannel {
 export interface NetDataPathHooks {
   started(svq: boolean, cvqShadowed: boolean, bases: readonly VringBase[]): Result;
   svqStop(vq: number): Result<VringBase>;
+  /** A passthrough vq of a device that was reset instead of suspended: its base from the guest's used index, the ring rewound to it. */
+  recoverBase(vq: number): Result<VringBase>;
   stopped(bases: readonly VringBase[]): Result;
 }
 
@@ -659,7 +661,10 @@ export class VhostVdpaNet {
     const batch = this.has('IOTLB_BATCH');
     const batchSmall = batch && this.cfg.strategies.batchMaps;
     if (this.cvqChannel?.quiesce) yield* this.cvqChannel.quiesce();
-    let r: Result = yield* this.inPhase('suspend', fd.suspend());
+    // vhost_vdpa_suspend: without VHOST_BACKEND_F_SUSPEND the device is reset instead
+    // (vhost_vdpa_reset_device), and the vring bases cannot be read from it afterwards.
+    const suspended = this.has('SUSPEND');
+    let r: Result = suspended ? yield* this.inPhase('suspend', fd.suspend()) : yield* this.resetDevice();
     if (!r.ok) return r;
     const bases: VringBase[] = [];
     const devs: number[][] = [];
@@ -672,7 +677,7 @@ export class VhostVdpaNet {
         if (!r.ok) return r;
         continue;
       }
-      r = yield* this.inPhase('vringState', this.getVringBases(vqs, bases));
+      r = yield* this.inPhase('vringState', suspended ? this.getVringBases(vqs, bases) : this.recoverVringBases(vqs, bases));
       if (!r.ok) return r;
     }
     this.vringBases = bases;
@@ -685,7 +690,7 @@ export class VhostVdpaNet {
     r = yield* this.inPhase('reset', fd.setStatus(0));
     if (!r.ok) return r;
     this.deviceReset = true;
-    if (!this.keepsRamMaps) {
+    if (!this.keepsRamMaps && this.listener.registered) {
       r = yield* this.inPhase('unmap', this.listener.unregister(GUEST_PA_ASID, batch));
       if (!r.ok) return r;
     }
@@ -739,6 +744,35 @@ export class VhostVdpaNet {
         if (!r.ok) return r;
       }
     }
+    return { ok: true, value: undefined };
+  }
+
+  /** vhost_vdpa_reset_device: SET_STATUS 0, then (QEMU 10.1) the listener unregisters unless the maps are kept. */
+  private *resetDevice(): Proc<Result> {
+    let r: Result = yield* this.inPhase('reset', this.fd.setStatus(0));
+    if (!r.ok) return r;
+    this.deviceReset = true;
+    if (this.listener.registered && !this.keepsRamMaps) r = yield* this.inPhase('unmap', this.listener.unregister(GUEST_PA_ASID, this.has('IOTLB_BATCH')));
+    return r;
+  }
+
+  /**
+   * vhost_vdpa_get_vring_base on a device that was reset, not suspended: "cannot trust in value
+   * returned by device, let vhost recover used idx from guest" — no ioctl; vhost_virtqueue_stop
+   * restores the last avail index from the guest's used index (virtio_queue_restore_last_avail_idx),
+   * so buffers the device had taken but not used are offered again.
+   */
+  private *recoverVringBases(vqs: readonly number[], bases: VringBase[]): Proc<Result> {
+    for (const vq of vqs) {
+      if (this.dataPath === null) {
+        bases[vq] = this.vringBases[vq] ?? { lastAvailIdx: 0 };
+        continue;
+      }
+      const b = this.dataPath.recoverBase(vq);
+      if (!b.ok) return b;
+      bases[vq] = b.value;
+    }
+    yield 0;
     return { ok: true, value: undefined };
   }
 

@@ -103,8 +103,8 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
 /**
  * Capabilities the upstream sequence cannot run with (so validate refuses what run would fail
  * on): a CVQ in a group of its own needs a second ASID (QEMU moves it to ASID 1, and with one ASID
- * its SET_GROUP_ASID fails); a device without SUSPEND makes QEMU stop by a reset and read the
- * indices from the guest ring, which svqsim does not model yet; an entry limit below what ASID 0
+ * its SET_GROUP_ASID fails); a device without SUSPEND makes QEMU stop by a reset and recover the
+ * indices from the guest's used ring, modelled for split rings only; an entry limit below what ASID 0
  * holds at once (every RAM section of the listener, every shadow vring area, the CVQ buffers).
  */
 function checkRunnable(input: ScenarioInput, i: number, p: Profile): Problem[] {
@@ -119,8 +119,8 @@ function checkRunnable(input: ScenarioInput, i: number, p: Profile): Problem[] {
   if (c.cvqGroup !== c.dataGroup && c.nas < 2) {
     out.push({ path: at('nas'), message: `${who}: a CVQ in a group of its own (cvqGroup ${c.cvqGroup}) needs 2 address spaces (QEMU isolates it in ASID 1), found nas ${c.nas}` });
   }
-  if (!c.suspend) {
-    out.push({ path: at('suspend'), message: `${who}: a device without SUSPEND is stopped by a reset, with the indices read from the guest ring; not supported yet` });
+  if (!c.suspend && d.ring === 'packed') {
+    out.push({ path: at('suspend'), message: `${who}: without SUSPEND QEMU recovers the vring indices from the guest's used ring; packed rings are not modelled for that, use ring: split` });
   }
   if (c.maxIotlbEntries !== null) {
     const mem = GuestMemory.create({ layout: input.vm.layout, ramBytes: input.vm.memory });

@@ -205,7 +205,12 @@ class NicPath implements NicWiring {
     const side: HostSide = { role, dev, net, host, svqs, channel };
     this.starts.set(side, 0);
     net.attachDataPath(
-      { started: (svq, cvqShadowed, bases) => this.started(side, svq, cvqShadowed, bases), svqStop: (vq) => this.svqStop(side, vq), stopped: () => this.stopped(side) },
+      {
+        started: (svq, cvqShadowed, bases) => this.started(side, svq, cvqShadowed, bases),
+        svqStop: (vq) => this.svqStop(side, vq),
+        recoverBase: (vq) => this.recoverBase(vq),
+        stopped: () => this.stopped(side),
+      },
       channel,
     );
     dev.port.connect({ transmit: (vq, frame) => this.workload.transmitted(vq, frame) });
@@ -290,6 +295,21 @@ class NicPath implements NicWiring {
     }
     const st = r.value;
     return ok(st.layout === 'split' ? { lastAvailIdx: st.lastAvailIdx } : { lastAvailIdx: st.lastAvailIdx, availWrap: st.availWrapCounter, lastUsedIdx: st.usedIdx, usedWrap: st.usedWrapCounter });
+  }
+
+  /**
+   * A passthrough vq whose device was reset instead of suspended: what the device had taken but
+   * not used is lost to it, so the guest ring's device side goes back to the used index (QEMU's
+   * virtio_queue_restore_last_avail_idx) and those buffers are offered again at the next start.
+   */
+  private recoverBase(vq: number): Result<VringBase> {
+    const ring = this.guest.rings[vq]!;
+    const st = ring.getDeviceState();
+    if (st.layout !== 'split') return err('EOPNOTSUPP', `vq${vq}: recovering a packed ring's indices from the guest is not modelled`);
+    ring.resetDevice();
+    const r = ring.setDeviceState({ layout: 'split', lastAvailIdx: st.usedIdx, usedIdx: st.usedIdx });
+    if (!r.ok) return r;
+    return ok({ lastAvailIdx: st.usedIdx });
   }
 
   /** Every vring base is known (the device is suspended, not yet reset): passthrough vqs lose their call. */

@@ -114,3 +114,19 @@ describe('injected faults', () => {
     expect(tight.checks.find((c) => c.check === 'failures.rate < 10%')?.status).toBe('fail');
   });
 });
+
+describe('a device without SUSPEND', () => {
+  it('is stopped by a reset; QEMU takes the bases from the guest\'s used index (no GET_VRING_BASE) and every buffer is still used once', () => {
+    const sc = scenario({ profile: 'mlx5', memory: 4 * GiB, queuePairs: 2, probe: PROBE, traffic: { ...TRAFFIC, packetsPerSecond: 200_000 } });
+    for (const d of sc.devices) d.profile = { ...d.profile, capabilities: { ...d.profile.capabilities, suspend: false, resume: false } };
+    const out = simulateMigration({ scenario: sc, variant: 'v', params: {}, replication: 0, stream: 0, seed: 5 }, { keepEvents: true });
+    expect(out.record.outcome).toBeUndefined();
+    expect(out.record.invariants.violations).toEqual([]);
+    const msgs = out.events!.filter((e) => e.kind === 'msg' && e.device === 'src:net0');
+    expect(msgs.some((e) => e.kind === 'msg' && (e.type === 'SUSPEND' || e.type === 'GET_VRING_BASE'))).toBe(false);
+    // The SVQ switch starts with the reset (vhost_vdpa_suspend falls back to vhost_vdpa_reset_device).
+    const first = out.record.downtime1.phases[0]!;
+    expect(first.name).toBe('reset');
+    expect(out.record.downtime1.counts.ioctls.SET_STATUS).toBeGreaterThanOrEqual(3);
+  });
+});

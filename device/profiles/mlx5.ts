@@ -6,7 +6,7 @@ import type { Profile } from './profile.js';
 
 export const mlx5Profile: Profile = {
   name: 'mlx5',
-  description: 'mlx5_vdpa-like on-chip IOMMU: MKEY set_map, descriptor group, reset_map, 1:1 initial map',
+  description: 'mlx5_vdpa (Linux 6.12+) on-chip IOMMU: MKEY set_map, descriptor group, reset_map, 1:1 initial map',
   capabilities: {
     ngroups: 3, // MLX5_VDPA_NUMVQ_GROUPS: DATAVQ, CVQ, DATAVQ_DESC
     nas: 2, // MLX5_VDPA_NUM_AS

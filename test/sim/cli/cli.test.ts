@@ -62,7 +62,7 @@ describe('svqsim basics', () => {
     const r = await cli(['list'], { cwd: ROOT });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/scenarios\/default\.yaml\s+16 GiB q35 guest/);
-    expect(r.stdout).toMatch(/mlx5\s+mlx5_vdpa-like/);
+    expect(r.stdout).toMatch(/mlx5\s+mlx5_vdpa \(Linux 6.12\+\)/);
     const profiles = r.stdout.split('Device profiles')[1];
     expect(profiles).toContain('platform_iommu');
     // Profile files under scenarios/profiles/ are not listed as scenarios or as shipped profiles.

@@ -421,7 +421,10 @@ function compareCsv(rows: readonly CompareRow[], metric: string): string {
 /** The table and Markdown columns: those asked for, else the default set (of the metrics there are). */
 function chosenColumns(groups: readonly ScenarioGroup[], opts: CompareOptions, metric: string): Column[] {
   const known = [...new Set(groups.flatMap((g) => g.rows.flatMap((c) => Object.keys(c.entry.agg.metrics))))];
-  const ids = opts.columns ?? COMPARE_DEFAULT_COLUMNS.filter((id) => SPECIAL_COLUMNS.includes(id as (typeof SPECIAL_COLUMNS)[number]) || known.includes(id.replace(/\.p\d+$/, '')));
+  const defaults = COMPARE_DEFAULT_COLUMNS.filter((id) => SPECIAL_COLUMNS.includes(id as (typeof SPECIAL_COLUMNS)[number]) || known.includes(id.replace(/\.p\d+$/, '')));
+  // Failed migrations are shown by default when some variant had any (their share per variant).
+  const failed = groups.some((g) => g.rows.some((c) => (c.entry.agg.metrics.failures?.mean ?? 0) > 0));
+  const ids = opts.columns ?? (failed ? [defaults[0]!, 'failures.mean', ...defaults.slice(1)] : defaults);
   return ids.map((id) => column(id, metric, known));
 }
 

@@ -331,6 +331,9 @@ function column(id: string, metric: string, known: readonly string[]): Column {
     case 'ratio.p50':
     case 'ratio.p99':
       return { id, header: `${m} ${id.slice(6)} ratio`, cell: (c) => (c.isBaseline ? 'baseline' : ratioText(id === 'ratio.p50' ? c.row.ratioP50 : c.row.ratioP99)) };
+    case 'failures.mean':
+      // The share of the variant's runs whose migration failed, as a percentage.
+      return { id, header: 'failed', cell: (c) => `${+((c.entry.agg.metrics.failures?.mean ?? 0) * 100).toFixed(1)}%` };
   }
   const full = (name: string) => ALIASES[name] ?? name;
   let name: string;

@@ -50,7 +50,7 @@ describe('the npm package', () => {
   });
 
   it('holds nothing else: no sources, tests, CI files, source maps or the bench', () => {
-    const stray = files.filter((f) => !(f.startsWith('dist/') || f.startsWith('scenarios/') || f === 'README.md' || f === 'package.json'));
+    const stray = files.filter((f) => !(f.startsWith('dist/') || f.startsWith('scenarios/') || f === 'README.md' || f === 'LICENSE' || f === 'package.json'));
     expect(stray).toEqual([]);
     const unwanted = files.filter((f) => /\.map$/.test(f) || /^dist\/(test|sim\/bench)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')));
     expect(unwanted).toEqual([]);

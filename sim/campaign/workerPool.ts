@@ -66,7 +66,10 @@ export function runOnWorkers(
       }
     };
     for (let i = 0; i < jobs; i++) {
-      const w = new Worker(script, { workerData: init });
+      // Workers inherit the parent's execArgv; flags about the parent's own entry (an
+      // --input-type=module -e script) do not apply to the worker's file and make it fail.
+      const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
+      const w = new Worker(script, { workerData: init, execArgv });
       workers.push(w);
       w.on('message', (m: WorkerReply) => {
         if (ended) return;

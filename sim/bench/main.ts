@@ -79,7 +79,7 @@ function childRuns(which: [string, string][]): { ms: number; maxRssMB: number }[
 
 /** Command line of `svqsim run` on a scenario with the given flags. */
 function cliArgs(args: string[]): string[] {
-  return [join(packageRoot(), 'dist', 'sim', 'cli', 'bin.js'), 'run', ...args, '--quiet'];
+  return [join(packageRoot(), 'dist', 'sim', 'cli', 'bundle', 'bin.js'), 'run', ...args, '--quiet'];
 }
 
 /** Busy CPU time of the whole machine so far (ms, all cores). */

@@ -17,12 +17,16 @@ import type { WorkerInit, WorkerReply } from './worker.js';
  */
 function workerScript(): string {
   const here = fileURLToPath(import.meta.url);
-  const dir = here.endsWith('.js') ? join(here, '..') : join(packageRoot(), 'dist', 'sim', 'campaign');
-  for (const name of ['worker.bundle.js', 'worker.js']) {
-    const file = join(dir, name);
-    if (existsSync(file)) return file;
+  // Next to this module when it is the compiled one; the build's place otherwise (sources, or a bundle of the CLI).
+  const built = join(packageRoot(), 'dist', 'sim', 'campaign');
+  const dirs = here.endsWith('.js') ? [join(here, '..'), built] : [built];
+  for (const dir of dirs) {
+    for (const name of ['worker.bundle.js', 'worker.js']) {
+      const file = join(dir, name);
+      if (existsSync(file)) return file;
+    }
   }
-  throw new Error(`worker script ${join(dir, 'worker.js')} is missing: run \`npm run build\` first`);
+  throw new Error(`worker script ${join(built, 'worker.js')} is missing: run \`npm run build\` first`);
 }
 
 /** Runs queued ahead per worker, so a worker never waits for the main thread between runs. */

@@ -14,6 +14,7 @@ import { Mlx5MemoryRegions } from './mlx5Mr.js';
 import { PAGE_SIZE } from '../shared/pinSet.js';
 import type { AccessMode } from '../uapi/uapi.js';
 import type { DeviceCore } from '../core/deviceCore.js';
+import { dmaMapNs } from '../profiles/profile.js';
 import type { VqWorker } from '../core/vqWorker.js';
 import { backendBit } from '../uapi/uapi.js';
 
@@ -121,7 +122,7 @@ function addMkeyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): Mlx5M
 /** Incremental dma_map/dma_unmap (platform IOMMU or a device taking ranges one by one). */
 function addDmaMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void {
   const c = dev.costs;
-  const cost = (pages: number, ranges: number): number => dev.jittered(ranges * c.dmaMapPerRangeNs + Math.round(pages * c.dmaMapPerPageNs));
+  const cost = (pages: number, ranges: number): number => dev.jittered(dmaMapNs(c, ranges, pages));
   const own = (asid: number): VhostIotlb => {
     const s = dev.spaces[asid]!;
     if (s.identity) dev.setSpace(asid, { identity: false, iotlb: s.iotlb });

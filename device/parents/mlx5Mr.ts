@@ -124,8 +124,6 @@ export class Mlx5MemoryRegions {
   pendingDestroy = 0;
   /** MKEYs on the GC list, waiting for the GC work. */
   private gcList = 0;
-  /** The GC work is queued (its delay running). */
-  private gcQueued = false;
   /** When the queued GC work will start destroying (Infinity when none is queued). */
   private gcDueAt = Number.POSITIVE_INFINITY;
   /** MKEYs are being destroyed (the GC work, or a reset's destruction) right now. */
@@ -287,8 +285,7 @@ export class Mlx5MemoryRegions {
   private retire(asid: number, count: number): void {
     this.pendingDestroy += count;
     this.gcList += count;
-    if (this.gcQueued) return;
-    this.gcQueued = true;
+    if (this.gcDueAt !== Number.POSITIVE_INFINITY) return;
     this.gcDueAt = this.kernel.now + (this.costs.mrGcDelayNs ?? 2_000_000_000);
     this.kernel.spawn(this.destroyLater(asid), `${this.device}.mrGc`);
   }
@@ -298,7 +295,6 @@ export class Mlx5MemoryRegions {
     yield this.costs.mrGcDelayNs ?? 2_000_000_000;
     const count = this.gcList;
     this.gcList = 0;
-    this.gcQueued = false;
     this.gcDueAt = Number.POSITIVE_INFINITY;
     const t0 = this.kernel.now;
     this.destroying = true;

@@ -15,6 +15,7 @@ import { PAGE_SIZE, pageSpan } from '../shared/pinSet.js';
 import type { PinShape } from '../shared/hostMemory.js';
 import { defaultHostCosts, type HostCosts } from './hostCosts.js';
 import { NO_FAULTS, type FaultPlan } from '../shared/faultPlan.js';
+import { dmaMapNs } from '../profiles/profile.js';
 import {
   BackendFeature,
   Status,
@@ -470,7 +471,7 @@ export class VhostVdpa implements VhostVdpaFd {
   private *iommuMap(iova: number, size: number, uaddr: number, perm: AccessMode, split: EntrySplit): Proc<Result> {
     const c = this.device.costs;
     const t0 = this.kernel.now;
-    yield this.device.jittered(split.entries * c.dmaMapPerRangeNs + Math.round(Math.ceil(size / PAGE_SIZE) * c.dmaMapPerPageNs));
+    yield this.device.jittered(dmaMapNs(c, split.entries, Math.ceil(size / PAGE_SIZE)));
     const r = (this.device.iommuDomain as VhostIotlb).add(iova, size, uaddr, perm, split);
     this.bus.emit({ kind: 'mapWork', t: this.kernel.now, dur: this.kernel.now - t0, device: this.name, asid: 0, what: 'dmaMap', ranges: split.entries });
     return r;
@@ -488,7 +489,7 @@ export class VhostVdpa implements VhostVdpaFd {
       entries += r.value.entries;
       pages += Math.ceil(r.size / PAGE_SIZE);
     }
-    yield this.device.jittered(entries * c.dmaMapPerRangeNs + Math.round(pages * c.dmaMapPerPageNs));
+    yield this.device.jittered(dmaMapNs(c, entries, pages));
     this.bus.emit({ kind: 'mapWork', t: this.kernel.now, dur: this.kernel.now - t0, device: this.name, asid: 0, what: 'dmaUnmap', ranges: entries });
   }
 

@@ -2,19 +2,12 @@
 // and prints its wall time and the process's peak resident memory as one JSON line.
 
 import { performance } from 'node:perf_hooks';
-import { expandScenario, loadScenarioFile, runPlan } from '../scenario/index.js';
-import { simulateMigration } from '../testbed/simulateMigration.js';
+import { variantRun } from './variantRun.js';
 
 async function main(file: string, variantId: string): Promise<void> {
-  const loaded = await loadScenarioFile(file, { cwd: process.cwd() });
-  const variants = expandScenario(loaded);
-  const vi = variants.findIndex((v) => v.id === variantId);
-  if (vi < 0) throw new Error(`no variant ${variantId} in ${file}`);
-  const spec = runPlan(variants, { replications: 1, warmup: 0, seed: loaded.scenario.seed }).find((s) => s.variantIndex === vi);
-  if (spec === undefined) throw new Error('empty plan');
-  const v = variants[vi]!;
+  const once = await variantRun(file, variantId);
   const t0 = performance.now();
-  const out = simulateMigration({ scenario: v.scenario, variant: v.id, params: v.params, replication: 0, stream: spec.stream, seed: spec.seed });
+  const out = once();
   const ms = performance.now() - t0;
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(JSON.stringify({ ms, maxRssMB, downtime2Ns: out.record.downtime2.totalNs }) + '\n');

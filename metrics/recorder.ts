@@ -142,7 +142,7 @@ export class RunRecorder {
           if (p.from !== undefined) p.gaps.push(p.from, ev.t);
           p.from = undefined;
         } else {
-          p.from = ev.t;
+          p.from = ev.lastDelivered ?? ev.t;
         }
         return;
       }

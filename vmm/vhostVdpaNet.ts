@@ -59,6 +59,8 @@ export interface NetDataPathHooks {
   svqStop(vq: number): Result<VringBase>;
   /** A passthrough vq of a device that was reset instead of suspended: its base from the guest's used index, the ring rewound to it. */
   recoverBase(vq: number): Result<VringBase>;
+  /** Optional: the stop begins, before anything reaches the device (the data path may need to catch up on time it did not simulate). */
+  stopping?(): void;
   stopped(bases: readonly VringBase[]): Result;
 }
 
@@ -660,6 +662,7 @@ export class VhostVdpaNet {
     const fd = this.fd;
     const batch = this.has('IOTLB_BATCH');
     const batchSmall = batch && this.cfg.strategies.batchMaps;
+    this.dataPath?.stopping?.();
     if (this.cvqChannel?.quiesce) yield* this.cvqChannel.quiesce();
     // vhost_vdpa_suspend: without VHOST_BACKEND_F_SUSPEND the device is reset instead
     // (vhost_vdpa_reset_device), and the vring bases cannot be read from it afterwards.

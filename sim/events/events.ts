@@ -94,6 +94,11 @@ interface ProbePauseEvent {
   t: number;
   device: string;
   edge: 'pause' | 'resume';
+  /**
+   * On a resume: when the paused flow's last probe would have been delivered (the steady flow
+   * went on while nothing was simulated); the gap that follows starts there. Absent: at `t`.
+   */
+  lastDelivered?: number;
 }
 
 /** Free-form annotation for traces (e.g. "CVQ replay: 12 commands"). */

@@ -44,6 +44,13 @@ export interface WorkloadConfig {
   probe: { interval: number } | null;
   guest: GuestNet;
   wire: WireIn;
+  /**
+   * While the guest is paused and the device can take nothing more (every RX queue offered a
+   * frame took none), nothing changes on the data plane until the guest runs again or the device
+   * stops: the workload goes down early instead of offering frame after frame (observation
+   * windows; false in full detail).
+   */
+  stallDown?: () => boolean;
 }
 
 /** Generating; asleep through a steady state; suspended while the NIC's device is stopped. */
@@ -86,6 +93,12 @@ export class Workload {
   private endAt = Number.POSITIVE_INFINITY;
   /** Next probe sequence number. */
   private nextProbe = 1;
+  /** Why the workload is down: the device stopped, or the guest is paused and the device full. */
+  private downFor: 'device' | 'stall' = 'device';
+  /** Tag and send time of the last probe sent, and the delivery latency last measured on it (NaN until one). */
+  private lastProbeTag = 0;
+  private lastProbeAt = 0;
+  private probeLatency = Number.NaN;
   /** Probes sent and delivered. */
   probesSent = 0;
   probesDelivered = 0;
@@ -214,8 +227,29 @@ export class Workload {
     if (this.sleepRetry !== null) this.cfg.kernel.cancel(this.sleepRetry);
     this.sleepRetry = null;
     if (this.state !== 'dormant') return;
-    if (this.cfg.probe !== null) this.cfg.bus.emit({ kind: 'probePause', t: this.cfg.kernel.now, device: this.cfg.device, edge: 'resume' });
+    if (this.cfg.probe !== null) {
+      const lastDelivered = this.lastDeliveredWhileDormant();
+      const t = this.cfg.kernel.now;
+      this.cfg.bus.emit({ kind: 'probePause', t, device: this.cfg.device, edge: 'resume', ...(lastDelivered === null ? {} : { lastDelivered }) });
+    }
     this.resume('dormant');
+  }
+
+  /**
+   * When the last probe of a dormant stretch would have been delivered: the steady flow delivers
+   * each ping its measured latency after it is sent, so the last one is the latest grid point
+   * whose delivery is not after now. Null before any latency was measured or when no ping of
+   * the stretch would have arrived yet.
+   */
+  private lastDeliveredWhileDormant(): number | null {
+    const p = this.cfg.probe;
+    const lat = this.probeLatency;
+    if (p === null || Number.isNaN(lat) || this.probeAt === Number.POSITIVE_INFINITY) return null;
+    const until = Math.min(this.cfg.kernel.now, this.endAt + 1);
+    const pings = gridPointsBefore(this.probeAt, p.interval, until);
+    if (pings === 0) return null;
+    const j = Math.min(pings - 1, Math.floor((this.cfg.kernel.now - lat - this.probeAt) / p.interval));
+    return j < 0 ? null : this.probeAt + j * p.interval + lat;
   }
 
   /** The NIC's device stopped: nothing can be carried until up(); frames are dropped, probes lost. */
@@ -225,7 +259,25 @@ export class Workload {
     this.sleepWanted = false;
     if (this.state !== 'live') return;
     this.state = 'down';
+    this.downFor = 'device';
     this.suspendEvents();
+  }
+
+  /** The guest runs again: a workload down only because the paused guest left the device full resumes. */
+  guestRunning(): void {
+    if (this.state === 'down' && this.downFor === 'stall') this.resume('down');
+  }
+
+  /** Goes down from a burst or probe that found the paused guest's device full (the next ones are on their grid). */
+  private stall(): void {
+    this.state = 'down';
+    this.downFor = 'stall';
+    this.suspendEvents();
+  }
+
+  /** Whether frames offered now show the stall: guest paused, the device took none. */
+  private stalled(took: number): boolean {
+    return took === 0 && !this.cfg.guest.running && this.cfg.stallDown?.() === true;
   }
 
   /** The NIC's device started again. */
@@ -244,6 +296,7 @@ export class Workload {
   private resume(from: 'dormant' | 'down'): void {
     const k = this.cfg.kernel;
     this.state = 'live';
+    this.downFor = 'device';
     const until = Math.min(k.now, this.endAt + 1);
     const t = this.cfg.traffic;
     const p = this.cfg.probe;
@@ -311,6 +364,7 @@ export class Workload {
     if (frame === undefined || frame.tag === 0) return;
     if (!this.answered.delete(frame.tag)) return;
     this.probesDelivered++;
+    if (frame.tag === this.lastProbeTag) this.probeLatency = this.cfg.kernel.now - this.lastProbeAt;
     this.cfg.bus.emit({ kind: 'probe', t: this.cfg.kernel.now, device: this.cfg.device, delivered: true });
   }
 
@@ -319,14 +373,19 @@ export class Workload {
     this.burstEv = null;
     this.burstAt = Number.POSITIVE_INFINITY;
     if (this.cfg.traffic === null || k.now > this.endAt) return;
-    this.carry();
+    const took = this.carry();
     this.scheduleBurst(k.now + this.burstNs);
+    if (this.stalled(took)) this.stall();
   }
 
-  /** One burst's packets, per queue pair and direction. */
-  private carry(): void {
+  /**
+   * One burst's packets, per queue pair and direction. Returns the RX frames the device took,
+   * or -1 when some queue pair was offered none (then the burst shows no stall).
+   */
+  private carry(): number {
     const t = this.cfg.traffic;
-    if (t === null) return;
+    if (t === null) return -1;
+    let took = 0;
     const per = (t.packetsPerSecond * this.burstNs) / 1e9;
     const size = t.packetSize;
     for (let q = 0; q < this.cfg.queuePairs; q++) {
@@ -336,9 +395,18 @@ export class Workload {
       const tx = Math.floor(this.txAcc[q]!);
       this.rxAcc[q]! -= rx;
       this.txAcc[q]! -= tx;
-      if (rx > 0) this.items(rx, size, (count, len, packets) => count - this.cfg.wire.deliver(2 * q, count, len, packets, 0));
+      if (rx > 0) {
+        this.items(rx, size, (count, len, packets) => {
+          const n = this.cfg.wire.deliver(2 * q, count, len, packets, 0);
+          if (took >= 0) took += n;
+          return count - n;
+        });
+      } else {
+        took = -1;
+      }
       if (tx > 0) this.items(tx, size, (count, len, packets) => count - this.cfg.guest.sendTx(q, count, len, packets, 0));
     }
+    return took;
   }
 
   /** Splits `packets` into full work items and one partial item; `send` returns frames dropped. */
@@ -360,9 +428,12 @@ export class Workload {
     if (p === null || k.now > this.endAt) return;
     const tag = this.nextProbe++;
     this.probesSent++;
-    if (this.cfg.wire.deliver(0, 1, PROBE_BYTES, 1, tag) === 0) {
-      this.cfg.bus.emit({ kind: 'probe', t: k.now, device: this.cfg.device, delivered: false });
-    }
+    this.lastProbeTag = tag;
+    this.lastProbeAt = k.now;
+    const took = this.cfg.wire.deliver(0, 1, PROBE_BYTES, 1, tag);
+    if (took === 0) this.cfg.bus.emit({ kind: 'probe', t: k.now, device: this.cfg.device, delivered: false });
     this.scheduleProbe(k.now + p.interval);
+    // A probe-only flow shows the stall by its pings.
+    if ((this.cfg.traffic?.packetsPerSecond ?? 0) <= 0 && this.stalled(took)) this.stall();
   }
 }

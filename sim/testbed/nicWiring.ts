@@ -148,6 +148,7 @@ class NicPath implements NicWiring {
       probe: input.scenario.workload.probe,
       guest: this.guest,
       wire: { deliver: (vq, count, len, packets, tag) => (this.current === null ? 0 : this.current.dev.port.receive(vq, count, len, packets, tag)) },
+      stallDown: () => this.windows,
     });
     this.src = this.makeSide('src', input.src);
     this.dst = this.makeSide('dst', input.dst);
@@ -209,6 +210,7 @@ class NicPath implements NicWiring {
         started: (svq, cvqShadowed, bases) => this.started(side, svq, cvqShadowed, bases),
         svqStop: (vq) => this.svqStop(side, vq),
         recoverBase: (vq) => this.recoverBase(vq),
+        stopping: () => this.stopping(side),
         stopped: () => this.stopped(side),
       },
       channel,
@@ -261,7 +263,28 @@ class NicPath implements NicWiring {
     } else {
       this.workload.up();
     }
+    if (side.role === 'src') this.settleThenSleep();
     return OK;
+  }
+
+  /**
+   * After a start on the source the data plane runs in detail for a window W (the guest
+   * configures its NIC, the first frames flow), then sleeps until a control step touches the
+   * device: the next stop wakes it (stopping), a pre-copy pass or the switchover plans anew.
+   */
+  private settleThenSleep(): void {
+    if (!this.windows) return;
+    const kernel = this.input.kernel;
+    const t = this.input.scenario.workload;
+    this.unplan();
+    this.planned = [kernel.after(observeNs(t.probe?.interval ?? 0, this.workload.burstNs), () => this.workload.sleep())];
+  }
+
+  /** A stop of `side`'s device begins (vhost_net_stop): a sleeping data plane wakes to meet it. */
+  private stopping(side: HostSide): void {
+    if (side !== this.current) return;
+    this.unplan();
+    this.workload.wake();
   }
 
   /** Passthrough: the device resumes on the guest's ring itself, at the migrated index. */
@@ -357,6 +380,7 @@ class NicPath implements NicWiring {
       return;
     }
     this.guest.resume();
+    this.workload.guestRunning();
     this.workload.stopBy(this.input.kernel.now + TAIL_NS);
   }
 

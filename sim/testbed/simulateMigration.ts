@@ -16,6 +16,7 @@ import type { Result } from '../../device/uapi/errno.js';
 import { DirtyModel } from '../guest/dirtyModel.js';
 import { buildHost, type HostContext } from './host.js';
 import { wireNic, type NicWiring } from './nicWiring.js';
+import type { DetailMode } from './detailWindows.js';
 import { RunFailure } from './runFailure.js';
 import { FaultPlan, type FaultSpec } from '../../device/shared/faultPlan.js';
 
@@ -36,6 +37,11 @@ export interface RunInput {
 export interface RunOptions {
   /** Keep every model event (for traces); costs memory. */
   keepEvents?: boolean;
+  /**
+   * 'windows' (default): the data plane in detail only where something changes; 'full': every
+   * burst and probe in detail — the reference the windows are tested against.
+   */
+  detail?: DetailMode;
 }
 
 export interface RunOutput {
@@ -89,7 +95,7 @@ function faultPlan(sc: Scenario, bus: EventBus, kernel: Kernel, devices: Map<str
   return plan;
 }
 
-function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng): Testbed {
+function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng, detail: DetailMode): Testbed {
   const mem = GuestMemory.create({ layout: sc.vm.layout, ramBytes: sc.vm.memory });
   if (!mem.ok) throw new RunFailure(`guest memory: ${mem.reason}`);
   const memory = mem.value;
@@ -104,7 +110,7 @@ function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng): Te
     const ctrl = new NetCtrlState(d.queuePairs, d.queuePairs);
     const s = { ...src.nics[i]!, host: src.mem };
     const t = { ...dst.nics[i]!, host: dst.mem };
-    nics.push(wireNic({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, ctrl, memory, costs: sc.vmm }));
+    nics.push(wireNic({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, ctrl, memory, costs: sc.vmm, detail }));
     const wiring = nics[nics.length - 1]!;
     for (const dev of [s.dev, t.dev]) {
       byName.set(dev.name, {
@@ -180,7 +186,7 @@ export function simulateMigration(spec: RunInput, opts: RunOptions = {}): RunOut
   const recorder = new RunRecorder(bus.stream);
   const events: ModelEvent[] = [];
   if (opts.keepEvents) bus.stream.subscribe((e) => events.push(e));
-  const tb = buildTestbed(sc, kernel, bus, Rng.forReplication(spec.seed, spec.stream));
+  const tb = buildTestbed(sc, kernel, bus, Rng.forReplication(spec.seed, spec.stream), opts.detail ?? 'windows');
   const outcome = runTimeline(sc, tb);
   recorder.stop();
   bus.complete();

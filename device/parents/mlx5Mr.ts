@@ -7,6 +7,7 @@
 // before Linux 6.12) or by the MR garbage-collection work mrGcDelayNs later (deferred).
 
 import { Resource, allOf, type Proc, type Process } from '../../sim/kernel/index.js';
+import { FirmwareQueue } from './firmwareQueue.js';
 import type { EventBus, MapWorkEvent } from '../../sim/events/events.js';
 import type { Kernel } from '../../sim/kernel/index.js';
 import type { VhostIotlb } from '../vhost/iotlb.js';
@@ -86,13 +87,13 @@ export function planMr(iotlb: VhostIotlb, chunkBytes: number): MrPlan {
 }
 
 /**
- * Whether a batch of firmware commands issued while the firmware is otherwise idle is scheduled
- * directly (its end computed from the drawn command times) instead of by submitter processes.
- * Both give the same schedule; the switch exists so tests can compare them.
+ * Whether firmware commands go through the computed throttle (firmwareQueue.ts) or through one
+ * submitter process per slot on a FIFO resource. Both give the same schedule; the switch exists
+ * so tests can compare them.
  */
 let directSchedules = true;
 
-/** Turns the direct schedule of idle-firmware batches on or off (tests compare the two). */
+/** Chooses the computed throttle (true) or the submitter processes (tests compare the two). */
 export function setDirectFirmwareSchedules(on: boolean): void {
   directSchedules = on;
 }
@@ -116,8 +117,10 @@ export class Mlx5MemoryRegions {
   private readonly device: string;
   /** Cost parameters. */
   private readonly costs: Costs;
-  /** The firmware command queue: at most firmwareConcurrency commands in flight. */
-  readonly firmware: Resource;
+  /** The firmware command throttle, computed: at most firmwareConcurrency commands in flight (null: played out by processes). */
+  private readonly queue: FirmwareQueue | null;
+  /** The same throttle as a FIFO resource that submitter processes hold (the reference schedule). */
+  private readonly firmware: Resource;
   /** Live MKEYs of the current MR of each ASID. */
   private readonly live = new Map<number, number>();
   /** MKEYs retired but not yet destroyed. */
@@ -126,8 +129,6 @@ export class Mlx5MemoryRegions {
   private gcList = 0;
   /** When the queued GC work will start destroying (Infinity when none is queued). */
   private gcDueAt = Number.POSITIVE_INFINITY;
-  /** MKEYs are being destroyed (the GC work, or a reset's destruction) right now. */
-  private destroying = false;
   /** Process names of the firmware submitters, built once per kind and index. */
   private readonly names = new Map<string, string[]>();
 
@@ -138,6 +139,17 @@ export class Mlx5MemoryRegions {
     this.device = device;
     this.costs = costs;
     this.firmware = new Resource(kernel, costs.firmwareConcurrency);
+    this.queue = directSchedules ? new FirmwareQueue(kernel, costs.firmwareConcurrency) : null;
+  }
+
+  /** Mean share of the firmware's command slots busy between t=0 and now. */
+  firmwareUtilisation(): number {
+    return this.queue !== null ? this.queue.utilisation() : this.firmware.utilisation();
+  }
+
+  /** Firmware commands in flight now. */
+  firmwareInUse(): number {
+    return this.queue !== null ? this.queue.inUse() : this.firmware.inUse;
   }
 
   /** Live MKEYs of one ASID's MR. */
@@ -153,6 +165,10 @@ export class Mlx5MemoryRegions {
 
   /** One firmware command taking `ns`. */
   private *command(ns: number): Proc<void> {
+    if (this.queue !== null) {
+      yield this.queue.issue([this.jittered(ns)]);
+      return;
+    }
     yield this.firmware.acquire();
     try {
       yield this.jittered(ns);
@@ -164,23 +180,15 @@ export class Mlx5MemoryRegions {
   /**
    * Runs `count` firmware commands of `ns` each, all issued at once, and waits for all: as many
    * submitters as the firmware takes commands in flight, each issuing the next command when its
-   * previous one completes (the same schedule as one process per command, without spawning
-   * thousands of them for a terabyte-sized map). The k-th command to start takes the k-th of the
-   * times drawn up front. When nothing else can reach the firmware before the batch ends — it is
-   * idle, no MR destruction runs, and the GC work is not due before the computed end — the
-   * schedule is computed directly instead (the submitters would give the same one).
+   * previous one completes. The k-th command to start takes the k-th of the times drawn up front.
    */
-  private *parallel(count: number, ns: number, what: string, destroy = false): Proc<void> {
+  private *parallel(count: number, ns: number, what: string): Proc<void> {
     if (count === 0) return;
     const durations = new Array<number>(count);
     for (let i = 0; i < count; i++) durations[i] = this.jittered(ns);
-    if (directSchedules && !destroy && this.firmware.idle && !this.destroying) {
-      const end = this.directEnd(durations);
-      if (end <= this.gcDueAt) {
-        this.firmware.addBusy(durations.reduce((a, d) => a + d, 0));
-        yield end - this.kernel.now;
-        return;
-      }
+    if (this.queue !== null) {
+      yield this.queue.issue(durations);
+      return;
     }
     // A submitter claims a command before it waits for a slot; the time goes by start order.
     let claimed = 0;
@@ -201,46 +209,6 @@ export class Mlx5MemoryRegions {
     const procs: Process<void>[] = new Array<Process<void>>(n);
     for (let i = 0; i < n; i++) procs[i] = this.kernel.spawn(submitter(), this.submitterName(what, i));
     yield allOf(this.kernel, procs);
-  }
-
-  /**
-   * The end of commands of the given times on min(count, firmwareConcurrency) submitters that
-   * each take the next command as soon as their previous one ends (earliest end first, ties in
-   * the order they were set), the k-th command to start taking durations[k].
-   */
-  private directEnd(durations: readonly number[]): number {
-    const count = durations.length;
-    const n = Math.min(count, this.costs.firmwareConcurrency);
-    const now = this.kernel.now;
-    // Submitter i is free at ends[i], set in the order given by seq[i]; a small linear scan: n is the firmware's width.
-    const ends = new Array<number>(n);
-    const seq = new Array<number>(n);
-    let nextSeq = 0;
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      ends[i] = now + durations[k++]!;
-      seq[i] = nextSeq++;
-    }
-    let last = now;
-    const done = new Array<boolean>(n).fill(false);
-    let active = n;
-    while (active > 0) {
-      let j = -1;
-      for (let i = 0; i < n; i++) {
-        if (done[i]) continue;
-        if (j < 0 || ends[i]! < ends[j]! || (ends[i] === ends[j] && seq[i]! < seq[j]!)) j = i;
-      }
-      const t = ends[j]!;
-      if (k < count) {
-        ends[j] = t + durations[k++]!;
-        seq[j] = nextSeq++;
-      } else {
-        done[j] = true;
-        active--;
-        if (t > last) last = t;
-      }
-    }
-    return last;
   }
 
   /** The name of submitter `i` of a kind of command. */
@@ -297,9 +265,7 @@ export class Mlx5MemoryRegions {
     this.gcList = 0;
     this.gcDueAt = Number.POSITIVE_INFINITY;
     const t0 = this.kernel.now;
-    this.destroying = true;
-    yield* this.parallel(count, this.costs.mkeyDestroyNs, 'mkeyDestroy', true);
-    this.destroying = false;
+    yield* this.parallel(count, this.costs.mkeyDestroyNs, 'mkeyDestroy');
     this.pendingDestroy -= count;
     this.report(asid, 'mrDestroy', t0, { mkeysDestroyed: count });
   }

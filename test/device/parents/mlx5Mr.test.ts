@@ -60,8 +60,8 @@ describe('mlx5 MKEY memory region', () => {
     expect(t).toBe(4110);
     // The firmware slots were busy for 16 × 1000 (direct) + 100 (indirect) + 10 (destroy) ns of
     // the 4 × 4110 available: never more than 4 commands in flight, and no slot left idle early.
-    expect(s.added.mr?.firmware.utilisation()).toBeCloseTo((16 * 1000 + 100 + 10) / (4 * 4110), 9);
-    expect(s.added.mr?.firmware.inUse).toBe(0);
+    expect(s.added.mr?.firmwareUtilisation()).toBeCloseTo((16 * 1000 + 100 + 10) / (4 * 4110), 9);
+    expect(s.added.mr?.firmwareInUse()).toBe(0);
   });
 
   it('the replaced MR is destroyed later, off the set_map path', () => {

@@ -1,0 +1,95 @@
+// firmwareQueue.property.test.ts — the computed firmware throttle against its definition: for any
+// batches issued at any times, every batch ends exactly when submitter processes on a FIFO
+// resource (one per slot, each taking the batch's next command when its previous one ends)
+// would end it, and never more than `capacity` commands are in flight.
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Kernel, Resource, allOf, type Proc, type Process } from '../../../sim/kernel/index.js';
+import { FirmwareQueue } from '../../../device/parents/firmwareQueue.js';
+
+interface Issue {
+  at: number;
+  durations: number[];
+}
+
+/** The reference: submitter processes on a FIFO resource. */
+function byProcesses(capacity: number, issues: readonly Issue[]): number[] {
+  const kernel = new Kernel();
+  const slots = new Resource(kernel, capacity);
+  const ends: number[] = issues.map(() => -1);
+  issues.forEach((iss, k) => {
+    kernel.at(iss.at, () => {
+      let claimed = 0;
+      let started = 0;
+      const count = iss.durations.length;
+      function* submitter(): Proc<void> {
+        while (claimed < count) {
+          claimed++;
+          yield slots.acquire();
+          try {
+            yield iss.durations[started++]!;
+          } finally {
+            slots.release();
+          }
+        }
+      }
+      const procs: Process<void>[] = [];
+      for (let i = 0; i < Math.min(count, capacity); i++) procs.push(kernel.spawn(submitter()));
+      kernel.spawn(
+        (function* (): Proc<void> {
+          yield allOf(kernel, procs);
+          ends[k] = kernel.now;
+        })(),
+      );
+    });
+  });
+  kernel.run();
+  return ends;
+}
+
+/** The computed throttle, with the most commands it ever had in flight. */
+function byQueue(capacity: number, issues: readonly Issue[]): { ends: number[]; maxInFlight: number } {
+  const kernel = new Kernel();
+  const q = new FirmwareQueue(kernel, capacity);
+  const ends: number[] = issues.map(() => -1);
+  let maxInFlight = 0;
+  issues.forEach((iss, k) => {
+    kernel.at(iss.at, () => {
+      kernel.spawn(
+        (function* (): Proc<void> {
+          yield q.issue(iss.durations);
+          ends[k] = kernel.now;
+        })(),
+      );
+      maxInFlight = Math.max(maxInFlight, q.inUse());
+    });
+  });
+  kernel.run();
+  return { ends, maxInFlight };
+}
+
+const issueArb = fc.record({
+  at: fc.integer({ min: 0, max: 200 }),
+  // Small durations make ties between ends, and between an end and an issue, common.
+  durations: fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 0, maxLength: 40 }),
+});
+
+describe('FirmwareQueue', () => {
+  it('ends every batch when the submitter processes would, with at most capacity in flight', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(issueArb, { minLength: 1, maxLength: 8 }), (capacity, issues) => {
+        const ref = byProcesses(capacity, issues);
+        const got = byQueue(capacity, issues);
+        expect(got.ends).toEqual(ref);
+        expect(got.maxInFlight).toBeLessThanOrEqual(capacity);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('runs 16 commands of 1000 ns on 4 slots in 4 rounds', () => {
+    const { ends } = byQueue(4, [{ at: 0, durations: new Array<number>(16).fill(1000) }]);
+    expect(ends).toEqual([4000]);
+  });
+});

@@ -3,29 +3,38 @@
 // flight, slots granted first come first served, and a batch of commands issued by as many
 // submitters as the throttle has slots, each taking the batch's next command as soon as its
 // previous one completes. The schedule is computed rather than played out command by command:
-// the queue keeps the commands in flight and the submitters waiting, advances them to the time a
-// new batch arrives, and projects when every batch will end; each batch costs one kernel event,
-// not three per command. The order is that of submitter processes on a FIFO resource
-// (test/device/parents/firmwareSchedule.test.ts compares the two, byte for byte).
+// the queue keeps the commands in flight and the submitters waiting, looks ahead on a copy to
+// the next time a batch ends (or at most LOOKAHEAD_ENDS command ends) and sets one kernel event
+// there, taking the copy over when it fires; a new batch arriving before it starts again from
+// the real state. A batch costs a few kernel events, not three per command. The order is that of submitter processes on a FIFO
+// resource (firmwareQueue.property.test.ts, firmwareSchedule.test.ts: byte for byte).
 
 import { Signal, type Kernel, type QueuedEvent, type Waitable } from '../../sim/kernel/index.js';
 
-/** One batch of commands and its submitters. */
+/**
+ * Command ends a look-ahead plays at most before it sets its event: what a new batch arriving
+ * in between can waste, against one kernel event per that many commands.
+ */
+const LOOKAHEAD_ENDS = 256;
+
+/** One batch of commands: what never changes, and its signal. */
 interface Batch {
   /** Command times, in the order commands start. */
   readonly durations: readonly number[];
+  /** Settles when the last submitter ends. */
+  readonly done: Signal<void>;
+  /** `done` was triggered. */
+  settled: boolean;
+}
+
+/** Where a batch's submitters are (part of the state a look-ahead copies). */
+interface Progress {
   /** Commands claimed by a submitter (a submitter claims before it asks for a slot). */
   claimed: number;
   /** Commands started. */
   started: number;
   /** Submitters still running. */
   alive: number;
-  /** Settles when the last submitter ends. */
-  readonly done: Signal<void>;
-  /** The kernel event that settles `done` at the projected end (rescheduled when a later batch changes it). */
-  ev: QueuedEvent | null;
-  /** The projected end time the event is set for. */
-  endAt: number;
 }
 
 /** A command holding a slot: when it ends, in start order on ties. */
@@ -35,9 +44,9 @@ interface InFlight {
   batch: Batch;
 }
 
-/** The throttle's state: what a projection copies. */
+/** The throttle's state at some time. */
 interface QueueState {
-  /** Commands in flight (at most capacity; a linear scan finds the next to end). */
+  /** Commands in flight (at most capacity), a binary heap by (end, seq): the next to end on top. */
   inflight: InFlight[];
   /** Submitters waiting for a slot, by batch, oldest first. */
   waiting: Batch[];
@@ -45,6 +54,8 @@ interface QueueState {
   free: number;
   /** Next start sequence number (tie-break between equal end times). */
   seq: number;
+  /** Progress of every batch not yet ended in this state. */
+  progress: Map<Batch, Progress>;
 }
 
 export class FirmwareQueue {
@@ -52,40 +63,45 @@ export class FirmwareQueue {
   private readonly kernel: Kernel;
   /** Commands in flight at most. */
   readonly capacity: number;
-  /** The real state, advanced to the last issue. */
-  private readonly state: QueueState;
+  /** The real state, advanced at most to now. */
+  private state: QueueState;
+  /** The state at the next batch end (a copy of `state` played forward), or null. */
+  private ahead: QueueState | null = null;
+  /** The kernel event at the next batch end, where `ahead` becomes the real state. */
+  private aheadEv: QueuedEvent | null = null;
   /** Batches not yet settled, in issue order. */
-  private batches: Batch[] = [];
-  /** The settle event's callback (one for every batch). */
-  private readonly settle: (b: unknown) => void;
+  private open: Batch[] = [];
+  /** Slot time of every command issued so far (ns). */
+  private busyNs = 0;
+  /** The look-ahead event's callback. */
+  private readonly arrive: () => void;
 
   constructor(kernel: Kernel, capacity: number) {
     this.kernel = kernel;
     this.capacity = capacity;
-    this.state = { inflight: [], waiting: [], free: capacity, seq: 0 };
-    this.settle = (b) => {
-      const batch = b as Batch;
-      batch.ev = null;
-      batch.done.trigger();
+    this.state = { inflight: [], waiting: [], free: capacity, seq: 0, progress: new Map() };
+    this.arrive = () => {
+      this.aheadEv = null;
+      this.state = this.ahead!;
+      this.ahead = null;
+      this.settleEnded();
+      this.lookAhead();
     };
   }
 
-  /** Slot time of every command issued so far (ns). */
-  private busyNs = 0;
-
   /** Commands in flight now. */
   inUse(): number {
-    this.advance(this.kernel.now);
+    advance(this.state, this.kernel.now);
     return this.state.inflight.length;
   }
 
   /** Mean share of the slots busy between t=0 and now. */
   utilisation(): number {
     const now = this.kernel.now;
-    this.advance(now);
+    advance(this.state, now);
     let busy = this.busyNs;
     for (const f of this.state.inflight) busy -= Math.max(0, f.end - now);
-    for (const b of this.batches) for (let k = b.started; k < b.durations.length; k++) busy -= b.durations[k]!;
+    for (const [b, p] of this.state.progress) for (let k = p.started; k < b.durations.length; k++) busy -= b.durations[k]!;
     return now === 0 ? 0 : busy / now / this.capacity;
   }
 
@@ -96,104 +112,170 @@ export class FirmwareQueue {
       done.trigger();
       return done;
     }
-    this.advance(this.kernel.now);
-    const batch: Batch = { durations, claimed: 0, started: 0, alive: 0, done, ev: null, endAt: Number.NaN };
+    const now = this.kernel.now;
+    // Every command ending now ends before the new submitters ask for slots.
+    if (this.aheadEv !== null) this.kernel.cancel(this.aheadEv);
+    this.aheadEv = null;
+    this.ahead = null;
+    advance(this.state, now);
+    this.settleEnded();
+    const batch: Batch = { durations, done, settled: false };
     for (const d of durations) this.busyNs += d;
-    this.batches.push(batch);
+    this.open.push(batch);
+    const p = progressOf(0, 0, 0);
+    this.state.progress.set(batch, p);
     // Each submitter's first step: claim a command and ask for a slot.
     const n = Math.min(durations.length, this.capacity);
     for (let i = 0; i < n; i++) {
-      batch.alive++;
-      batch.claimed++;
-      acquire(this.state, batch, this.kernel.now);
+      p.alive++;
+      p.claimed++;
+      acquire(this.state, batch, p, now);
     }
-    this.project();
+    this.lookAhead();
     return done;
   }
 
-  /** Plays the real state forward through every command end at or before `t`. */
-  private advance(t: number): void {
-    const s = this.state;
-    for (;;) {
-      const i = nextEnd(s.inflight);
-      if (i < 0 || s.inflight[i]!.end > t) break;
-      complete(s, i);
-    }
-    this.batches = this.batches.filter((b) => b.alive > 0 || b.ev !== null);
+  /** Triggers every batch that has ended in the real state. */
+  private settleEnded(): void {
+    const progress = this.state.progress;
+    this.open = this.open.filter((b) => {
+      if (progress.has(b)) return true;
+      if (!b.settled) {
+        b.settled = true;
+        b.done.trigger();
+      }
+      return false;
+    });
   }
 
-  /** Projects every live batch's end from the real state and sets its settle event there. */
-  private project(): void {
-    const live = this.batches.filter((b) => b.alive > 0);
-    // A copy of the live batches' counters and of the queue, in the same shape.
-    const copies = new Map<Batch, Batch>();
-    for (const b of live) copies.set(b, { ...b, ev: null });
+  /**
+   * Plays a copy of the real state forward to the next end of a batch, or through
+   * LOOKAHEAD_ENDS command ends, and sets the event at the last end it played.
+   */
+  private lookAhead(): void {
     const s = this.state;
-    const p: QueueState = {
-      inflight: s.inflight.map((f) => ({ end: f.end, seq: f.seq, batch: copies.get(f.batch)! })),
-      waiting: s.waiting.map((b) => copies.get(b)!),
+    if (s.inflight.length === 0) return;
+    const copy: QueueState = {
+      inflight: s.inflight.map((f) => inFlight(f.end, f.seq, f.batch)),
+      waiting: s.waiting.slice(),
       free: s.free,
       seq: s.seq,
+      progress: new Map([...s.progress].map(([b, p]) => [b, progressOf(p.claimed, p.started, p.alive)])),
     };
-    const ends = new Map<Batch, number>();
-    for (;;) {
-      const i = nextEnd(p.inflight);
-      if (i < 0) break;
-      const f = p.inflight[i]!;
-      complete(p, i);
-      if (f.batch.alive === 0) ends.set(f.batch, f.end);
+    let end = this.kernel.now;
+    for (let n = 0; n < LOOKAHEAD_ENDS && copy.inflight.length > 0; n++) {
+      end = copy.inflight[0]!.end;
+      if (complete(copy)) break;
     }
-    for (const b of live) {
-      const end = ends.get(copies.get(b)!)!;
-      if (b.ev !== null && b.endAt === end) continue;
-      if (b.ev !== null) this.kernel.cancel(b.ev);
-      b.endAt = end;
-      b.ev = this.kernel.at(end, this.settle, b);
-    }
+    this.ahead = copy;
+    this.aheadEv = this.kernel.at(end, this.arrive);
   }
 }
 
-/** Index of the command in flight that ends first (start order on ties), -1 when none. */
-function nextEnd(inflight: readonly InFlight[]): number {
-  let j = -1;
-  for (let i = 0; i < inflight.length; i++) {
-    const f = inflight[i]!;
-    if (j < 0 || f.end < inflight[j]!.end || (f.end === inflight[j]!.end && f.seq < inflight[j]!.seq)) j = i;
+/** Plays `s` forward through every command end at or before `t`. */
+function advance(s: QueueState, t: number): void {
+  while (s.inflight.length > 0 && s.inflight[0]!.end <= t) complete(s);
+}
+
+/** Whether in-flight command a ends before b (start order on equal ends). */
+function before(a: InFlight, b: InFlight): boolean {
+  return a.end < b.end || (a.end === b.end && a.seq < b.seq);
+}
+
+/** Moves the entry at `i` up to its place in the heap. */
+function siftUp(h: InFlight[], i: number): void {
+  const e = h[i]!;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(e, h[parent]!)) break;
+    h[i] = h[parent]!;
+    i = parent;
   }
-  return j;
+  h[i] = e;
+}
+
+/** Moves the top entry down to its place in the heap. */
+function siftDown(h: InFlight[]): void {
+  const n = h.length;
+  const e = h[0]!;
+  let i = 0;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && before(h[c + 1]!, h[c]!)) c++;
+    if (!before(h[c]!, e)) break;
+    h[i] = h[c]!;
+    i = c;
+  }
+  h[i] = e;
 }
 
 /** A submitter of `batch` that claimed a command asks for a slot at `t`: it starts, or waits. */
-function acquire(s: QueueState, batch: Batch, t: number): void {
+function acquire(s: QueueState, batch: Batch, p: Progress, t: number): void {
   if (s.free > 0) {
     s.free--;
-    start(s, batch, t);
+    start(s, batch, p, t);
   } else {
     s.waiting.push(batch);
   }
 }
 
 /** A submitter of `batch` holding a slot starts the batch's next command at `t`. */
-function start(s: QueueState, batch: Batch, t: number): void {
-  s.inflight.push({ end: t + batch.durations[batch.started++]!, seq: s.seq++, batch });
+function start(s: QueueState, batch: Batch, p: Progress, t: number): void {
+  s.inflight.push(inFlight(t + batch.durations[p.started++]!, s.seq++, batch));
+  siftUp(s.inflight, s.inflight.length - 1);
+}
+
+/** One shape for every InFlight (copies included), so the hot loop stays monomorphic. */
+function inFlight(end: number, seq: number, batch: Batch): InFlight {
+  return { end, seq, batch };
+}
+
+/** One shape for every Progress. */
+function progressOf(claimed: number, started: number, alive: number): Progress {
+  return { claimed, started, alive };
 }
 
 /**
- * The command at `i` ends: its slot goes to the oldest waiting submitter (or is freed), then its
- * submitter claims the batch's next command and asks for a slot again, or ends.
+ * The command on top of the heap ends: its slot goes to the oldest waiting submitter (or is freed), then its
+ * submitter claims the batch's next command and asks for a slot again, or ends. At most one
+ * command starts (a waiter means no slot was free), and it reuses the ended command's entry.
+ * Returns whether that was the batch's last submitter (the batch ended).
  */
-function complete(s: QueueState, i: number): void {
-  const f = s.inflight[i]!;
-  const last = s.inflight.pop()!;
-  if (i < s.inflight.length) s.inflight[i] = last;
-  const next = s.waiting.shift();
-  if (next !== undefined) start(s, next, f.end);
-  else s.free++;
+function complete(s: QueueState): boolean {
+  const h = s.inflight;
+  const f = h[0]!;
+  const t = f.end;
   const b = f.batch;
-  if (b.claimed < b.durations.length) {
-    b.claimed++;
-    acquire(s, b, f.end);
+  const p = s.progress.get(b)!;
+  const next = s.waiting.shift();
+  let starter: Batch | undefined = next;
+  let ended = false;
+  if (p.claimed < b.durations.length) {
+    p.claimed++;
+    // With a waiter the slot went to it and this submitter queues; else it takes its own slot back.
+    if (next === undefined) starter = b;
+    else s.waiting.push(b);
   } else {
-    b.alive--;
+    p.alive--;
+    if (next === undefined) s.free++;
+    if (p.alive === 0) {
+      s.progress.delete(b);
+      ended = true;
+    }
   }
+  if (starter === undefined) {
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      siftDown(h);
+    }
+  } else {
+    const sp = starter === b ? p : s.progress.get(starter)!;
+    f.end = t + starter.durations[sp.started++]!;
+    f.seq = s.seq++;
+    f.batch = starter;
+    siftDown(h);
+  }
+  return ended;
 }

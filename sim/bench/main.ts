@@ -112,6 +112,19 @@ async function cliRunTogether(argsList: string[][]): Promise<{ sec: number; core
   return { sec: ms / 1000, cores: (machineBusyMs() - busy0) / ms };
 }
 
+/** CPU time (ms, every thread) of `svqsim run` commands, each in its own process, run one after the other. */
+function cliCpuMs(argsList: string[][]): number {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'cpuRun.js');
+  let total = 0;
+  for (const args of argsList) {
+    const r = spawnSync(process.execPath, [script, 'run', ...args, '--quiet'], { cwd: packageRoot(), encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bench CPU run failed: ${r.stderr}`);
+    const last = r.stdout.trim().split('\n').pop() ?? '';
+    total += (JSON.parse(last) as { cpuMs: number }).cpuMs;
+  }
+  return total;
+}
+
 /** Rounds of the sweep timings: interleaved so machine noise hits all three alike, best of each. */
 const SWEEP_ROUNDS = 3;
 
@@ -133,6 +146,8 @@ export interface ModelFigures {
   parallelCeiling: number;
   workerEfficiency: number;
   oneThreadCores: number;
+  /** CPU time of two `--shard` processes over that of one process doing every run. */
+  shardCpuRatio: number;
 }
 
 /** Best of 5 wall times (ms) of `svqsim run scenarios/default.yaml --quiet` as a fresh process. */
@@ -179,6 +194,16 @@ export async function runModelBench(heapEventsPerSec: number): Promise<ModelFigu
     ]);
     twoProcesses = Math.min(twoProcesses, pair.sec);
   }
+  // The work two shards do over the work of one process doing all runs (each its best of the rounds).
+  let oneCpu = Infinity;
+  let shardsCpu = Infinity;
+  for (let r = 0; r < SWEEP_ROUNDS; r++) {
+    oneCpu = Math.min(oneCpu, cliCpuMs([[sweep, '--jobs', '1']]));
+    shardsCpu = Math.min(shardsCpu, cliCpuMs([
+      [sweep, '--jobs', '1', '--shard', '1/2'],
+      [sweep, '--jobs', '1', '--shard', '2/2'],
+    ]));
+  }
   const r3 = (x: number) => +x.toFixed(3);
   const workerSpeedup = oneThread.sec / twoWorkers;
   const parallelCeiling = oneThread.sec / twoProcesses;
@@ -202,6 +227,7 @@ export async function runModelBench(heapEventsPerSec: number): Promise<ModelFigu
     parallelCeiling: r3(parallelCeiling),
     workerEfficiency: r3(workerSpeedup / parallelCeiling),
     oneThreadCores: r3(oneThread.cores),
+    shardCpuRatio: r3(shardsCpu / oneCpu),
   };
 }
 
@@ -236,6 +262,7 @@ async function main(argv: string[]): Promise<void> {
             `sweep (sim/bench/sweep.yaml: 4 variants x 3 memory sizes x 200 replications)`,
             `  ${m.sweepSec.toFixed(1)} s on 2 workers (target < 60), second worker x${m.workerSpeedup} (target >= 1.7); one thread ${m.sweepMsPerRun} ms per run (target <= 1.5)`,
             `  two independent processes, one shard each: x${m.parallelCeiling} (what 2 cores give these runs here),`,
+            `  and their CPU time x${m.shardCpuRatio} that of one process doing every run (target <= 1.15),`,
             `  so the pool reaches ${(m.workerEfficiency * 100).toFixed(0)}% of it (best of ${SWEEP_ROUNDS} interleaved rounds each);`,
             `  one thread already keeps ${m.oneThreadCores} cores busy (V8's collector and compiler threads),`,
             `  so ${availableParallelism()} cores allow two workers at most x${Math.min(2, availableParallelism() / m.oneThreadCores).toFixed(2)} without less work per run`,

@@ -1,10 +1,12 @@
-// detailWindows.ts — when a NIC's data plane runs in detail during pre-copy. A pass of pre-copy
-// lasts as long as its bytes take at the migration bandwidth (hundreds of seconds for a large
-// guest), and in the steady state in between nothing the run measures happens on the data plane:
-// the workload goes dormant and its effect is accounted in aggregate (vmm/workload.ts). It runs in
-// detail where something is measured: from boot through the SVQ switch plus a settle time, the
-// last stretch of every pass (the switchover decision is taken at a pass's end, so probes flow
-// right before VM stop), and from VM stop to the end of the run.
+// detailWindows.ts — when a NIC's data plane runs in detail. A pass of pre-copy lasts as long as
+// its bytes take at the migration bandwidth (hundreds of seconds for a large guest), a device's
+// switch or a destination's map can take seconds, and in a steady stretch nothing the run
+// measures happens on the data plane: the workload goes dormant and its effect is accounted in
+// aggregate (sim/guest/workload.ts). It runs in detail where something is measured: a window W
+// after each start of a source device (then it sleeps until the next stop of that device wakes
+// it: nicWiring.ts), the last stretch of every pass (the switchover decision is taken at a pass's
+// end, so probes flow right before VM stop), and from VM stop to the end of the run, except while
+// the paused guest's device can take nothing more (the workload is down then).
 
 import type { PrecopyPass } from '../../vmm/precopy.js';
 

@@ -93,16 +93,39 @@ describe('checks (no parameter fitted to the figure)', () => {
     expect(ratio).toBeLessThan(2.52 * 1.35);
   });
 
-  // "[PATCH vhost v2 0/7] vdpa/mlx5: Optimze MKEY operations" (Aug 2024): 256 GB, 4 mlx5 devices
-  // x 16 queue pairs (QEMU with the descriptor-group, persistent-map and batching series):
-  // downtime #1 3140 ms before the 2024 driver series, 1014 ms after — x3.1. The model gives about
-  // x1.3: the 6.11+ driver re-creates its blank vqs inside the source's reset (README
-  // "Calibration", D). `it.fails` keeps the gap visible.
-  it.fails('mlx5-linux6.10 over mlx5 downtime #1 (4 x 16 qp, 256 GiB, proposals on): x3.1 within 35% — known to fail', () => {
-    const at = (profile: string) =>
-      runExact(scenario({ profile, memory: 256 * GiB, queuePairs: 16, devices: 4, strategies: { descGroup: true, iotlbPersist: true, batchMaps: true } })).downtime1.totalNs;
-    const ratio = at('mlx5-linux6.10') / at('mlx5');
-    expect(ratio).toBeGreaterThan(3.1 * 0.65);
-    expect(ratio).toBeLessThan(3.1 * 1.35);
+  // "[PATCH vhost v2 0/7] vdpa/mlx5: Optimze MKEY operations" (30 Aug 2024): 256 GB VM, 4 mlx5
+  // devices x 16 queue pairs, the series applied on top of the parallel suspend/resume series
+  // (and so of the 6.11 pre-created vqs). Downtime #1 / #2: baseline 3140 / 3630 ms, parallel
+  // MKEY ops 1200 / 2000, deferred deletion 1014 / 1253. The stages are the mlx5 profile with
+  // serial MKEY commands and synchronous destroy, with parallel commands, and as shipped. The
+  // letter names no QEMU, so QEMU upstream at the time is taken (9.1: no early map, no proposals).
+  // The absolute downtimes are far from the model's (README "Calibration", D); the ratios are
+  // checked. #2's ratio fails today: `it.fails` keeps it visible.
+  describe('the MKEY series stages (4 x 16 qp, 256 GiB, QEMU 9.1)', () => {
+    const stage = (costs: Partial<Scenario['devices'][number]['profile']['costs']>) => {
+      const sc = scenario({ profile: 'mlx5', memory: 256 * GiB, queuePairs: 16, devices: 4, strategies: { earlyMap: false } });
+      for (const d of sc.devices) d.profile = { ...d.profile, costs: { ...d.profile.costs, ...costs } };
+      return runExact(sc);
+    };
+    let runs: { baseline: ReturnType<typeof runExact>; parallel: ReturnType<typeof runExact>; deferred: ReturnType<typeof runExact> } | undefined;
+    const stages = () => (runs ??= { baseline: stage({ firmwareConcurrency: 1, mrDestroy: 'sync' }), parallel: stage({ mrDestroy: 'sync' }), deferred: stage({}) });
+    it('downtime #1, baseline over deferred deletion: x3.10 within 35%', { timeout: 60_000 }, () => {
+      const { baseline, deferred } = stages();
+      const ratio = baseline.downtime1.totalNs / deferred.downtime1.totalNs;
+      expect(ratio).toBeGreaterThan(3.1 * 0.65);
+      expect(ratio).toBeLessThan(3.1 * 1.35);
+    });
+    it('downtime #1, baseline over parallel MKEY ops: x2.62 within 35%', () => {
+      const { baseline, parallel } = stages();
+      const ratio = baseline.downtime1.totalNs / parallel.downtime1.totalNs;
+      expect(ratio).toBeGreaterThan(2.62 * 0.65);
+      expect(ratio).toBeLessThan(2.62 * 1.35);
+    });
+    it.fails('downtime #2, baseline over deferred deletion: x2.90 within 35% — known to fail', () => {
+      const { baseline, deferred } = stages();
+      const ratio = baseline.downtime2.totalNs / deferred.downtime2.totalNs;
+      expect(ratio).toBeGreaterThan(2.9 * 0.65);
+      expect(ratio).toBeLessThan(2.9 * 1.35);
+    });
   });
 });

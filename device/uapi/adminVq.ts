@@ -7,27 +7,13 @@
 
 import type { Proc } from '../../sim/kernel/index.js';
 import type { Result } from './errno.js';
-import type { AdminOp, VringBase } from './uapi.js';
+import type { VringBase } from './uapi.js';
 
-/** Command classes of seed 004 (`VIRTIO_ADMIN_CTRL_*`), and svqsim's VQ_STATE (not in the seed). */
-export const AdminClass = {
-  CAP: 0,
-  VDEV: 2,
-  FEAT: 3,
-  STATUS: 4,
-  GENERATION: 5,
-  CONFIG: 6,
-  MSI: 7,
-  VQ_ADDR: 9,
-  VQ_ENABLE: 10,
-  VQ_SIZE: 11,
-  VQ_NOTIFY: 12,
-  MMU: 13,
-  /** svqsim's addition, modelled on vdpa's set_vq_state/get_vq_state: the seed has no way to resume a vq mid-ring. */
-  VQ_STATE: 14,
-  /** The virtio 1.4 group commands (opcodes 0xa–0x11), not a seed class. */
-  DEV_PARTS: 0x100,
-} as const;
+// Seed 004's command classes (VIRTIO_ADMIN_CTRL_*): CAP 0, VDEV 2, FEAT 3, STATUS 4, GENERATION 5,
+// CONFIG 6, MSI 7, VQ_ADDR 9, VQ_ENABLE 10, VQ_SIZE 11, VQ_NOTIFY 12, MMU 13; svqsim adds VQ_STATE
+// (not in the seed). The virtio 1.4 commands are opcodes 0xa (RESOURCE_OBJ_CREATE), 0xd
+// (RESOURCE_OBJ_DESTROY), 0xe (DEV_PARTS_METADATA_GET), 0xf (DEV_PARTS_GET), 0x10 (DEV_PARTS_SET)
+// and 0x11 (DEV_MODE_SET) of the group-member command set.
 
 /** VIRTIO_ADMIN_F_CAP_VDEV: virtual devices are created, configured and destroyed through the admin vq (seed 004). */
 export const ADMIN_F_CAP_VDEV = 1n << 1n;
@@ -118,9 +104,6 @@ export type AdminCommand =
 
 /** What a command returns in its command-in-data (null: nothing). */
 export type AdminValue = number | bigint | VringBase | MmuError | NotifyArea | DevParts | null;
-
-/** The op name of every command (for counters and traces): the AdminOp union. */
-export type AdminCommandOp = AdminCommand['op'] & AdminOp;
 
 /**
  * The management driver's interface as the VMM holds it. `exec` puts the commands on the admin

@@ -1,0 +1,73 @@
+// transports.test.ts — `svqsim run scenarios/transports.yaml` end to end: vhost-vdpa + SVQ
+// (upstream, and with the descriptor group and persistent IOTLB of seeds 000/001) against the
+// admin-vq transport (seed 004) and device-parts migration (virtio 1.4), 16 GiB to 1 TiB.
+
+import { describe, expect, it, beforeAll } from 'vitest';
+import { join } from 'node:path';
+import { cli } from '../../cliHarness.js';
+import type { RunRecord } from '../../../metrics/result.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const GiB = 2 ** 30;
+
+describe('svqsim run scenarios/transports.yaml', () => {
+  let runs: RunRecord[] = [];
+  beforeAll(async () => {
+    const r = await cli(['run', 'scenarios/transports.yaml', '--json', '--jobs', '1'], { cwd: ROOT });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    runs = (JSON.parse(r.stdout) as { runs: RunRecord[] }).runs;
+  });
+
+  const at = (variant: string, memory: string): RunRecord => {
+    const r = runs.find((x) => x.variant === `${variant}/memory=${memory}`);
+    if (r === undefined) throw new Error(`no run ${variant}/memory=${memory}`);
+    return r;
+  };
+
+  it('runs every variant at every memory size, none failed, no invariant violated', () => {
+    expect(runs).toHaveLength(6 * 3);
+    for (const r of runs) {
+      expect(r.outcome, r.variant).toBeUndefined();
+      expect(r.invariants.violations, r.variant).toEqual([]);
+    }
+  });
+
+  it('upstream vhost-vdpa windows grow with guest RAM; the admin-vq ones do not touch it', () => {
+    expect(at('vhost-svq', '1TiB').downtime2.totalNs).toBeGreaterThan(10 * at('vhost-svq', '16GiB').downtime2.totalNs);
+    // The SVQ switch unpins and re-pins all guest RAM (1 TiB = 268,435,456 pages).
+    expect(at('vhost-svq', '1TiB').downtime1.counts.pagesPinned).toBeGreaterThan(268_000_000);
+    for (const m of ['16GiB', '128GiB', '1TiB']) {
+      const a = at('admin-svq', m);
+      // Only the shadow vrings (5 vqs × 3 pages) and the CVQ buffers are pinned at the switch.
+      expect(a.downtime1.counts.pagesPinned).toBe(5 * 3 + 2);
+      expect(a.downtime1.counts.ioctls.MMU_MAP).toBeGreaterThan(0);
+      expect(a.downtime1.counts.ioctls.SUSPEND).toBeUndefined();
+      expect(a.downtime2.totalNs).toBeLessThan(at('vhost-svq', m).downtime2.totalNs);
+    }
+    expect(Math.abs(at('admin-svq', '1TiB').downtime1.totalNs - at('admin-svq', '16GiB').downtime1.totalNs)).toBeLessThan(at('admin-svq', '16GiB').downtime1.totalNs / 10);
+  });
+
+  it('queued admin commands send the same commands as serial ones, in less time', () => {
+    const s = at('admin-svq', '16GiB');
+    const q = at('admin-svq-queued', '16GiB');
+    expect(q.downtime1.counts.ioctls).toEqual(s.downtime1.counts.ioctls);
+    expect(q.downtime1.totalNs).toBeLessThan(s.downtime1.totalNs);
+  });
+
+  it('device parts: no downtime #1, the state read and written with DEV_PARTS_GET/SET inside downtime #2', () => {
+    for (const v of ['device-parts', 'device-parts-devtrack']) {
+      const r = at(v, '128GiB');
+      expect(r.downtime1.totalNs).toBe(0);
+      expect(r.downtime2.counts.ioctls.DEV_PARTS_GET).toBe(1);
+      expect(r.downtime2.counts.ioctls.DEV_PARTS_SET).toBe(1);
+      expect(r.downtime2.counts.ioctls.DEV_MODE_SET).toBe(3);
+      expect(r.downtime2.counts.pagesPinned).toBe(0);
+      expect(r.downtime2.phases.some((p) => p.name === 'dirtySync')).toBe(true);
+    }
+    // The IOMMU's bitmap read walks every leaf entry of the mapped guest RAM (2 MiB THP pages at 1 ns):
+    const sync = (m: string) => at('device-parts', m).downtime2.phases.find((p) => p.name === 'dirtySync')!.durNs;
+    expect(sync('1TiB') / ((1024 * GiB) / (2 * 2 ** 20))).toBeCloseTo(1, 2);
+    expect(sync('1TiB')).toBeGreaterThan(sync('16GiB'));
+  });
+});

@@ -25,6 +25,12 @@ describe('svqsim run scenarios/transports.yaml', () => {
     return r;
   };
 
+  it('validates', async () => {
+    const r = await cli(['validate', 'scenarios/transports.yaml'], { cwd: ROOT });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ok  scenarios/transports.yaml: 18 variants × 1 replication = 18 runs');
+  });
+
   it('runs every variant at every memory size, none failed, no invariant violated', () => {
     expect(runs).toHaveLength(6 * 3);
     for (const r of runs) {

@@ -239,10 +239,12 @@ export class AdminVqNet implements NetClient {
     // The isolation probe: a device MMU with a second address space takes the CVQ into it.
     const iso = yield* this.admin.exec([{ op: 'MMU_ASID_SET', deviceId: d, vq: this.cvqIndex, asid: CVQ_ASID }], this.opts.serial);
     this.cvqIsolated = iso.ok;
-    return yield* this.send([
+    r = yield* this.send([
       { op: 'STATUS_SET', deviceId: d, status: 0 },
       { op: 'STATUS_SET', deviceId: d, status: ACK_DRIVER },
     ]);
+    if (r.ok) this.afterReset();
+    return r;
   }
 
   /** Guest RAM mapped at IOVA = GPA in ASID 0, one MMU_MAP per section. */

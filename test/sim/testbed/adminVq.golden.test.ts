@@ -121,6 +121,30 @@ describe('admin-vq transport, SVQ mode (seed 004)', () => {
     expect(queued.downtime2.totalNs).toBeLessThan(serial.downtime2.totalNs);
   });
 
+  it('maps dropped at every reset, the destination device created at the switchover: guest RAM mapped again after the probe\'s reset, no DMA fault', () => {
+    const out = runWith({ destinationCreate: 'switchover', mmuMapsAtReset: 'drop', pipeline: 'queued' }, 1 * GiB);
+    expect(out.record.outcome).toBeUndefined();
+    expect(out.record.invariants.violations).toEqual([]);
+    const d2 = messageSequence(win(out.events!, 'downtime2'), 'dst:net0');
+    // A 1 GiB q35 guest has 8 listener sections (nothing above 4 GiB). Created, mapped, probed and
+    // reset — which drops the maps — then mapped again before the start proper.
+    expect(d2.slice(0, 12)).toEqual([
+      'VDEV_CREATE',
+      'FEAT_DEVICE_GET',
+      'CONFIG_GET',
+      'VQ_NOTIFY_GET 0',
+      'VQ_NOTIFY_GET 1',
+      'VQ_NOTIFY_GET 2',
+      'MMU_ENABLE',
+      'MMU_MAP asid0 ×8',
+      'MMU_ASID_SET 2 asid1',
+      'STATUS_SET 0x0',
+      'STATUS_SET 0x3',
+      'MMU_MAP asid0 ×8',
+    ]);
+    expect(d2.slice(12)).toEqual(START_PASSTHROUGH);
+  });
+
   it('a destination that creates its device at the switchover maps and pins guest RAM inside downtime #2', () => {
     const early = runWith({}, 1 * GiB).record;
     const late = runWith({ destinationCreate: 'switchover' }, 1 * GiB).record;

@@ -28,15 +28,16 @@ describe('svqsim run scenarios/transports.yaml', () => {
   it('validates', async () => {
     const r = await cli(['validate', 'scenarios/transports.yaml'], { cwd: ROOT });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('ok  scenarios/transports.yaml: 18 variants × 1 replication = 18 runs');
+    expect(r.stdout).toContain('ok  scenarios/transports.yaml: 21 variants × 1 replication = 21 runs');
   });
 
   it('runs every variant at every memory size, none failed, no invariant violated', () => {
-    expect(runs).toHaveLength(6 * 3);
+    expect(runs).toHaveLength(7 * 3);
     for (const r of runs) {
       expect(r.outcome, r.variant).toBeUndefined();
       expect(r.invariants.violations, r.variant).toEqual([]);
     }
+    for (const r of runs) expect(r.migration.converged, r.variant).toBe(!r.variant.startsWith('device-parts-1g-pages'));
   });
 
   it('upstream vhost-vdpa windows grow with guest RAM; the admin-vq ones do not touch it', () => {
@@ -75,5 +76,12 @@ describe('svqsim run scenarios/transports.yaml', () => {
     const sync = (m: string) => at('device-parts', m).downtime2.phases.find((p) => p.name === 'dirtySync')!.durNs;
     expect(sync('1TiB') / ((1024 * GiB) / (2 * 2 ** 20))).toBeCloseTo(1, 2);
     expect(sync('1TiB')).toBeGreaterThan(sync('16GiB'));
+  });
+
+  it('IOMMU dirty tracking at 1 GiB IO pages: each RX write dirties a gigabyte, pre-copy does not converge', () => {
+    const r = at('device-parts-1g-pages', '16GiB');
+    expect(r.migration.iterations).toBe(30);
+    expect(r.migration.bytesSent).toBeGreaterThan(3 * 16 * GiB);
+    expect(r.downtime2.totalNs).toBeGreaterThan(2 * at('device-parts', '16GiB').downtime2.totalNs);
   });
 });

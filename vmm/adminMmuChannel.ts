@@ -12,8 +12,8 @@ import { MmuFlag, type AdminCommand, type AdminVqFd } from '../device/uapi/admin
 export class AdminMmuChannel implements IotlbWriter {
   /** The management driver's fd. */
   private readonly fd: AdminVqFd;
-  /** The virtual device the maps are for. */
-  deviceId = 0;
+  /** The virtual device the maps are for (0 until bound). */
+  private deviceId = 0;
   /** One command in flight at a time (the scenario's `pipeline: serial`). */
   private readonly serial: boolean;
   /** Commands gathered inside `collect`, or null outside it. */
@@ -22,6 +22,11 @@ export class AdminMmuChannel implements IotlbWriter {
   constructor(fd: AdminVqFd, serial: boolean) {
     this.fd = fd;
     this.serial = serial;
+  }
+
+  /** Binds the channel to the virtual device VDEV_CREATE returned. */
+  bind(deviceId: number): void {
+    this.deviceId = deviceId;
   }
 
   /** The command an IOTLB message stands for (batch markers have none). */

@@ -224,7 +224,7 @@ export class AdminVqNet implements NetClient {
     const id = created.value[0];
     if (typeof id !== 'number') return err('EIO', `${this.cfg.name}: VDEV_CREATE returned no device id`);
     this.deviceId = id;
-    this.mmu.deviceId = id;
+    this.mmu.bind(id);
     const d = id;
     const probe: AdminCommand[] = [
       { op: 'FEAT_DEVICE_GET', deviceId: d },

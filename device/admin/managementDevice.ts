@@ -148,17 +148,16 @@ export class ManagementDevice {
         if (cmd.offset < 0 || cmd.size <= 0 || cmd.offset + cmd.size > NET_CONFIG_BYTES) {
           return err('EINVAL', `config ${cmd.op === 'CONFIG_GET' ? 'read' : 'write'} [${cmd.offset}, ${cmd.offset + cmd.size}) outside the ${NET_CONFIG_BYTES}-byte config space`);
         }
-        if (cmd.op === 'CONFIG_SET') v.generation++;
+        if (cmd.op === 'CONFIG_SET') v.configWritten();
         return ok(ops.getConfig().maxVirtqueuePairs);
       case 'MSI_CONFIG_SET':
-        v.msiConfig.addr = cmd.addr;
-        v.msiConfig.data = cmd.data;
+        v.setMsi(-1, cmd.addr, cmd.data);
         return ok(null);
       case 'MSI_CONFIG_ENABLE':
-        v.msiConfig.enabled = cmd.on;
+        v.enableMsi(-1, cmd.on);
         return ok(null);
       case 'MSI_CONFIG_MASK':
-        v.msiConfig.masked = cmd.on;
+        v.maskConfig(cmd.on);
         return ok(null);
       default:
         return yield* this.vqCommand(v, cmd);
@@ -186,11 +185,10 @@ export class ManagementDevice {
     }
     switch (cmd.op) {
       case 'MSI_VQ_SET':
-        v.msiVq[cmd.vq]!.addr = cmd.addr;
-        v.msiVq[cmd.vq]!.data = cmd.data;
+        v.setMsi(cmd.vq, cmd.addr, cmd.data);
         return ok(null);
       case 'MSI_VQ_ENABLE':
-        v.msiVq[cmd.vq]!.enabled = cmd.on;
+        v.enableMsi(cmd.vq, cmd.on);
         return ok(null);
       case 'MSI_VQ_MASK':
         v.maskVq(cmd.vq, cmd.on);
@@ -255,16 +253,16 @@ export class ManagementDevice {
         if (op === undefined) return err('EOPNOTSUPP', `${v.dev.name} cannot ${cmd.stopped ? 'stop' : 'resume'} its vqs`);
         const r = yield* op.call(ops);
         if (!r.ok) return r;
-        v.stopped = cmd.stopped;
+        v.setStopped(cmd.stopped);
         return ok(null);
       }
       case 'RESOURCE_OBJ_CREATE': {
         const id = this.nextObj++;
-        v.objects.set(id, { type: cmd.objType, parts: null });
+        v.addObject(id, cmd.objType);
         return ok(id);
       }
       case 'RESOURCE_OBJ_DESTROY':
-        return v.objects.delete(cmd.objId) ? ok(null) : err('ENOENT', `no resource object ${cmd.objId}`);
+        return v.removeObject(cmd.objId) ? ok(null) : err('ENOENT', `no resource object ${cmd.objId}`);
       case 'DEV_PARTS_METADATA_GET':
       case 'DEV_PARTS_GET':
         return yield* this.partsGet(v, cmd.objId, cmd.op === 'DEV_PARTS_GET');
@@ -277,11 +275,11 @@ export class ManagementDevice {
 
   /** DEV_PARTS_METADATA_GET (the parts' size) or DEV_PARTS_GET (the parts), from a stopped device through a GET object. */
   private *partsGet(v: VirtualDevice, objId: number, read: boolean): Proc<Result<AdminValue>> {
-    const o = v.objects.get(objId);
+    const o = v.object(objId);
     if (o === undefined || o.type !== 'get') return err('EINVAL', `resource object ${objId} is not a parts-get object`);
     if (!v.stopped) return err('EBUSY', `${v.dev.name}: device parts read while the device runs`);
     const parts = o.parts ?? devPartsOf(this.stateOf(v));
-    o.parts = parts;
+    v.captureParts(objId, parts);
     if (!read) return ok(parts.bytes);
     yield v.dev.jittered(Math.round(parts.bytes * this.costs.devPartsPerByteNs));
     return ok(parts);
@@ -300,7 +298,7 @@ export class ManagementDevice {
 
   /** DEV_PARTS_SET into a stopped device through a SET object: features, vqs, network state, then the status (the device stays stopped). */
   private *partsSet(v: VirtualDevice, objId: number, parts: DevParts): Proc<Result<AdminValue>> {
-    const o = v.objects.get(objId);
+    const o = v.object(objId);
     if (o === undefined || o.type !== 'set') return err('EINVAL', `resource object ${objId} is not a parts-set object`);
     if (!v.stopped) return err('EBUSY', `${v.dev.name}: device parts written while the device runs`);
     const ops = v.dev.ops;

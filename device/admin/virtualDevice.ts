@@ -39,15 +39,15 @@ export class VirtualDevice {
   /** The device MMU. */
   readonly mmu: DeviceMmu;
   /** MSI entry of each vq. */
-  readonly msiVq: MsiEntry[];
+  private readonly msiVqs: MsiEntry[];
   /** MSI entry of the config space. */
-  msiConfig: MsiEntry = freshMsi();
+  private msiCfg: MsiEntry = freshMsi();
   /** config_generation: changes once a config value the driver read has changed. */
-  generation = 0;
+  private gen = 0;
   /** Virtio 1.4 device mode: stopped (DEV_MODE_SET with VIRTIO_ADMIN_CMD_DEV_MODE_F_STOPPED). */
-  stopped = false;
+  private isStopped = false;
   /** Resource objects (VIRTIO_RESOURCE_OBJ_DEV_PARTS) by id, with the parts a GET object captured. */
-  readonly objects = new Map<number, { type: DevPartsObjType; parts: DevParts | null }>();
+  private readonly objs = new Map<number, { type: DevPartsObjType; parts: DevParts | null }>();
   /** The VMM's MSI handler per vq (the interrupt the device raises). */
   private readonly handlers: (((vq: number) => void) | null)[];
 
@@ -56,7 +56,7 @@ export class VirtualDevice {
     this.dev = dev;
     this.core = core;
     this.mmu = new DeviceMmu(core, keepMapsAtReset);
-    this.msiVq = Array.from({ length: core.nvqs }, freshMsi);
+    this.msiVqs = Array.from({ length: core.nvqs }, freshMsi);
     this.handlers = new Array<((vq: number) => void) | null>(core.nvqs).fill(null);
     for (let vq = 0; vq < core.nvqs; vq++) dev.ops.setVqCb(vq, (v) => this.interrupt(v));
   }
@@ -79,9 +79,62 @@ export class VirtualDevice {
     if (vq >= 0 && vq < this.handlers.length) this.handlers[vq] = h;
   }
 
+  /** MSI entry of each vq (read-only outside this file). */
+  get msiVq(): readonly Readonly<MsiEntry>[] {
+    return this.msiVqs;
+  }
+  /** MSI entry of the config space. */
+  get msiConfig(): Readonly<MsiEntry> {
+    return this.msiCfg;
+  }
+  /** config_generation. */
+  get generation(): number {
+    return this.gen;
+  }
+  /** The device mode is stopped. */
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  /** MSI_VQ_SET / MSI_CONFIG_SET (vq -1: the config space). */
+  setMsi(vq: number, addr: number, data: number): void {
+    const m = vq < 0 ? this.msiCfg : this.msiVqs[vq]!;
+    m.addr = addr;
+    m.data = data;
+  }
+  /** MSI_VQ_ENABLE / MSI_CONFIG_ENABLE. */
+  enableMsi(vq: number, on: boolean): void {
+    (vq < 0 ? this.msiCfg : this.msiVqs[vq]!).enabled = on;
+  }
+  /** A config write changed a value the driver may have read: the generation moves. */
+  configWritten(): void {
+    this.gen++;
+  }
+  /** DEV_MODE_SET took effect. */
+  setStopped(stopped: boolean): void {
+    this.isStopped = stopped;
+  }
+  /** RESOURCE_OBJ_CREATE under the given id. */
+  addObject(id: number, type: DevPartsObjType): void {
+    this.objs.set(id, { type, parts: null });
+  }
+  /** A resource object, if it exists. */
+  object(id: number): Readonly<{ type: DevPartsObjType; parts: DevParts | null }> | undefined {
+    return this.objs.get(id);
+  }
+  /** A GET object keeps the parts it captured (the metadata and the parts read agree). */
+  captureParts(id: number, parts: DevParts): void {
+    const o = this.objs.get(id);
+    if (o !== undefined) o.parts = parts;
+  }
+  /** RESOURCE_OBJ_DESTROY: whether it existed. */
+  removeObject(id: number): boolean {
+    return this.objs.delete(id);
+  }
+
   /** The device used buffers of `vq`: its MSI fires, or is recorded as pending while masked. */
   private interrupt(vq: number): void {
-    const m = this.msiVq[vq];
+    const m = this.msiVqs[vq];
     if (m === undefined || !m.enabled) return;
     if (m.masked) {
       m.pending = true;
@@ -90,9 +143,14 @@ export class VirtualDevice {
     this.handlers[vq]?.(vq);
   }
 
+  /** MSI_CONFIG_MASK. */
+  maskConfig(masked: boolean): void {
+    this.msiCfg.masked = masked;
+  }
+
   /** MSI_VQ_MASK: unmasking delivers an interrupt that was pending (the seed's MUST). */
   maskVq(vq: number, masked: boolean): void {
-    const m = this.msiVq[vq]!;
+    const m = this.msiVqs[vq]!;
     m.masked = masked;
     if (!masked && m.pending) {
       m.pending = false;
@@ -102,10 +160,10 @@ export class VirtualDevice {
 
   /** What reset clears besides the core: every MSI disabled (the seed's MUST), the MMU (off, ASID 0), the device mode and its objects. */
   reset(): void {
-    for (let vq = 0; vq < this.msiVq.length; vq++) this.msiVq[vq] = freshMsi();
-    this.msiConfig = freshMsi();
+    for (let vq = 0; vq < this.msiVqs.length; vq++) this.msiVqs[vq] = freshMsi();
+    this.msiCfg = freshMsi();
     this.mmu.reset();
-    this.stopped = false;
-    this.objects.clear();
+    this.isStopped = false;
+    this.objs.clear();
   }
 }

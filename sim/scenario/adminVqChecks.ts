@@ -1,6 +1,6 @@
 // adminVqChecks.ts — the scenario rules of the admin-vq transport (migration.transport admin-vq),
-// so `validate` refuses what its runs could not do: the vhost-vdpa strategies do not apply, its
-// faults are injected at vhost-vdpa's and the vhost device's points only, a stop without SUSPEND
+// so `validate` refuses what its runs could not do: the vhost-vdpa strategies do not apply, nor
+// vhost-vdpa's own fault point (a failing UPDATE), nor a cancel of a device-parts migration; a stop without SUSPEND
 // recovers vring indices from the guest's used ring (split rings only), and device-parts
 // migration stops and resumes the device (DEV_MODE_SET needs the device's suspend and resume).
 
@@ -22,8 +22,13 @@ export function checkAdminVq(input: ScenarioInput, profiles: readonly Profile[])
   for (const s of VHOST_STRATEGIES) {
     if (m.strategies[s]) out.push({ path: ['migration', 'strategies', s], message: `a vhost-vdpa strategy; with transport admin-vq expected false, found true` });
   }
-  if (input.faults.length > 0) out.push({ path: ['faults'], message: 'faults are injected at vhost-vdpa and vDPA device points; with transport admin-vq expected none' });
   const parts = m.adminVq?.mode === 'deviceParts';
+  input.faults.forEach((f, i) => {
+    // UPDATE failures are vhost-vdpa's; a cancel of a device-parts migration (dirty tracking off,
+    // the device left running) is not modelled.
+    if (f.kind === 'iotlbUpdate') out.push({ path: ['faults', i, 'kind'], message: 'iotlbUpdate is a vhost-vdpa fault point; with transport admin-vq expected cvqNack, driverOk, needsReset or cancel' });
+    if (f.kind === 'cancel' && parts) out.push({ path: ['faults', i, 'kind'], message: 'a cancelled device-parts migration is not modelled; expected cvqNack, driverOk or needsReset' });
+  });
   input.devices.forEach((d, i) => {
     const c = profiles[i]!.capabilities;
     const at = (field: string): FieldPath => ['devices', i, field];

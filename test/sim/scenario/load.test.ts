@@ -119,6 +119,12 @@ describe('loadScenarioFile', () => {
       's.yaml:10:5: migration.adminVq: applies to migration.transport admin-vq only (transport is vhost-vdpa)',
     );
     expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  transport: admin-vq\n', '    ring: packed\n')))).toMatch(/^s\.yaml:7:11: devices\[0\]\.ring: .*split rings only/);
+    const faults = (kind: string, mode = 'svq') =>
+      body(`  transport: admin-vq\n  adminVq: { mode: ${mode} }\nfaults:\n  - { kind: ${kind}, device: n, host: destination }\n`);
+    expect(await errorOf('s.yaml', tmpFile('s.yaml', faults('iotlbUpdate')))).toMatch(/^s\.yaml:12:13: faults\[0\]\.kind: iotlbUpdate is a vhost-vdpa fault point/);
+    await expect(loadScenarioFile('s.yaml', { cwd: tmpFile('s.yaml', faults('cvqNack')) })).resolves.toBeDefined();
+    const cancel = body('  transport: admin-vq\n  adminVq: { mode: deviceParts }\nfaults:\n  - { kind: cancel, afterPass: 1 }\n');
+    expect(await errorOf('s.yaml', tmpFile('s.yaml', cancel))).toMatch(/faults\[0\]\.kind: a cancelled device-parts migration is not modelled/);
     expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  transport: admin-vq\n  adminVq: { mode: deviceParts }\n', '    capabilities: { resume: false }\n')))).toMatch(
       /devices\[0\]\.capabilities\.resume: .*DEV_MODE_SET/,
     );

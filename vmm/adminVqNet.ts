@@ -45,6 +45,13 @@ export interface AdminVqOptions {
   keepMapsAtReset: boolean;
 }
 
+/** Where each admin-vq migration mode comes from (`svqsim list` and result documents print these). */
+export const ADMIN_VQ_SOURCES: Readonly<Record<AdminVqOptions['mode'], string>> = {
+  svq: 'proposal: the admin-virtqueue transport with a device MMU (virtio RFC "Introduce admin virtqueue as a new transport", 2021; seed 004), QEMU\'s SVQ over it; the VQ_STATE commands are svqsim\'s addition',
+  deviceParts:
+    'standard: virtio 1.4 device parts (DEV_MODE_SET, DEV_PARTS_GET/SET) as Linux vfio/virtio drives them (6.13+), with IOMMU dirty tracking (iommufd); device-side dirty tracking is a proposal',
+};
+
 /** Where a device-parts migration carries the source's parts to the destination. */
 export interface DevPartsStream {
   parts: DevParts | null;

@@ -12,11 +12,23 @@ const GiB = 2 ** 30;
 
 describe('svqsim run scenarios/transports.yaml', () => {
   let runs: RunRecord[] = [];
+  let labels: { name: string; source: string }[] = [];
   beforeAll(async () => {
     const r = await cli(['run', 'scenarios/transports.yaml', '--json', '--jobs', '1'], { cwd: ROOT });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    runs = (JSON.parse(r.stdout) as { runs: RunRecord[] }).runs;
+    const doc = JSON.parse(r.stdout) as { runs: RunRecord[]; scenarios: { strategies?: { name: string; source: string }[] }[] };
+    runs = doc.runs;
+    labels = doc.scenarios[0]!.strategies ?? [];
+  });
+
+  it('labels what is not upstream: the seeds\' strategies and the admin-vq modes with their sources', async () => {
+    expect(labels.map((l) => l.name)).toEqual(['descGroup', 'iotlbPersist', 'transport admin-vq (svq)', 'transport admin-vq (deviceParts)']);
+    expect(labels[2]!.source).toMatch(/^proposal: .*seed 004/);
+    expect(labels[3]!.source).toMatch(/^standard: virtio 1\.4 device parts/);
+    const list = await cli(['list'], { cwd: ROOT });
+    expect(list.stdout).toMatch(/scenarios\/transports\.yaml\s+vhost-vdpa \+ SVQ/);
+    expect(list.stdout.split('Transports')[1]).toMatch(/admin-vq svq\s+proposal/);
   });
 
   const at = (variant: string, memory: string): RunRecord => {

@@ -14,7 +14,7 @@ describe('svqsim run scenarios/transports.yaml', () => {
   let runs: RunRecord[] = [];
   let labels: { name: string; source: string }[] = [];
   beforeAll(async () => {
-    const r = await cli(['run', 'scenarios/transports.yaml', '--json', '--jobs', '1'], { cwd: ROOT });
+    const r = await cli(['run', 'scenarios/transports.yaml', '--json', '--jobs', '1', '--replications', '1'], { cwd: ROOT });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { runs: RunRecord[]; scenarios: { strategies?: { name: string; source: string }[] }[] };
@@ -40,11 +40,11 @@ describe('svqsim run scenarios/transports.yaml', () => {
   it('validates', async () => {
     const r = await cli(['validate', 'scenarios/transports.yaml'], { cwd: ROOT });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('ok  scenarios/transports.yaml: 21 variants × 1 replication = 21 runs');
+    expect(r.stdout).toContain('ok  scenarios/transports.yaml: 24 variants × 5 replications = 120 runs');
   });
 
   it('runs every variant at every memory size, none failed, no invariant violated', () => {
-    expect(runs).toHaveLength(7 * 3);
+    expect(runs).toHaveLength(8 * 3);
     for (const r of runs) {
       expect(r.outcome, r.variant).toBeUndefined();
       expect(r.invariants.violations, r.variant).toEqual([]);
@@ -65,6 +65,15 @@ describe('svqsim run scenarios/transports.yaml', () => {
       expect(a.downtime2.totalNs).toBeLessThan(at('vhost-svq', m).downtime2.totalNs);
     }
     expect(Math.abs(at('admin-svq', '1TiB').downtime1.totalNs - at('admin-svq', '16GiB').downtime1.totalNs)).toBeLessThan(at('admin-svq', '16GiB').downtime1.totalNs / 10);
+  });
+
+  it('maps dropped at every reset: guest RAM mapped again in both windows (not pinned again), growing with memory', () => {
+    const map = (m: string, w: 'downtime1' | 'downtime2') => at('admin-svq-maps-dropped', m)[w].phases.filter((p) => p.name === 'map').reduce((n, p) => n + p.durNs, 0);
+    for (const w of ['downtime1', 'downtime2'] as const) {
+      expect(map('1TiB', w)).toBeGreaterThan(30 * map('16GiB', w));
+      expect(at('admin-svq', '1TiB')[w].phases.some((p) => p.name === 'map')).toBe(false);
+    }
+    expect(at('admin-svq-maps-dropped', '1TiB').downtime1.counts.pagesPinned).toBeLessThan(100);
   });
 
   it('queued admin commands send the same commands as serial ones, in less time', () => {

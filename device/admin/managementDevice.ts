@@ -11,7 +11,7 @@
 // A failed command is the seed's VIRTIO_ADMIN_ERR ack, returned with the errno its status would map to.
 
 import type { Proc } from '../../sim/kernel/index.js';
-import { err, ok, OK, type Result } from '../uapi/errno.js';
+import { err, ok, OK, type Err, type Result } from '../uapi/errno.js';
 import { Status, type VringBase } from '../uapi/uapi.js';
 import { ADMIN_F_CAP_VDEV, type AdminCommand, type AdminValue, type DevParts, type DevPartsState } from '../uapi/adminVq.js';
 import type { Profile } from '../profiles/profile.js';
@@ -121,7 +121,7 @@ export class ManagementDevice {
   }
 
   /** A vq index check: EINVAL outside the device's vqs. */
-  private static vq(v: VirtualDevice, vq: number): Result | null {
+  private static vq(v: VirtualDevice, vq: number): Err | null {
     return v.core.validVq(vq) ? null : err('EINVAL', `no vq ${vq} on virtual device ${v.id}`);
   }
 
@@ -181,7 +181,7 @@ export class ManagementDevice {
     const ops = v.dev.ops;
     if ('vq' in cmd) {
       const bad = ManagementDevice.vq(v, cmd.vq);
-      if (bad) return bad as Result<never>;
+      if (bad !== null) return bad;
     }
     switch (cmd.op) {
       case 'MSI_VQ_SET':

@@ -20,7 +20,7 @@ import type { Kernel, Proc } from '../sim/kernel/index.js';
 import type { EventBus } from '../sim/events/events.js';
 import { err, ok, OK, type Result } from '../device/uapi/errno.js';
 import { Access, Status, type IotlbWriter, type VqNotifier, type VringBase } from '../device/uapi/uapi.js';
-import type { AdminCommand, AdminValue, AdminVqFd, DevParts } from '../device/uapi/adminVq.js';
+import { VIRTIO_ID_NET, type AdminCommand, type AdminValue, type AdminVqFd, type DevParts } from '../device/uapi/adminVq.js';
 import { MemoryListener, identityIova, type ListenerSection, type SectionIovaPolicy } from './memoryListener.js';
 import { SvqRings } from './svqRings.js';
 import type { IovaAllocator } from './iovaAllocator.js';
@@ -68,8 +68,6 @@ const NO_MESSAGES: IotlbWriter = {
 /** The CVQ's ASID when isolated. */
 const CVQ_ASID = 1;
 const GUEST_ASID = 0;
-/** virtio id of a network device. */
-const VIRTIO_ID_NET = 1;
 /** The CVQ isolation probe's reset, and the init's: the status after ACKNOWLEDGE and DRIVER. */
 const ACK_DRIVER = Status.ACKNOWLEDGE | Status.DRIVER;
 

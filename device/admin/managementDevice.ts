@@ -13,7 +13,7 @@
 import type { Proc } from '../../sim/kernel/index.js';
 import { err, ok, OK, type Err, type Result } from '../uapi/errno.js';
 import { Status, type VringBase } from '../uapi/uapi.js';
-import { ADMIN_F_CAP_VDEV, type AdminCommand, type AdminValue, type DevParts, type DevPartsState } from '../uapi/adminVq.js';
+import { ADMIN_F_CAP_VDEV, VIRTIO_ID_NET, type AdminCommand, type AdminValue, type DevParts, type DevPartsState } from '../uapi/adminVq.js';
 import type { Profile } from '../profiles/profile.js';
 import { buildDevice, type AddedDevice, type DeviceEnv } from '../parents/vdpaDevAdd.js';
 import type { DeviceCore } from '../core/deviceCore.js';
@@ -21,9 +21,6 @@ import { AdminQueue } from './adminQueue.js';
 import { adminCosts, type AdminCosts } from './adminCosts.js';
 import { devPartsOf } from './devParts.js';
 import { VirtualDevice } from './virtualDevice.js';
-
-/** virtio device id of a network device (VDEV_CREATE's virtio id). */
-export const VIRTIO_ID_NET = 1;
 
 /** Bytes of the virtio-net config space the model exposes (mac, status, max_virtqueue_pairs, mtu). */
 const NET_CONFIG_BYTES = 12;

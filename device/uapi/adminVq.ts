@@ -15,6 +15,9 @@ import type { VringBase } from './uapi.js';
 // (RESOURCE_OBJ_DESTROY), 0xe (DEV_PARTS_METADATA_GET), 0xf (DEV_PARTS_GET), 0x10 (DEV_PARTS_SET)
 // and 0x11 (DEV_MODE_SET) of the group-member command set.
 
+/** virtio device id of a network device (VDEV_CREATE's virtio id). */
+export const VIRTIO_ID_NET = 1;
+
 /** VIRTIO_ADMIN_F_CAP_VDEV: virtual devices are created, configured and destroyed through the admin vq (seed 004). */
 export const ADMIN_F_CAP_VDEV = 1n << 1n;
 

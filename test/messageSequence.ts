@@ -5,9 +5,12 @@ import type { ModelEvent } from '../sim/events/events.js';
 /** One call as a line: its type, then the vring/group index or the ASID, and the status written. */
 function line(e: Extract<ModelEvent, { kind: 'msg' }>): string {
   const parts: string[] = [e.type];
-  if (e.type === 'SET_STATUS') parts.push(`0x${(e.value ?? 0).toString(16)}`);
+  if (e.type === 'SET_STATUS' || e.type === 'STATUS_SET') parts.push(`0x${(e.value ?? 0).toString(16)}`);
   else if (e.type === 'SET_GROUP_ASID') parts.push(`group${e.index ?? '?'}`, `asid${e.asid ?? '?'}`);
   else if (e.type.startsWith('IOTLB_')) parts.push(`asid${e.asid ?? 0}`);
+  else if (e.type === 'MMU_MAP' || e.type === 'MMU_UNMAP') parts.push(`asid${e.asid ?? 0}`);
+  else if (e.type === 'MMU_ASID_SET') parts.push(String(e.index ?? '?'), `asid${e.asid ?? '?'}`);
+  else if (e.type === 'DEV_MODE_SET') parts.push(e.value === 1 ? 'stopped' : 'running');
   else if (e.index !== undefined) parts.push(String(e.index));
   if (e.type === 'SET_VRING_BASE') parts.push(`=${e.value ?? 0}`);
   if (e.errno !== undefined) parts.push(`!${e.errno}`);

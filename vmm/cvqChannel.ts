@@ -9,7 +9,7 @@ import { Resource, Signal, wait, type Kernel, type Proc } from '../sim/kernel/in
 import type { AvailChain, BufferDesc } from '../device/shared/ring/index.js';
 import { err, ok, type Result } from '../device/uapi/errno.js';
 import type { HostMemory } from '../device/shared/hostMemory.js';
-import type { VhostVdpaFd } from '../device/uapi/uapi.js';
+import type { VqNotifier } from '../device/uapi/uapi.js';
 import { CTRL_STATUS_UNSET, isCtrlMessage, isCtrlStatus, type NetCtrlMessage, type NetCtrlStatus } from '../device/shared/netBuffers.js';
 import { VIRTIO_NET_ERR, VIRTIO_NET_OK, type CtrlCommand, type NetCtrlState } from './cvqState.js';
 import type { ShadowVirtqueue, SvqHook, SvqVerdict } from './shadowVirtqueue.js';
@@ -35,7 +35,7 @@ function ctrlCommandBytes(c: CtrlCommand): number {
 export interface CvqChannelConfig {
   name: string;
   kernel: Kernel;
-  fd: VhostVdpaFd;
+  fd: VqNotifier;
   /** QEMU process memory (the CVQ buffers live there; guest RAM is mapped there). */
   hostMemory: HostMemory;
   /** QEMU's model of the device's control state. */

@@ -2,11 +2,11 @@
 // as QEMU does when VHOST_BACKEND_F_IOTLB_BATCH is negotiated.
 
 import type { Proc } from '../sim/kernel/index.js';
-import type { VhostVdpaFd } from '../device/uapi/uapi.js';
+import type { IotlbWriter } from '../device/uapi/uapi.js';
 import type { Result } from '../device/uapi/errno.js';
 
 /** Runs `body` inside one batch on `asid` when `batch` is true; the batch is closed even on error. */
-export function* iotlbBatch(fd: VhostVdpaFd, asid: number, batch: boolean, body: () => Proc<Result>): Proc<Result> {
+export function* iotlbBatch(fd: IotlbWriter, asid: number, batch: boolean, body: () => Proc<Result>): Proc<Result> {
   if (!batch) return yield* body();
   const b = yield* fd.iotlbMsg({ type: 'batchBegin', asid });
   if (!b.ok) return b;

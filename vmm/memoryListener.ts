@@ -3,7 +3,7 @@
 // memory transaction (vhost_vdpa_listener_begin/commit) when IOTLB_BATCH is negotiated.
 
 import type { Proc } from '../sim/kernel/index.js';
-import { Access, type VhostVdpaFd } from '../device/uapi/uapi.js';
+import { Access, type IotlbWriter } from '../device/uapi/uapi.js';
 import type { Result } from '../device/uapi/errno.js';
 import { iotlbBatch } from './iotlbBatch.js';
 import type { IovaAllocator } from './iovaAllocator.js';
@@ -46,13 +46,13 @@ export function allocatedIova(iova: IovaAllocator): SectionIovaPolicy {
 
 export class MemoryListener {
   /** The device this listener maps into. */
-  private readonly fd: VhostVdpaFd;
+  private readonly fd: IotlbWriter;
   /** True between register and unregister. */
   registered = false;
   /** Mapped sections and their IOVAs, in registration order. */
   private mapped: { section: ListenerSection; iova: number; policy: SectionIovaPolicy }[] = [];
 
-  constructor(fd: VhostVdpaFd) {
+  constructor(fd: IotlbWriter) {
     this.fd = fd;
   }
 
@@ -103,5 +103,15 @@ export class MemoryListener {
     this.mapped = [];
     this.registered = false;
     return r;
+  }
+
+  /**
+   * The device dropped every map on its own (the admin-vq transport's reset with maps not kept):
+   * the listener's record goes too, without a message, so the next register maps every section again.
+   */
+  forget(): void {
+    for (const m of this.mapped) m.policy.unmap(m.section, m.iova);
+    this.mapped = [];
+    this.registered = false;
   }
 }

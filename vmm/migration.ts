@@ -7,7 +7,7 @@
 import { Signal, allOf, wait, type Kernel, type Proc } from '../sim/kernel/index.js';
 import type { EventBus } from '../sim/events/events.js';
 import { err, type Result } from '../device/uapi/errno.js';
-import type { VhostVdpaNet } from './vhostVdpaNet.js';
+import type { NetClient } from './netClient.js';
 import type { NetCtrlState } from './cvqState.js';
 import type { GuestMemory } from './guestMemory.js';
 import type { CpuDirtying, DirtyLog, DirtyRange } from './dirtyLog.js';
@@ -18,8 +18,8 @@ import type { VmmCosts } from './vmmCosts.js';
 /** One migrated NIC: its source and destination clients and the control state QEMU tracks. */
 export interface NetPair {
   name: string;
-  src: VhostVdpaNet;
-  dst: VhostVdpaNet;
+  src: NetClient;
+  dst: NetClient;
   ctrl: NetCtrlState;
 }
 
@@ -153,6 +153,8 @@ function* boot(w: MigrationWorld, phase: PhaseFn): Proc<Result> {
 
 /** Downtime #1: every device's data vqs switch to SVQ (a full stop and start, vhost_vdpa_net_log_global_enable). */
 function* svqSwitch(w: MigrationWorld, phase: PhaseFn): Proc<Result> {
+  // A migration without SVQ (device parts): dirty tracking goes on, the data plane keeps running.
+  if (w.devices.every((d) => d.src.beginDirtyTracking !== undefined)) return yield* dirtyTrackingStart(w, phase);
   phase('downtime1', 'begin');
   try {
     for (const d of w.devices) {
@@ -164,6 +166,20 @@ function* svqSwitch(w: MigrationWorld, phase: PhaseFn): Proc<Result> {
     return { ok: true, value: undefined };
   } finally {
     phase('downtime1', 'end');
+  }
+}
+
+/** Migration start without an SVQ switch: every device's dirty tracking switched on (no downtime window). */
+function* dirtyTrackingStart(w: MigrationWorld, phase: PhaseFn): Proc<Result> {
+  phase('dirtyTrackingStart', 'begin');
+  try {
+    for (const d of w.devices) {
+      const r = yield* d.src.beginDirtyTracking!();
+      if (!r.ok) return fail(d.src.cfg.name, 'dirty tracking start', r);
+    }
+    return { ok: true, value: undefined };
+  } finally {
+    phase('dirtyTrackingStart', 'end');
   }
 }
 
@@ -209,7 +225,8 @@ function* switchover(w: MigrationWorld, phase: PhaseFn, lastRoundStart: number):
   const cpu = w.model ? w.model.sample(kernel.now - lastRoundStart).pages : 0;
   const last = w.log.sync(cpu, w.deviceDirty?.() ?? []);
   const ramBytes = last.dirtyPages * PAGE_SIZE;
-  const stateBytes = w.devices.length * w.costs.deviceStateBytes;
+  // Device state: QEMU's per device, plus what a device-parts migration reads from the device.
+  const stateBytes = w.devices.reduce((n, d) => n + w.costs.deviceStateBytes + (d.src.migratedStateBytes?.() ?? 0), 0);
   yield transferNs(ramBytes + stateBytes, w.policy.bandwidth);
   phase('transfer', 'end');
 

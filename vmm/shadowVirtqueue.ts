@@ -9,7 +9,7 @@ import type { AvailChain, BufferDesc, DeviceRingState, Virtqueue } from '../devi
 import { createRing, RingInvariantError } from '../device/shared/ring/index.js';
 import { err, OK, type Result } from '../device/uapi/errno.js';
 import type { HostMemory } from '../device/shared/hostMemory.js';
-import type { VhostVdpaFd, VringBase } from '../device/uapi/uapi.js';
+import type { VqNotifier, VringBase } from '../device/uapi/uapi.js';
 import { rewindDevice } from '../device/shared/ring/ringRewind.js';
 
 /** What the hook decides for a guest element: forward it to the device, or keep it (the hook completes it). */
@@ -32,7 +32,7 @@ export interface ShadowVirtqueueConfig {
   name: string;
   /** The guest's ring (same object on both hosts: guest RAM migrates). */
   guest: Virtqueue<number>;
-  fd: VhostVdpaFd;
+  fd: VqNotifier;
   /** The QEMU process memory the shadow vring is placed in. */
   hostMemory: HostMemory;
   /** Host addresses and sizes of the shadow vring's driver and device areas. */

@@ -5,7 +5,7 @@
 // writable), each with one IOTLB UPDATE and one INVALIDATE to unmap.
 
 import type { Proc } from '../sim/kernel/index.js';
-import { Access, type VhostVdpaFd, type VringAddr } from '../device/uapi/uapi.js';
+import { Access, type IotlbWriter, type VringAddr } from '../device/uapi/uapi.js';
 import type { Result } from '../device/uapi/errno.js';
 import type { QemuHeap } from './qemuHeap.js';
 import type { IovaAllocator } from './iovaAllocator.js';
@@ -59,7 +59,7 @@ export class SvqRings {
   }
 
   /** vhost_vdpa_svq_map_rings: allocate IOVAs and send one UPDATE per area (batched only on request). */
-  *map(fd: VhostVdpaFd, iova: IovaAllocator, asid: number, batch: boolean): Proc<Result> {
+  *map(fd: IotlbWriter, iova: IovaAllocator, asid: number, batch: boolean): Proc<Result> {
     const areas: [MappedArea, 1 | 3][] = [
       [this.driverArea as MappedArea, Access.RO],
       [this.deviceArea as MappedArea, Access.RW],
@@ -92,7 +92,7 @@ export class SvqRings {
   }
 
   /** vhost_vdpa_svq_unmap_rings: one INVALIDATE per area, then the IOVAs are freed. */
-  *unmap(fd: VhostVdpaFd, iova: IovaAllocator, batch: boolean): Proc<Result> {
+  *unmap(fd: IotlbWriter, iova: IovaAllocator, batch: boolean): Proc<Result> {
     const asid = this.mappedAsid;
     if (asid === null) return { ok: true, value: undefined };
     const areas = [this.driverArea as MappedArea, this.deviceArea as MappedArea];

@@ -13,6 +13,7 @@ import type { QemuHeap } from './qemuHeap.js';
 import type { NetCtrlState, CtrlCommand } from './cvqState.js';
 import { iotlbBatch } from './iotlbBatch.js';
 import { Access } from '../device/uapi/uapi.js';
+import { guestVringAddrOf } from './guestRingSlot.js';
 
 /** VMM strategies that change the mechanism (scenario `migration.strategies`). */
 export interface NetStrategies {
@@ -559,13 +560,7 @@ export class VhostVdpaNet {
 
   /** Guest-physical addresses of the guest's own vring for `vq` (passthrough mode). */
   guestVringAddr(vq: number): { desc: number; avail: number; used: number } {
-    // The guest driver allocates its rings in low RAM (from 1 MiB for the first NIC): one slot per vq, 64 KiB (used
-    // ring at +32 KiB) unless the ring needs more, then its page-rounded areas in 64 KiB units.
-    const z = this.cfg.svqSizes;
-    const usedAt = Math.max(0x8000, z.driverAreaBytes);
-    const slot = Math.ceil((usedAt + z.deviceAreaBytes) / 0x10000) * 0x10000;
-    const base = this.cfg.guestRingGpa + vq * slot;
-    return { desc: base, avail: base + z.descBytes, used: base + usedAt };
+    return guestVringAddrOf(this.cfg.svqSizes, this.cfg.guestRingGpa, vq);
   }
 
   /** Maps the CVQ command buffer (read-only) and status buffer (writable) in `asid`. */

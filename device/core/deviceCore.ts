@@ -47,6 +47,17 @@ export interface AddressSpace {
   iotlb: VhostIotlb;
 }
 
+/** A DMA the device could not translate (what a device MMU records for MMU_ERR_GET). */
+export interface DmaFault {
+  vq: number;
+  asid: number;
+  iova: number;
+  len: number;
+  access: DmaAccess;
+  /** No mapping, or a mapping without the access's permission. */
+  kind: 'miss' | 'perm';
+}
+
 /** What a device needs from the run. */
 export interface DeviceEnv {
   kernel: Kernel;
@@ -113,6 +124,12 @@ export class DeviceCore {
   private readonly asMaps: AddressSpace[];
   /** Suspended (vqs stopped with their state kept) since the last suspend, until resume or reset. */
   private isSuspended = false;
+  /** Per-vq ASID bindings of a device MMU (seed 004's MMU_ASID_SET), null per vq when its group decides. */
+  private readonly asidOfVq: (number | null)[];
+  /** Told of every DMA translation failure (a device MMU records it for MMU_ERR_GET); null: nobody. */
+  private faultListener: ((f: DmaFault) => void) | null = null;
+  /** Told of every device write that translated (dirty-page tracking of a migration without SVQ); null: nobody. */
+  private writeLogger: ((vq: number, iova: number, len: number) => void) | null = null;
 
   constructor(env: DeviceEnv, profile: Profile, name: string, queuePairs: number) {
     this.name = name;
@@ -129,6 +146,7 @@ export class DeviceCore {
     this.cvqIndex = 2 * queuePairs;
     this.vqState = Array.from({ length: this.nvqs }, freshVq);
     this.asidOfGroup = new Array<number>(this.caps.ngroups).fill(0);
+    this.asidOfVq = new Array<number | null>(this.nvqs).fill(null);
     this.asMaps = Array.from({ length: this.caps.nas }, () => this.initialSpace());
     // A parent behind the platform IOMMU translates through the domain vhost-vdpa attaches it
     // to (vhost_vdpa_alloc_domain); the domain outlives resets.
@@ -210,6 +228,22 @@ export class DeviceCore {
   bindGroup(group: number, asid: number): void {
     this.asidOfGroup[group] = asid;
   }
+  /** Binds one vq (ring areas and buffers) to an ASID, whatever its group (a device MMU's per-vq ASID). */
+  bindVqAsid(vq: number, asid: number): void {
+    this.asidOfVq[vq] = asid;
+  }
+  /** Sets status bits besides DEVICE_NEEDS_RESET that stay until reset (DEVICE_MMU_FAIL). */
+  markStatus(bits: number): void {
+    this.statusByte |= bits;
+  }
+  /** Installs the listener told of translation failures (null removes it). */
+  setFaultListener(fn: ((f: DmaFault) => void) | null): void {
+    this.faultListener = fn;
+  }
+  /** Installs the logger told of device writes (null removes it). */
+  setWriteLogger(fn: ((vq: number, iova: number, len: number) => void) | null): void {
+    this.writeLogger = fn;
+  }
   /** Replaces the device-side map of one ASID. */
   setSpace(asid: number, space: AddressSpace): void {
     this.asMaps[asid] = space;
@@ -270,6 +304,8 @@ export class DeviceCore {
 
   /** The ASID a DMA to `area` of `vq` goes through. */
   asidFor(vq: number, area: DmaArea): number {
+    const own = this.asidOfVq[vq];
+    if (own !== null && own !== undefined) return own;
     const group = area === 'buffer' ? this.vqGroup(vq) : this.vqDescGroup(vq);
     return this.asidOfGroup[group]!;
   }
@@ -294,11 +330,18 @@ export class DeviceCore {
     if (!this.validVq(vq)) return err('EINVAL', `no vq ${vq}`);
     const asid = this.asidFor(vq, area);
     const space = this.asMaps[asid]!;
-    if (space.identity) return ok(iova);
+    if (space.identity) {
+      if (access === 'write' && this.writeLogger !== null) this.writeLogger(vq, iova, len);
+      return ok(iova);
+    }
     const t = space.iotlb.translate(iova, len, access);
-    if (t.ok) return ok(t.uaddr);
+    if (t.ok) {
+      if (access === 'write' && this.writeLogger !== null) this.writeLogger(vq, iova, len);
+      return ok(t.uaddr);
+    }
     const reason = `${t.kind === 'miss' ? 'IOTLB miss' : 'permission violation'} on ${area} of vq ${vq} (${access} ${len} B at IOVA ${iova})`;
     this.markNeedsReset();
+    this.faultListener?.({ vq, asid, iova, len, access, kind: t.kind });
     this.bus.emit({ kind: 'fault', t: this.kernel.now, device: this.name, vq, asid, iova: t.iova, access, reason });
     return err('EFAULT', reason);
   }
@@ -309,6 +352,7 @@ export class DeviceCore {
     this.features = 0n;
     for (let i = 0; i < this.nvqs; i++) this.vqState[i] = freshVq();
     this.asidOfGroup.fill(0);
+    this.asidOfVq.fill(null);
     this.isSuspended = false;
   }
 }

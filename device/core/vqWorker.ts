@@ -93,6 +93,11 @@ export class VqWorker {
     return this.net;
   }
 
+  /** Loads a network state restored from elsewhere (virtio 1.4 DEV_PARTS_SET at a migration's destination). */
+  loadNetState(queuePairs: number, vlans: readonly number[]): void {
+    this.net = { queuePairs, vlans: new Set(vlans), applied: this.net.applied };
+  }
+
   /** True for an RX vq (even indices below the CVQ). */
   isRx(vq: number): boolean {
     return vq < this.dev.cvqIndex && vq % 2 === 0;

@@ -34,6 +34,8 @@ export interface AddedDevice extends VdpaDevice {
   readonly stats: Readonly<DataPlaneStats>;
   /** The device's network state as the CVQ commands left it. */
   netState(): Readonly<DeviceNetState>;
+  /** Loads the network state of a migrated device (DEV_PARTS_SET): active queue pairs and VLAN filter. */
+  loadNetState(queuePairs: number, vlans: readonly number[]): void;
   /** The MKEY memory regions of an MKEY device (capabilities.mkeys), else null. */
   readonly mr: Mlx5MemoryRegions | null;
   /** A device error injected by the run: the device sets DEVICE_NEEDS_RESET and stops processing. */
@@ -76,6 +78,7 @@ export function buildDevice(env: DeviceEnv, profile: Profile, name: string, queu
     view: core,
     stats: worker.stats,
     netState: () => worker.netState,
+    loadNetState: (queuePairs, vlans) => worker.loadNetState(queuePairs, vlans),
     mr,
     injectNeedsReset: () => {
       core.markNeedsReset();

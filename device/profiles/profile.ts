@@ -127,6 +127,20 @@ export const costsSchema = z
     cvqCommandNs: ns,
     /** Enabling one vring (SET_VRING_ENABLE). */
     vringEnableNs: ns,
+    /** Admin-vq transport (device/admin/adminCosts.ts has the defaults and their sources): descriptors of the management device's admin virtqueue. Optional. */
+    adminVqSize: z.number().int().min(2).max(32768).refine((n) => (n & (n - 1)) === 0, 'a power of two (a split ring)').optional(),
+    /** Admin-vq transport: the device's work per admin command. Optional. */
+    adminCommandNs: ns.optional(),
+    /** Admin-vq transport: one submission's doorbell write plus its completion interrupt and wake-up. Optional. */
+    adminNotifyNs: ns.optional(),
+    /** Admin-vq transport: a device MMU MAP or UNMAP command, besides adminCommandNs. Optional. */
+    mmuMapNs: ns.optional(),
+    /** Admin-vq transport: the device MMU's table update per 4 KiB page mapped. Optional. */
+    mmuMapPerPageNs: z.number().nonnegative().optional(),
+    /** Admin-vq transport: creating a virtual device (VDEV_CREATE). Optional. */
+    vdevCreateNs: ns.optional(),
+    /** Device parts: the device writing or reading its parts, per byte (DEV_PARTS_GET/SET). Optional. */
+    devPartsPerByteNs: z.number().nonnegative().optional(),
     /**
      * Run-to-run variation of the device's and the host's operation times (firmware commands,
      * pinning, vq creation, configuration): each such cost is drawn from a normal distribution

@@ -94,6 +94,13 @@ export const PROFILE_FIELD_DOCS: FieldDocs = {
   'costs.dmaMapPerPageNs': { description: 'dmaMap devices: per 4 KiB page mapped (IOMMU page-table updates), nanoseconds (may be fractional).', examples: [0, 20] },
   'costs.cvqCommandNs': ns('One control-virtqueue command processed by the device.', 3350),
   'costs.vringEnableNs': ns('Enabling one vring (SET_VRING_ENABLE), on top of ioctlNs.', 2690),
+  'costs.adminVqSize': { description: 'Admin-vq transport: descriptors of the management device\'s admin virtqueue (two per command). Optional; default 64 (unsourced).', examples: [64] },
+  'costs.adminCommandNs': ns('Admin-vq transport: the device\'s work per admin command. Optional; default 10 µs (unsourced).', 10000),
+  'costs.adminNotifyNs': ns('Admin-vq transport: one submission\'s doorbell write plus its completion interrupt and the driver\'s wake-up. Optional; default 5 µs (unsourced).', 5000),
+  'costs.mmuMapNs': ns('Admin-vq transport: a device MMU MAP or UNMAP command, besides adminCommandNs. Optional; default 2 µs (unsourced).', 2000),
+  'costs.mmuMapPerPageNs': { description: 'Admin-vq transport: the device MMU\'s table update per 4 KiB page mapped, nanoseconds (may be fractional). Optional; default 0.5 (unsourced).', examples: [0.5] },
+  'costs.vdevCreateNs': ns('Admin-vq transport: creating a virtual device (VDEV_CREATE). Optional; default 10 ms (unsourced).', 10000000),
+  'costs.devPartsPerByteNs': { description: 'Device parts (virtio 1.4): the device writing or reading its parts, per byte (DEV_PARTS_GET/SET), nanoseconds (may be fractional). Optional; default 1 (unsourced).', examples: [1] },
   'costs.jitter': {
     description:
       "Run-to-run variation of the device's and the host's operation times (firmware commands, pinning, vq creation, configuration): each such cost is drawn from a normal distribution with this coefficient of variation, truncated at zero. 0 to 1; optional, absent or 0: every run identical.",

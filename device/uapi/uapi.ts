@@ -29,6 +29,8 @@ export const Status = {
   DRIVER: 2,
   DRIVER_OK: 4,
   FEATURES_OK: 8,
+  /** Seed 004 (admin-vq transport RFC): the device MMU failed a translation; set with DEVICE_NEEDS_RESET. */
+  DEVICE_MMU_FAIL: 32,
   DEVICE_NEEDS_RESET: 64,
   FAILED: 128,
 } as const;
@@ -88,6 +90,51 @@ export interface VringBase {
   usedWrap?: boolean;
 }
 
+/**
+ * The admin commands of the admin-vq transport (device/uapi/adminVq.ts): the classes of seed 004
+ * (virtio RFC "admin virtqueue as a new transport", 2021), svqsim's VQ_STATE addition, and the
+ * virtio 1.4 device-parts commands Linux's vfio/virtio uses. Counted like the ioctls.
+ */
+export const ADMIN_OPS = [
+  'CAP_GET',
+  'VDEV_CREATE',
+  'VDEV_DESTROY',
+  'FEAT_DEVICE_GET',
+  'FEAT_DRIVER_SET',
+  'FEAT_DRIVER_GET',
+  'STATUS_SET',
+  'STATUS_GET',
+  'GENERATION_GET',
+  'CONFIG_GET',
+  'CONFIG_SET',
+  'MSI_VQ_SET',
+  'MSI_VQ_ENABLE',
+  'MSI_VQ_MASK',
+  'MSI_CONFIG_SET',
+  'MSI_CONFIG_ENABLE',
+  'MSI_CONFIG_MASK',
+  'VQ_ADDR_SET',
+  'VQ_ENABLE_SET',
+  'VQ_ENABLE_GET',
+  'VQ_SIZE_SET',
+  'VQ_SIZE_GET',
+  'VQ_NOTIFY_GET',
+  'VQ_STATE_SET',
+  'VQ_STATE_GET',
+  'MMU_ENABLE',
+  'MMU_ASID_SET',
+  'MMU_MAP',
+  'MMU_UNMAP',
+  'MMU_ERR_GET',
+  'RESOURCE_OBJ_CREATE',
+  'RESOURCE_OBJ_DESTROY',
+  'DEV_PARTS_METADATA_GET',
+  'DEV_PARTS_GET',
+  'DEV_PARTS_SET',
+  'DEV_MODE_SET',
+] as const;
+export type AdminOp = (typeof ADMIN_OPS)[number];
+
 /** What one vhost-vdpa ioctl or IOTLB write is called, for counters and traces. */
 export type MessageType =
   | 'GET_FEATURES'
@@ -115,7 +162,8 @@ export type MessageType =
   | 'IOTLB_UPDATE'
   | 'IOTLB_INVALIDATE'
   | 'IOTLB_BATCH_BEGIN'
-  | 'IOTLB_BATCH_END';
+  | 'IOTLB_BATCH_END'
+  | AdminOp;
 
 /**
  * One open /dev/vhost-vdpa-N, as the VMM sees it. Each member is the ioctl (or write() of an
@@ -172,3 +220,9 @@ export interface VhostVdpaFd {
    */
   onCall(vq: number, handler: ((vq: number) => void) | null): void;
 }
+
+/** What writes IOTLB maps for the VMM's map helpers (memory listener, shadow vrings): a vhost-vdpa fd, or the admin-vq transport's MMU channel. */
+export type IotlbWriter = Pick<VhostVdpaFd, 'iotlbMsg'>;
+
+/** The notification side of a device as the VMM's data path uses it: kick a vq, listen to its used-buffer signal. */
+export type VqNotifier = Pick<VhostVdpaFd, 'kick' | 'onCall'>;

@@ -4,9 +4,11 @@
 
 import { quoted } from '../notation/units.js';
 import { loadScenarioFile, expandScenario, runPlan, type LoadedScenario, type Variant } from '../scenario/index.js';
+import type { Scenario } from '../scenario/scenario.js';
 import { InputError } from '../tool/inputError.js';
 import { MAX_PLANNED_RUNS } from '../scenario/schema.js';
 import { STRATEGY_SOURCES, UPSTREAM_STRATEGIES } from '../../vmm/vhostVdpaNet.js';
+import { ADMIN_VQ_SOURCES } from '../../vmm/adminVqNet.js';
 import type { PlannedRun } from './plannedRun.js';
 import { aggregate } from '../../metrics/aggregate.js';
 import { compareRuns } from '../../metrics/runMetrics.js';
@@ -77,6 +79,12 @@ export async function planCampaign(files: readonly (string | LoadedScenario)[], 
   return { opts, files: files.map((f, i) => (typeof f === 'string' ? f : loaded[i]!.file)), loaded, variants, runs, totalRuns: all.length };
 }
 
+/** The admin-vq migration modes some variant runs, labelled with where each comes from. */
+function adminVqLabels(scenarios: readonly Scenario[]): { name: string; source: string }[] {
+  const modes = new Set(scenarios.filter((s) => s.migration.transport === 'admin-vq').map((s) => s.migration.adminVq?.mode ?? 'svq'));
+  return (['svq', 'deviceParts'] as const).filter((m) => modes.has(m)).map((m) => ({ name: `transport admin-vq (${m})`, source: ADMIN_VQ_SOURCES[m] }));
+}
+
 /** The result document of a campaign's finished runs. */
 export function resultDocument(c: Campaign, runs: RunRecord[], version: string, partial: boolean): ResultDocument {
   // The canonical order merge uses too, so shards merge into the same bytes.
@@ -94,7 +102,9 @@ export function resultDocument(c: Campaign, runs: RunRecord[], version: string, 
       if (l.scenario.gates.length > 0) entry.gates = l.scenario.gates.map((g) => g.text);
       entry.variants = c.variants[i]!.map((v) => v.id);
       const used = (Object.keys(STRATEGY_SOURCES) as (keyof typeof STRATEGY_SOURCES)[]).filter((k) => c.variants[i]!.some((v) => v.scenario.migration.strategies[k] !== UPSTREAM_STRATEGIES[k]));
-      if (used.length > 0) entry.strategies = used.map((name) => ({ name, source: STRATEGY_SOURCES[name] }));
+      const labelled: { name: string; source: string }[] = used.map((name) => ({ name, source: STRATEGY_SOURCES[name] }));
+      labelled.push(...adminVqLabels(c.variants[i]!.map((v) => v.scenario)));
+      if (labelled.length > 0) entry.strategies = labelled;
       return entry;
     }),
     runs: sorted,

@@ -74,7 +74,22 @@ const SCENARIO_OWN_DOCS: FieldDocs = {
   'migration.downtimeLimit': { description: "Switchover once the estimated time to send the remaining dirty RAM is under this limit (QEMU's downtime-limit; default 300ms).", examples: ['300ms', '1s'] },
   'migration.maxIterations': 'Pre-copy iteration cap: switchover after this many passes even when not converged.',
   'migration.startAt': { description: 'How long the VM runs after boot before the migration starts.', examples: ['100ms', '2s'] },
-  'migration.transport': 'How the VMM drives the device: vhost-vdpa (the vhost-vdpa message interface). "admin-vq" (the virtio admin virtqueue transport) is not supported yet.',
+  'migration.transport': {
+    description:
+      'How the VMM drives the device: vhost-vdpa (the vhost-vdpa message interface, default) or admin-vq (every basic facility an admin command on a management device\'s admin virtqueue, with a device MMU: seed 004, and the virtio 1.4 device-parts commands; see migration.adminVq and README "Admin-vq transport").',
+    examples: ['vhost-vdpa', 'admin-vq'],
+  },
+  'migration.adminVq': 'The admin-vq transport\'s migration mode and the choices seed 004 leaves open (transport admin-vq only). Optional; every field has a default.',
+  'migration.adminVq.mode': {
+    description:
+      'svq (default): the VMM shadows the vqs over admin commands, as over vhost-vdpa (the seed\'s transport; no SUSPEND, so a stop is a reset). deviceParts: no SVQ; migration start switches dirty tracking on, and at switchover the device is stopped with DEV_MODE_SET and its state read with DEV_PARTS_GET and written at the destination with DEV_PARTS_SET (virtio 1.4, as Linux vfio/virtio drives it). deviceParts needs capabilities.suspend and resume.',
+    examples: ['svq', 'deviceParts'],
+  },
+  'migration.adminVq.pipeline': { description: 'serial (default): one admin command in flight at a time, a doorbell and a completion each. queued: the commands of one step go on the admin vq together, as many as it holds per doorbell (costs.adminVqSize / 2).', examples: ['serial', 'queued'] },
+  'migration.adminVq.destinationCreate': { description: "When the destination creates its virtual device (VDEV_CREATE, with its guest RAM maps and pins): init (default: at the -incoming QEMU's netdev creation, during pre-copy) or switchover (inside downtime #2).", examples: ['init', 'switchover'] },
+  'migration.adminVq.mmuMapsAtReset': { description: 'Whether the device MMU keeps its maps across a reset: keep (default; the seed says only that reset disables the MMU and returns every vq to ASID 0) or drop (the VMM maps guest RAM again after every reset; the management driver keeps its pins).', examples: ['keep', 'drop'] },
+  'migration.adminVq.dirtyTracking': { description: 'deviceParts: who records the pages the device writes: iommu (default: the platform IOMMU\'s dirty bits through iommufd, what a vfio/virtio migration relies on; one record per leaf IO page, the guest RAM backing\'s folio) or device (the device records 4 KiB pages and reports them over the admin vq; a proposal, in no spec text the Linux drivers implement).', examples: ['iommu', 'device'] },
+  'migration.adminVq.dirtyReadPerEntryNs': { description: 'deviceParts with iommu tracking: reading the dirty bitmap (IOMMU_HWPT_GET_DIRTY_BITMAP) per leaf IO page-table entry of the mapped guest RAM, nanoseconds. Default 1 (unsourced).', examples: [1] },
   'migration.strategies': 'VMM strategies; the defaults are the upstream QEMU 10.1 sequence (earlyMap on, the others off). `svqsim list` says where each comes from.',
   'migration.strategies.descGroup': "Move only the data vqs' descriptor group to the shadow virtqueue's address space (DESC_ASID): the SVQ switch maps only the shadow vrings, with no RAM unmap, unpin, remap or re-pin. A proposal; needs a profile with capabilities.dataDescGroup and 2 ASIDs.",
   'migration.strategies.iotlbPersist': "Negotiate IOTLB_PERSIST (a proposal; upstream QEMU never asks for it): resets keep the maps, so the memory listener is not unregistered and registered again around them. Needs persistent maps (the profile's capabilities.resetMap or capabilities.iotlbPersist).",

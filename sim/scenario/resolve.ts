@@ -97,7 +97,15 @@ function toScenario(input: ScenarioInput, profiles: readonly Profile[]): Scenari
       downtimeLimit: m.downtimeLimit,
       maxIterations: m.maxIterations,
       startAt: m.startAt,
-      transport: 'vhost-vdpa',
+      transport: m.transport,
+      adminVq: {
+        mode: m.adminVq?.mode ?? 'svq',
+        pipeline: m.adminVq?.pipeline ?? 'serial',
+        destinationCreate: m.adminVq?.destinationCreate ?? 'init',
+        mmuMapsAtReset: m.adminVq?.mmuMapsAtReset ?? 'keep',
+        dirtyTracking: m.adminVq?.dirtyTracking ?? 'iommu',
+        dirtyReadPerEntryNs: m.adminVq?.dirtyReadPerEntryNs ?? 1,
+      },
       strategies: {
         descGroup: m.strategies.descGroup,
         iotlbPersist: m.strategies.iotlbPersist,

@@ -80,7 +80,9 @@ export interface Scenario {
     maxIterations: number;
     /** How long the VM runs after boot before the migration starts, ns. */
     startAt: number;
-    transport: 'vhost-vdpa';
+    transport: 'vhost-vdpa' | 'admin-vq';
+    /** The admin-vq transport's choices (resolved scenarios always have them; unused with vhost-vdpa). */
+    adminVq?: AdminVqChoices;
     strategies: {
       descGroup: boolean;
       iotlbPersist: boolean;
@@ -92,6 +94,17 @@ export interface Scenario {
   gates: Threshold[];
   /** Injected faults, in scenario order. */
   faults: ScenarioFault[];
+}
+
+/** The admin-vq transport's choices (scenario `migration.adminVq`). */
+export interface AdminVqChoices {
+  mode: 'svq' | 'deviceParts';
+  pipeline: 'serial' | 'queued';
+  destinationCreate: 'init' | 'switchover';
+  mmuMapsAtReset: 'keep' | 'drop';
+  dirtyTracking: 'iommu' | 'device';
+  /** ns per leaf IO page-table entry. */
+  dirtyReadPerEntryNs: number;
 }
 
 /** One injected fault of a scenario. */

@@ -194,6 +194,24 @@ const strategiesSchema = z
 
 const TRANSPORTS = ['vhost-vdpa', 'admin-vq'] as const;
 
+/** The admin-vq transport: the migration mode and the choices seed 004 leaves open. */
+const adminVqSchema = z
+  .object({
+    /** svq: the VMM shadows the vqs over admin commands (seed 004); deviceParts: no SVQ, the device's state read and written with the virtio 1.4 device-parts commands. */
+    mode: z.enum(['svq', 'deviceParts']).default('svq'),
+    /** serial: one admin command in flight; queued: a step's commands put on the admin vq together. */
+    pipeline: z.enum(['serial', 'queued']).default('serial'),
+    /** When the destination creates its virtual device (VDEV_CREATE): at its init, during pre-copy, or inside the switchover. */
+    destinationCreate: z.enum(['init', 'switchover']).default('init'),
+    /** Whether the device MMU's maps survive a reset (the seed only says the MMU is disabled and every vq returns to ASID 0). */
+    mmuMapsAtReset: z.enum(['keep', 'drop']).default('keep'),
+    /** deviceParts: who tracks the pages the device writes: the platform IOMMU (iommufd) or the device (a proposal). */
+    dirtyTracking: z.enum(['iommu', 'device']).default('iommu'),
+    /** deviceParts with iommu tracking: reading the dirty bitmap, ns per leaf IO page-table entry of guest RAM (unsourced). */
+    dirtyReadPerEntryNs: z.number().nonnegative().max(1e6).default(1),
+  })
+  .strict();
+
 const migrationSchema = z
   .object({
     /** Migration stream bandwidth, bytes per second. */
@@ -204,13 +222,10 @@ const migrationSchema = z
     maxIterations: z.number().int().min(1).default(30),
     /** How long the VM runs after boot before the migration starts (ns). */
     startAt: unitField(DURATION, { default: '100ms' }),
-    /** How the VMM drives the device; only vhost-vdpa is modelled. */
-    transport: z
-      .enum(TRANSPORTS)
-      .default('vhost-vdpa')
-      .superRefine((v, ctx) => {
-        if (v !== 'vhost-vdpa') ctx.addIssue({ code: 'custom', message: `${notSupportedYet(JSON.stringify(v))} (only "vhost-vdpa")` });
-      }),
+    /** How the VMM drives the device: vhost-vdpa, or the admin virtqueue of a management device (seed 004, virtio 1.3/1.4). */
+    transport: z.enum(TRANSPORTS).default('vhost-vdpa'),
+    /** The admin-vq transport's choices (transport admin-vq only). */
+    adminVq: adminVqSchema.optional(),
     /** VMM strategies. */
     strategies: strategiesSchema.prefault(absent),
   })

@@ -18,6 +18,9 @@ import { QemuHeap } from '../../vmm/qemuHeap.js';
 import { VhostIovaTree } from '../../vmm/iovaTree.js';
 import { TreeIovaAllocator } from '../../vmm/iovaAllocator.js';
 import { VhostVdpaNet, type NetClientConfig } from '../../vmm/vhostVdpaNet.js';
+import type { NetClient } from '../../vmm/netClient.js';
+import type { DevPartsStream } from '../../vmm/adminVqNet.js';
+import { buildAdminNic } from './adminHost.js';
 import { guestRingAreas } from '../guest/virtioNet.js';
 import { RunFailure } from './runFailure.js';
 
@@ -26,7 +29,7 @@ export type HostRole = 'src' | 'dst';
 /** One NIC on one host: the device and QEMU's client driving it through vhost-vdpa. */
 interface HostNic {
   readonly dev: AddedDevice;
-  readonly net: VhostVdpaNet;
+  readonly net: NetClient;
 }
 
 export interface Host {
@@ -49,6 +52,8 @@ export interface HostContext {
   sections: readonly ListenerSection[];
   /** The run's injected faults (vhost-vdpa and the devices ask it at their fault points). */
   faults?: FaultPlan;
+  /** Admin-vq transport: per NIC, where its device parts travel from source to destination. */
+  partsStreams?: readonly DevPartsStream[];
 }
 
 /** The virtio-net features the guest driver asks for on this device. */
@@ -94,6 +99,22 @@ export function buildHost(ctx: HostContext, role: HostRole, ramResident: boolean
   const rings = guestRingAreas(ctx.scenario.devices);
   const nics = ctx.scenario.devices.map((d, i): HostNic => {
     const name = `${role}:${d.name}`;
+    const adminVq = ctx.scenario.migration.adminVq;
+    if (ctx.scenario.migration.transport === 'admin-vq' && adminVq !== undefined) {
+      return buildAdminNic({
+        ...env,
+        rng: ctx.rng.fork(`device:${name}`),
+        role,
+        hostCosts: ctx.scenario.host,
+        profile: d.profile,
+        cfg: clientConfig(ctx, role, d, rings.starts[i]!),
+        choices: adminVq,
+        backing,
+        sections: ctx.sections,
+        heap,
+        stream: ctx.partsStreams?.[i] ?? { parts: null },
+      });
+    }
     const added = vdpaDevAdd({ ...env, rng: ctx.rng.fork(`device:${name}`) }, d.profile, name, d.queuePairs);
     if (!added.ok) throw new RunFailure(`vdpa dev add ${name}: ${added.errno}: ${added.reason}`);
     const fd = new VhostVdpa(env, added.value);

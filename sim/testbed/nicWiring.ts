@@ -13,7 +13,7 @@ import type { AddedDevice } from '../../device/parents/vdpaDevAdd.js';
 import type { HostMemory } from '../../device/shared/hostMemory.js';
 import { err, ok, OK, type Result } from '../../device/uapi/errno.js';
 import type { VringBase } from '../../device/uapi/uapi.js';
-import type { VhostVdpaNet } from '../../vmm/vhostVdpaNet.js';
+import type { NetClient } from '../../vmm/netClient.js';
 import type { NetCtrlState } from '../../vmm/cvqState.js';
 import type { DirtyRange } from '../../vmm/dirtyLog.js';
 import { PAGE_SIZE, type GuestMemory } from '../../vmm/guestMemory.js';
@@ -30,7 +30,7 @@ import { dormantSpan, observeNs, type DetailMode } from './detailWindows.js';
 /** One host's side of the NIC as the testbed built it. */
 interface NicOnHost {
   dev: AddedDevice;
-  net: VhostVdpaNet;
+  net: NetClient;
   /** The host's QEMU process memory. */
   host: HostMemory;
 }
@@ -78,7 +78,7 @@ export interface NicWiring {
 interface HostSide {
   readonly role: 'src' | 'dst';
   readonly dev: AddedDevice;
-  readonly net: VhostVdpaNet;
+  readonly net: NetClient;
   readonly host: HostMemory;
   /** One SVQ per vq (the CVQ's carries the channel's hook). */
   readonly svqs: ShadowVirtqueue[];
@@ -358,6 +358,8 @@ class NicPath implements NicWiring {
     const out: DirtyRange[] = [];
     for (const [gpa, len] of this.dirty) out.push({ gpa, len });
     this.dirty = new Map();
+    // A migration without SVQ: what the device's dirty tracking recorded at the source.
+    if (this.src.net.trackedDirty) out.push(...this.src.net.trackedDirty());
     return out;
   }
 

@@ -100,7 +100,8 @@ function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng, det
   if (!mem.ok) throw new RunFailure(`guest memory: ${mem.reason}`);
   const memory = mem.value;
   const byName = new Map<string, { injectNeedsReset(): void }>();
-  const ctx: HostContext = { kernel, bus, rng, scenario: sc, memory, sections: memory.listenerSections(), faults: faultPlan(sc, bus, kernel, byName) };
+  const partsStreams = sc.devices.map(() => ({ parts: null }));
+  const ctx: HostContext = { kernel, bus, rng, scenario: sc, memory, sections: memory.listenerSections(), faults: faultPlan(sc, bus, kernel, byName), partsStreams };
   // A fresh QEMU's guest RAM is populated as it is first touched: at boot, by the pinning itself (prealloc: at start).
   const src = buildHost(ctx, 'src', sc.vm.prealloc);
   const dst = buildHost(ctx, 'dst', false);

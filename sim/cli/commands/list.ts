@@ -8,6 +8,7 @@ import type { CliIo } from '../io.js';
 import { packageRoot } from '../../tool/version.js';
 import { shippedProfiles } from '../../../device/profiles/index.js';
 import { STRATEGY_SOURCES } from '../../../vmm/vhostVdpaNet.js';
+import { ADMIN_VQ_SOURCES } from '../../../vmm/adminVqNet.js';
 
 /** Shipped scenario files with their descriptions; `cwd` given, paths usable from there (relative inside it, else absolute). */
 export function shippedScenarios(cwd?: string): { file: string; description: string }[] {
@@ -47,5 +48,7 @@ export function registerListCommand(program: Command, io: CliIo): void {
       const sw = Math.max(...strategies.map(([n]) => n.length));
       io.stdout('\nStrategies (`migration.strategies`; the default scenario is upstream QEMU 10.1+: earlyMap on, the proposals off):\n');
       for (const [n, src] of strategies) io.stdout(`  ${n.padEnd(sw)}  ${src}\n`);
+      io.stdout('\nTransports (`migration.transport`; vhost-vdpa is upstream; admin-vq by `migration.adminVq.mode`):\n');
+      for (const [n, src] of Object.entries(ADMIN_VQ_SOURCES)) io.stdout(`  admin-vq ${n.padEnd(11)}  ${src}\n`);
     });
 }

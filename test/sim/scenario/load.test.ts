@@ -106,8 +106,27 @@ describe('loadScenarioFile', () => {
     expect(await errorOf('page-faults.yaml')).toBe(
       'page-faults.yaml:10:17: migration.strategies.pageFaults: true is not supported yet',
     );
-    expect(await errorOf('admin-vq.yaml')).toBe(
-      'admin-vq.yaml:9:14: migration.transport: "admin-vq" is not supported yet (only "vhost-vdpa")',
+  });
+
+  it('accepts the admin-vq transport and refuses what its runs cannot do', async () => {
+    await expect(loadScenarioFile('admin-vq.yaml', { cwd })).resolves.toBeDefined();
+    const body = (migration: string, device = '') =>
+      `name: t\nvm:\n  memory: 1GiB\ndevices:\n  - name: n\n    profile: vdpa_sim\n${device}migration:\n  bandwidth: 1Gbps\n${migration}`;
+    expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  transport: admin-vq\n  strategies:\n    batchMaps: true\n')))).toBe(
+      's.yaml:11:16: migration.strategies.batchMaps: a vhost-vdpa strategy; with transport admin-vq expected false, found true',
+    );
+    expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  adminVq:\n    mode: deviceParts\n')))).toBe(
+      's.yaml:10:5: migration.adminVq: applies to migration.transport admin-vq only (transport is vhost-vdpa)',
+    );
+    expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  transport: admin-vq\n', '    ring: packed\n')))).toMatch(/^s\.yaml:7:11: devices\[0\]\.ring: .*split rings only/);
+    const faults = (kind: string, mode = 'svq') =>
+      body(`  transport: admin-vq\n  adminVq: { mode: ${mode} }\nfaults:\n  - { kind: ${kind}, device: n, host: destination }\n`);
+    expect(await errorOf('s.yaml', tmpFile('s.yaml', faults('iotlbUpdate')))).toMatch(/^s\.yaml:12:13: faults\[0\]\.kind: iotlbUpdate is a vhost-vdpa fault point/);
+    await expect(loadScenarioFile('s.yaml', { cwd: tmpFile('s.yaml', faults('cvqNack')) })).resolves.toBeDefined();
+    const cancel = body('  transport: admin-vq\n  adminVq: { mode: deviceParts }\nfaults:\n  - { kind: cancel, afterPass: 1 }\n');
+    expect(await errorOf('s.yaml', tmpFile('s.yaml', cancel))).toMatch(/faults\[0\]\.kind: a cancelled device-parts migration is not modelled/);
+    expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  transport: admin-vq\n  adminVq: { mode: deviceParts }\n', '    capabilities: { resume: false }\n')))).toMatch(
+      /devices\[0\]\.capabilities\.resume: .*DEV_MODE_SET/,
     );
   });
 

@@ -411,6 +411,7 @@ export class AdminVqNet implements NetClient {
    * index, stops the shadowed vqs and unmaps the shadow vrings and CVQ buffers.
    */
   *stop(): Proc<Result> {
+    this.dataPath?.stopping?.();
     if (this.cvqChannel?.quiesce) yield* this.cvqChannel.quiesce();
     if (this.trackingOn) return yield* this.stopToParts();
     const d = this.deviceId;

@@ -18,6 +18,7 @@ import { buildHost, type HostContext } from './host.js';
 import { wireNic, type NicWiring } from './nicWiring.js';
 import { RunFailure } from './runFailure.js';
 import { FaultPlan, type FaultSpec } from '../../device/shared/faultPlan.js';
+import { PageFaultRun } from './pageFaultRun.js';
 
 
 /** What identifies one run inside an invocation. */
@@ -54,6 +55,8 @@ interface Testbed {
   nics: NicWiring[];
   dstMem: { touch(hva: number, len: number): void };
   model: DirtyModel | undefined;
+  /** The pageFaults strategy's discards and record, when the scenario uses it. */
+  pageFaults: PageFaultRun | null;
 }
 
 /** The top-level windows a fault may be limited to. */
@@ -104,7 +107,9 @@ function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng): Te
     const ctrl = new NetCtrlState(d.queuePairs, d.queuePairs);
     const s = { ...src.nics[i]!, host: src.mem };
     const t = { ...dst.nics[i]!, host: dst.mem };
-    nics.push(wireNic({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, ctrl, memory, costs: sc.vmm }));
+    // Devices taking page faults run their data plane in full detail (a fault is a transition).
+    const detail = sc.migration.strategies.pageFaults ? { detail: 'full' as const } : {};
+    nics.push(wireNic({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, ctrl, memory, costs: sc.vmm, ...detail }));
     const wiring = nics[nics.length - 1]!;
     for (const dev of [s.dev, t.dev]) {
       byName.set(dev.name, {
@@ -120,7 +125,8 @@ function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng): Te
     sc.workload.dirtyRate > 0
       ? new DirtyModel({ ramBytes: sc.vm.memory, hotBytes: sc.workload.hotSet, dirtyRate: sc.workload.dirtyRate }, rng.fork('cpu-dirty'))
       : undefined;
-  return { kernel, bus, memory, pairs, nics, dstMem: dst.mem, model };
+  const pageFaults = sc.migration.strategies.pageFaults ? new PageFaultRun(sc, bus, memory, nics, rng.fork('page-faults')) : null;
+  return { kernel, bus, memory, pairs, nics, dstMem: dst.mem, model, pageFaults };
 }
 
 /** Runs the migration timeline on the testbed until the kernel is idle; its outcome. */
@@ -150,6 +156,7 @@ function runTimeline(sc: Scenario, tb: Testbed): Result<MigrationOutcome> | unde
       },
       onSwitchover: (edge) => {
         for (const p of nics) p.onSwitchover(edge);
+        tb.pageFaults?.onSwitchover(edge, kernel.now);
       },
       policy: {
         bandwidth: sc.migration.bandwidth,
@@ -243,5 +250,6 @@ export function simulateMigration(spec: RunInput, opts: RunOptions = {}): RunOut
   }
   const gap = recorder.longestProbeGap();
   if (gap !== undefined) record.observedNs = gap;
+  if (tb.pageFaults !== null) record.pageFaults = tb.pageFaults.record(kernel.now);
   return opts.keepEvents ? { record, events, eventsFired: kernel.processed } : { record, eventsFired: kernel.processed };
 }

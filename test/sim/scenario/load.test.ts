@@ -46,7 +46,7 @@ describe('loadScenarioFile', () => {
     expect(s.migration.downtimeLimit).toBe(300_000_000);
     expect(s.migration.startAt).toBe(100_000_000);
     expect(s.migration.maxIterations).toBe(30);
-    expect(s.migration.strategies).toEqual({ descGroup: false, iotlbPersist: true, earlyMap: true, batchMaps: false });
+    expect(s.migration.strategies).toEqual({ descGroup: false, iotlbPersist: true, earlyMap: true, batchMaps: false, pageFaults: false });
     expect(s.gates.map((g) => [g.metric, g.stat, g.op, g.value])).toEqual([
       ['downtime2', 'p99', '<', 300_000_000],
       ['update', 'max', '<=', 40],
@@ -103,11 +103,14 @@ describe('loadScenarioFile', () => {
   });
 
   it('rejects models that are not built yet', async () => {
-    expect(await errorOf('page-faults.yaml')).toBe(
-      'page-faults.yaml:10:17: migration.strategies.pageFaults: true is not supported yet',
-    );
     expect(await errorOf('admin-vq.yaml')).toBe(
       'admin-vq.yaml:9:14: migration.transport: "admin-vq" is not supported yet (only "vhost-vdpa")',
+    );
+  });
+
+  it('refuses page faults on a device that cannot take them', async () => {
+    expect(await errorOf('page-faults.yaml')).toBe(
+      'page-faults.yaml:10:17: migration.strategies.pageFaults: device net0 (profile mlx5) cannot take page faults (no capabilities.pageFaults): vhost-vdpa must pin its memory',
     );
   });
 

@@ -61,6 +61,35 @@ describe('scenarios/page-faults.yaml', () => {
     expect(gate.code).toBe(0);
   }, 60_000);
 
+  it('traces each fault as a slice on the device\'s async tracks, every track still nesting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'svqsim-pf-'));
+    const r = await cli(['trace', FILE, '--variant', 'faults-partial-order/memory=16GiB', '--out', 't.json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const t = JSON.parse(readFileSync(join(dir, 't.json'), 'utf8')) as { traceEvents: { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; cat?: string; args?: { name?: string } }[] };
+    const threads = new Map(t.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => [`${e.pid}/${e.tid}`, e.args?.name ?? '']));
+    const faults = t.traceEvents.filter((e) => e.cat === 'iopf' && e.ph === 'X');
+    expect(faults.length).toBeGreaterThan(100);
+    for (const f of faults) expect(threads.get(`${f.pid}/${f.tid}`)).toMatch(/async work/);
+    // Slices on one track nest: none ends inside another it started after.
+    const tracks = new Map<string, { ts: number; end: number }[]>();
+    // Times in integer ns (the trace's µs have three decimals).
+    const ns = (us: number) => Math.round(us * 1000);
+    for (const e of t.traceEvents) {
+      if (e.ph !== 'X') continue;
+      const key = `${e.pid}/${e.tid}`;
+      if (!tracks.has(key)) tracks.set(key, []);
+      tracks.get(key)!.push({ ts: ns(e.ts), end: ns(e.ts) + ns(e.dur ?? 0) });
+    }
+    for (const slices of tracks.values()) {
+      const open: number[] = [];
+      for (const s of slices.sort((a, b) => a.ts - b.ts || b.end - a.end)) {
+        while (open.length > 0 && open[open.length - 1]! <= s.ts) open.pop();
+        if (open.length > 0) expect(s.end).toBeLessThanOrEqual(open[open.length - 1]!);
+        open.push(s.end);
+      }
+    }
+  }, 30_000);
+
   it('refuses what QEMU\'s shadow virtqueue or the device cannot do, naming why', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'svqsim-pf-'));
     const base = 'name: t\nvm: { memory: 2GiB }\nmigration: { bandwidth: 10Gbit/s, strategies: { pageFaults: true } }\n';

@@ -17,8 +17,18 @@ import type { ScenarioInput } from './schema.js';
  * forwarding it is part of the proposal this strategy models, and so is allowed.
  */
 export function checkPageFaults(input: ScenarioInput, profiles: readonly Profile[]): Problem[] {
-  if (!input.migration.strategies.pageFaults) return [];
   const out: Problem[] = [];
+  // `va` faults are a use_va parent's own accesses through the bound mm: without use_va there are none.
+  input.devices.forEach((d, i) => {
+    const c = profiles[i]!.capabilities;
+    if (c.pageFaults === 'va' && c.useVa !== true) {
+      out.push({
+        path: ['devices', i, 'capabilities', 'pageFaults'],
+        message: `device ${d.name} (profile ${profiles[i]!.name}): pageFaults va needs capabilities.useVa (a parent reaching user memory through the bound mm); a parent translating physical addresses takes faults through PRI (pri)`,
+      });
+    }
+  });
+  if (!input.migration.strategies.pageFaults) return out;
   const strategy: FieldPath = ['migration', 'strategies', 'pageFaults'];
   input.devices.forEach((d, i) => {
     const p = profiles[i]!;

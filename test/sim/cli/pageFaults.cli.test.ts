@@ -105,6 +105,10 @@ describe('scenarios/page-faults.yaml', () => {
     const inOrder = await cli(['validate', 'inorder.yaml'], { cwd: dir });
     expect(inOrder.code).toBe(2);
     expect(inOrder.stderr).toContain("devices[0].inOrder: device n (profile mlx5): QEMU's shadow virtqueue refuses VIRTIO_F_IN_ORDER (vhost_svq_valid_features)");
+    writeFileSync(join(dir, 'va.yaml'), `${base}devices: [{ name: n, profile: mlx5, capabilities: { pageFaults: va } }]\n`);
+    const va = await cli(['validate', 'va.yaml'], { cwd: dir });
+    expect(va.code).toBe(2);
+    expect(va.stderr).toContain('devices[0].capabilities.pageFaults: device n (profile mlx5): pageFaults va needs capabilities.useVa');
     // One line for the file, then the summary.
     expect(inOrder.stderr.trim().split('\n')).toEqual([expect.stringContaining('inorder.yaml:'), 'svqsim: 1 of 1 file invalid']);
   });

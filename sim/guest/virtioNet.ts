@@ -135,6 +135,7 @@ export class GuestNet {
   setOnRxRefill(fn: ((gpa: number, len: number) => void) | null): void {
     this.onRxRefill = fn;
   }
+
   /** Guest-physical address of the first pool buffer. */
   readonly poolGpa: number;
   /** Pool buffers per queue. */

@@ -51,6 +51,14 @@ describe('scenarios/page-faults.yaml', () => {
     expect(csvLike.code).toBe(0);
     expect(csvLike.stdout).toMatch(/\| faults after \| out of order \| FLUSH batches \| stall mean \|/);
 
+    const csv = await cli(['export', 'r.json'], { cwd: dir });
+    expect(csv.code).toBe(0);
+    const [head, ...rows] = csv.stdout.trim().split('\r\n');
+    const cols = head!.split(',');
+    expect(cols.slice(-9)).toEqual(['pageFaults', 'pageFaults.postSwitchover', 'faultLatencyP99_ns', 'faultLatencyMax_ns', 'faultStall_ns', 'outOfOrder', 'flushBatches', 'invalidations', 'postSwitchover.rxDropped']);
+    const pinRow = rows.find((l) => l.includes('pin-all/memory=16GiB'))!.split(',');
+    expect(pinRow.slice(-9)).toEqual(['', '', '', '', '', '', '', '', '']);
+
     const rep = await cli(['report', 'r.json', '--out', 'r.html'], { cwd: dir });
     expect(rep.code).toBe(0);
     const html = readFileSync(join(dir, 'r.html'), 'utf8');

@@ -7,7 +7,8 @@
 // and iopf_group_response answers the device — with at most `priCredits` requests outstanding
 // (the Outstanding Page Request Allocation pci_enable_pri writes; Intel VT-d asks for PRQ_DEPTH).
 // A `va` device (a use_va parent with the process mm bound, as vdpa_sim's worker reaches user
-// memory) faults synchronously: its worker waits while the host faults the page in. The host's
+// memory) faults synchronously: its one worker, and so every vq, waits while the host faults the
+// page in. The host's
 // share of a fault is the cold folios' fault-in and zeroing (the costs pinning pays for cold
 // memory, device/vhost/hostCosts.ts). Host-side invalidations of pages the device may use (the
 // mm notifier of a discard: mmu_notifier invalidate_range, the IOMMU's
@@ -132,9 +133,12 @@ export class Iopf {
     this.on = true;
   }
 
-  /** No new buffer of `vq` may be taken: the vq waits behind a fault, or a suspend drains. */
+  /**
+   * No new buffer of `vq` may be taken: the vq waits behind a fault, a `va` device's worker is
+   * inside one (vdpa_sim's one worker serves every vq), or a suspend drains.
+   */
   blocked(vq: number): boolean {
-    return this.on && (this.draining || this.stalledSince[vq]! >= 0);
+    return this.on && (this.draining || this.stalledSince[vq]! >= 0 || (this.mode === 'va' && this.outstanding > 0));
   }
 
   /** 4 KiB pages of a device write to [hva, hva+len) that must be faulted in first (0: none). */

@@ -299,6 +299,8 @@ export class VqWorker {
 
   /** TX: every available buffer leaves on the wire. */
   private transmit(vq: number): void {
+    // A worker inside a page fault (or a suspend waiting for one) takes no buffer: the fault's end looks again.
+    if (this.iopf !== null && this.iopf.blocked(vq)) return;
     const ring = this.reach(vq);
     if (ring === null) return;
     const mem = this.dev.hostMemory;
@@ -415,6 +417,10 @@ export class VqWorker {
     } catch (e) {
       if (!(e instanceof RingInvariantError)) throw e;
       this.fault(vq, 0, e.message);
+    }
+    // A `va` worker is free again: the TX buffers made available meanwhile go now.
+    if (this.iopf?.mode === 'va' && !this.iopf.blocked(vq)) {
+      for (let q = 1; q < this.dev.cvqIndex; q += 2) this.maybeLive(q);
     }
   }
 

@@ -95,13 +95,16 @@ describe('Iopf', () => {
     expect(faults(events)[0]!.stalled).toBe(true);
   });
 
-  it('va: the worker faults the page in itself (no page request), stalling the vq', () => {
+  it('va: the worker faults the page in itself (no page request), every vq waiting meanwhile', () => {
     const { kernel, iopf } = setup('va');
     let usedAt = -1;
     iopf.raise(0, [[RAM, 64 * 1024]], 16, 'outOfOrder', () => (usedAt = kernel.now));
     expect(iopf.blocked(0)).toBe(true);
+    // One worker serves every vq (vdpa_sim).
+    expect(iopf.blocked(1)).toBe(true);
     kernel.run();
     expect(usedAt).toBe(2_000);
+    expect(iopf.blocked(1)).toBe(false);
   });
 
   it('a suspend drains: it waits for the outstanding faults and blocks new buffers meanwhile', () => {

@@ -212,9 +212,10 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   /**
-   * The proposed IOPF bit: EOPNOTSUPP for a parent that cannot take page faults (as the kernel
-   * refuses any backend feature the device does not offer); else the parent's page-fault path
-   * is enabled and from now on UPDATEs map without pinning (as vhost_vdpa_va_map does).
+   * The proposed IOPF bit: EOPNOTSUPP for a parent that cannot take page faults (as
+   * vhost_vdpa_unlocked_ioctl's VHOST_SET_BACKEND_FEATURES refuses SUSPEND without
+   * vhost_vdpa_can_suspend); else the parent's page-fault path is enabled and from now on
+   * UPDATEs map without pinning (as vhost_vdpa_va_map does).
    */
   private *enableIopf(features: number): Proc<Result> {
     if (!this.ops.enablePageFaults) return err('EOPNOTSUPP', 'device cannot take page faults');

@@ -2,9 +2,10 @@
 // (seed 003; capabilities.pageFaults). A buffer write to a page that is not resident raises a
 // fault instead of failing. A `pri` device sends page requests (PCIe ATS/PRI, "Page Request
 // Services": Page Request Messages grouped by a PRG index, one PRG Response per group) that the
-// IOMMU queues to the host — Linux drivers/iommu/io-pgfault.c: iommu_report_device_fault puts the
-// group on the iopf queue's workqueue, the SVA handler resolves each fault with handle_mm_fault
-// and iopf_group_response answers the device — with at most `priCredits` requests outstanding
+// IOMMU queues to the host — Linux drivers/iommu/io-pgfault.c: iommu_report_device_fault holds a
+// group's requests until its last one, the domain's iopf handler (SVA) queues the group on the iopf
+// queue's unordered workqueue (groups are handled concurrently), handle_mm_fault resolves each
+// fault and iopf_group_response answers the device — with at most `priCredits` requests outstanding
 // (the Outstanding Page Request Allocation pci_enable_pri writes; Intel VT-d asks for PRQ_DEPTH).
 // A `va` device (a use_va parent with the process mm bound, as vdpa_sim's worker reaches user
 // memory) faults synchronously: its one worker, and so every vq, waits while the host faults the

@@ -56,6 +56,15 @@ describe('page faults instead of pinning, through a whole migration', () => {
     expect(totalFaults(faults)).toBe(faults.pageFaults!.latency.count);
   });
 
+  it('without discards the destination takes no fault: every page its device writes was migrated, so resident', () => {
+    const r = run(opts({ rxRefillDiscarded: 0 })).record.pageFaults!;
+    expect(r.faultsByPhase.postSwitchover).toBeUndefined();
+    expect(r.faultsByDevice['dst:net0']).toBeUndefined();
+    // The source's buffers are cold until their first use: nothing pinned them.
+    expect(r.faultsByDevice['src:net0']!.other).toBeGreaterThan(0);
+    expect(r.invalidations.mmNotifier).toBe(0);
+  });
+
   it('with PARTIAL_ORDER the vq goes on out of order and batches between FLUSH entries; without it the vq stalls and drops', () => {
     const partial = run(opts({ partialOrder: true })).record.pageFaults!;
     const inOrder = run(opts()).record.pageFaults!;

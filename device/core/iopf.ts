@@ -54,6 +54,9 @@ interface FaultGroup {
   readonly complete: () => void;
 }
 
+/** What observers (tests, checks) may read of a device's page-fault engine: never its mutators. */
+export type IopfView = Pick<Iopf, 'active' | 'mode' | 'stats' | 'blocked'>;
+
 /** Counters of the device's faults (for tests; the run's figures come from the events). */
 export interface IopfStats {
   /** Fault groups raised. */

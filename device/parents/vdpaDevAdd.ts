@@ -10,7 +10,7 @@ import { DeviceCore, type DeviceEnv, type DeviceView } from '../core/deviceCore.
 import { VqWorker, type DataPlaneStats, type DeviceNetState, type WirePort } from '../core/vqWorker.js';
 import { createConfigOps } from './createConfigOps.js';
 import type { Mlx5MemoryRegions } from './mlx5Mr.js';
-import { Iopf, type HostFaultCosts } from '../core/iopf.js';
+import { Iopf, type HostFaultCosts, type IopfView } from '../core/iopf.js';
 import { defaultHostCosts } from '../vhost/hostCosts.js';
 
 export type { DeviceEnv };
@@ -43,8 +43,8 @@ export interface AddedDevice extends VdpaDevice {
   readonly mr: Mlx5MemoryRegions | null;
   /** A device error injected by the run: the device sets DEVICE_NEEDS_RESET and stops processing. */
   injectNeedsReset(): void;
-  /** The device's page-fault engine (capabilities.pageFaults), else null. */
-  readonly iopf: Iopf | null;
+  /** Read-only view of the device's page-fault engine (capabilities.pageFaults), else null. */
+  readonly iopf: IopfView | null;
 }
 
 /** Checks that a profile and a queue-pair count describe a device the model can build. */

@@ -99,6 +99,20 @@ describe('page faults instead of pinning, through a whole migration', () => {
     expect(runMetrics(run(opts({ strategies: { earlyMap: true } })).record).pageFaults).toBeUndefined();
   });
 
+  it('failures are results with faults outstanding too: a cancel, a device error, a failed destination start', () => {
+    const cases: [ScenarioOpts['faults'], string | undefined][] = [
+      [[{ kind: 'cancel', afterPass: 1 }], 'precopy'],
+      [[{ kind: 'needsReset', device: 'net0', host: 'source', during: 'precopy', after: 50_000_000 }], undefined],
+      [[{ kind: 'driverOk', device: 'net0', host: 'destination', during: 'downtime2', nth: 1, errno: 'ENOMEM' }], 'destinationStart'],
+    ];
+    for (const [faults, step] of cases) {
+      const r = run(opts({ partialOrder: true, rxRefillDiscarded: 0.2, faults })).record;
+      expect(r.outcome?.step).toBe(step);
+      expect(r.invariants.violations).toEqual([]);
+      expect(r.pageFaults!.latency.count).toBeGreaterThan(0);
+    }
+  });
+
   it('is deterministic: same scenario and seed, same record', () => {
     expect(JSON.stringify(run(opts({ partialOrder: true })).record)).toBe(JSON.stringify(run(opts({ partialOrder: true })).record));
   });

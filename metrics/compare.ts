@@ -99,10 +99,16 @@ export const COMPARE_DEFAULT_COLUMNS: readonly string[] = [
   'invalidate',
 ];
 
+/** Default columns added when the runs took page faults (the pageFaults strategy). */
+const PAGE_FAULT_COLUMNS: readonly string[] = ['pageFaults', 'pageFaults.postSwitchover', 'faultLatencyP99', 'faultStall'];
+
 /** Which default columns go first when the table is wider than the terminal. */
 const DROP_ORDER: readonly string[] = [
   'invalidate',
   'update',
+  'faultStall',
+  'faultLatencyP99',
+  'pageFaults',
   'setMapRebuilds',
   'downtime1.p99',
   'downtime2.p99',
@@ -425,6 +431,7 @@ function compareCsv(rows: readonly CompareRow[], metric: string): string {
 function chosenColumns(groups: readonly ScenarioGroup[], opts: CompareOptions, metric: string): Column[] {
   const known = [...new Set(groups.flatMap((g) => g.rows.flatMap((c) => Object.keys(c.entry.agg.metrics))))];
   const defaults = COMPARE_DEFAULT_COLUMNS.filter((id) => SPECIAL_COLUMNS.includes(id as (typeof SPECIAL_COLUMNS)[number]) || known.includes(id.replace(/\.p\d+$/, '')));
+  if (known.includes('pageFaults')) defaults.push(...PAGE_FAULT_COLUMNS);
   // Failed migrations are shown by default when some variant had any (their share per variant).
   const failed = groups.some((g) => g.rows.some((c) => (c.entry.agg.metrics.failures?.mean ?? 0) > 0));
   const ids = opts.columns ?? (failed ? [defaults[0]!, 'failures.mean', ...defaults.slice(1)] : defaults);

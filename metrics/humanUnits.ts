@@ -55,6 +55,14 @@ const SHORT: Record<string, string> = {
   pagesPinned: 'pinned',
   pagesUnpinned: 'unpinned',
   iterations: 'passes',
+  pageFaults: 'faults',
+  'pageFaults.postSwitchover': 'faults after',
+  faultLatencyP99: 'fault p99',
+  faultLatencyMax: 'fault max',
+  faultStall: 'stall',
+  outOfOrder: 'out of order',
+  flushBatches: 'FLUSH batches',
+  'postSwitchover.rxDropped': 'RX lost after',
 };
 
 /** The short header name of a metric ("dt2", "dt1 pinned", "rebuilds"). */

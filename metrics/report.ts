@@ -16,6 +16,7 @@ import { aggregatesInOrder } from './runMetrics.js';
 import { formatNs } from './display.js';
 import { percentileSorted } from './stats.js';
 import { formatBytes } from '../sim/notation/units.js';
+import { pageFaultTable } from './pageFaultReport.js';
 
 export { representativeRun };
 
@@ -205,6 +206,7 @@ async function sectionHtml(s: Section): Promise<string> {
     parts.push(`<ul class="strategies">${s.strategies.map((st) => `<li><b>${htmlEscape(st.name)}</b>: ${htmlEscape(st.source)}</li>`).join('')}</ul>`);
   }
   parts.push('<h3>Statistics</h3>', statsTable(entries, palette));
+  parts.push(pageFaultTable(entries.map((e) => ({ label: e.label, colour: palette.range[palette.domain.indexOf(e.label)], agg: e.agg }))));
 
   const sweeps = await sweepPlots(entries, palette);
   if (sweeps.length > 0) parts.push('<h3>Downtime against the swept parameters</h3>', ...sweeps);

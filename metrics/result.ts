@@ -88,6 +88,47 @@ export interface RunRecord {
   invariants: { checked: number; violations: string[] };
   /** Present when the migration failed; its downtime windows are those reached (empty otherwise). */
   outcome?: RunOutcome;
+  /** Present when the run used the pageFaults strategy: the devices' page faults and what they cost. */
+  pageFaults?: PageFaultRecord;
+}
+
+/** Summary of fault latencies (ns): percentiles and a power-of-two histogram. */
+export interface FaultLatency {
+  count: number;
+  meanNs: number;
+  p50Ns: number;
+  p90Ns: number;
+  p99Ns: number;
+  maxNs: number;
+  /** log2Counts[i]: faults whose latency is in [2^i, 2^(i+1)) ns (index 0 also holds 0 ns). */
+  log2Counts: number[];
+}
+
+/** The devices' page faults of one run (pageFaults strategy; device/core/iopf.ts). */
+export interface PageFaultRecord {
+  /** Faults (one per faulting buffer) by top-level phase; those after downtime #2 ended under "postSwitchover". */
+  faultsByPhase: Record<string, number>;
+  /** The same per device, then per phase. */
+  faultsByDevice: Record<string, Record<string, number>>;
+  /** 4 KiB pages the faults requested. */
+  pages: number;
+  /** From each faulting access to the buffer's use. */
+  latency: FaultLatency;
+  /** Time vqs spent stopped behind a fault (in-order devices, synchronous `va` faults), summed over vqs. */
+  stallNs: number;
+  /** Buffers the devices used while an earlier one was still in flight. */
+  outOfOrder: number;
+  /** Used entries that folded several buffers (PARTIAL_ORDER batches between FLUSH entries). */
+  flushBatches: number;
+  /** Invalidations that reached a device taking faults: unmaps by vhost-vdpa, the mm notifier of discards. */
+  invalidations: { unmap: number; mmNotifier: number };
+  /** The data plane after the switchover (destination start to the end of the run), summed over NICs. */
+  postSwitchover: {
+    windowNs: number;
+    /** RX frames the destination devices took, and those they dropped (no buffer, or a vq stopped behind a fault). */
+    rxFrames: number;
+    rxDropped: number;
+  };
 }
 
 /** Summary statistics of one metric over a variant's runs (values in ns). */

@@ -58,6 +58,19 @@ const runRecord = z.looseObject({
   countsByPhase: dict(counts),
   countsByDevice: dict(dict(counts)).optional(),
   invariants: z.looseObject({ checked: amount, violations: z.array(z.string()) }),
+  pageFaults: z
+    .looseObject({
+      faultsByPhase: dict(amount),
+      faultsByDevice: dict(dict(amount)),
+      pages: amount,
+      latency: z.looseObject({ count: amount, meanNs: amount, p50Ns: amount, p90Ns: amount, p99Ns: amount, maxNs: amount, log2Counts: z.array(amount) }),
+      stallNs: amount,
+      outOfOrder: amount,
+      flushBatches: amount,
+      invalidations: z.looseObject({ unmap: amount, mmNotifier: amount }),
+      postSwitchover: z.looseObject({ windowNs: amount, rxFrames: amount, rxDropped: amount }),
+    })
+    .optional(),
 });
 
 const stats = z.looseObject({

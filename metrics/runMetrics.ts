@@ -5,6 +5,10 @@
 // "precopy" (ns); "iterations"; whole-run counts summed over every phase: "update",
 // "invalidate", "batches", "setMapRebuilds", "mkeysCreated", "mkeysDestroyed", "pagesPinned",
 // "pagesUnpinned", "faults"; and the same counts inside each window as "downtime1.update" etc.
+// With the pageFaults strategy (run.pageFaults) also: "pageFaults" (faults resolved over the
+// run), "pageFaults.<phase>" (per top-level phase, "pageFaults.postSwitchover" after downtime #2),
+// "faultLatencyP99", "faultLatencyMax" (ns), "faultStall" (ns vqs stood behind faults),
+// "outOfOrder", "flushBatches", "invalidations" and "postSwitchover.rxDropped".
 
 import type { Counts, ResultDocument, RunRecord, VariantAggregate } from './result.js';
 
@@ -23,7 +27,7 @@ export const COUNT_FIELDS = [
 type CountField = (typeof COUNT_FIELDS)[number];
 
 /** Metrics measured in ns (histogrammed, formatted as durations). */
-export const TIME_METRICS = ['downtime1', 'downtime2', 'observed', 'downtime1.observed', 'downtime2.observed', 'precopy'];
+export const TIME_METRICS = ['downtime1', 'downtime2', 'observed', 'downtime1.observed', 'downtime2.observed', 'precopy', 'faultLatencyP99', 'faultLatencyMax', 'faultStall'];
 
 /** True when the metric is a duration in ns. */
 export function isTimeMetric(name: string): boolean {
@@ -46,6 +50,24 @@ export function runMetrics(run: RunRecord): Record<string, number> {
     m[f] = total[f];
     m[`downtime1.${f}`] = run.downtime1.counts[f];
     m[`downtime2.${f}`] = run.downtime2.counts[f];
+  }
+  const pf = run.pageFaults;
+  if (pf !== undefined) {
+    let total = 0;
+    for (const phase of Object.keys(pf.faultsByPhase).sort()) {
+      const n = pf.faultsByPhase[phase]!;
+      total += n;
+      m[`pageFaults.${phase}`] = n;
+    }
+    m.pageFaults = total;
+    if (m['pageFaults.postSwitchover'] === undefined) m['pageFaults.postSwitchover'] = 0;
+    m.faultLatencyP99 = pf.latency.p99Ns;
+    m.faultLatencyMax = pf.latency.maxNs;
+    m.faultStall = pf.stallNs;
+    m.outOfOrder = pf.outOfOrder;
+    m.flushBatches = pf.flushBatches;
+    m.invalidations = pf.invalidations.unmap + pf.invalidations.mmNotifier;
+    m['postSwitchover.rxDropped'] = pf.postSwitchover.rxDropped;
   }
   return m;
 }

@@ -14,7 +14,10 @@
 //   that window added up), windows in order, phases in order of first appearance;
 // - the counts: whole-run totals (update, invalidate, batches, setMapRebuilds, mkeysCreated,
 //   mkeysDestroyed, pagesPinned, pagesUnpinned, faults; pin counts in 4 KiB pages), then the same
-//   inside downtime1 and inside downtime2 (downtime1.update, …).
+//   inside downtime1 and inside downtime2 (downtime1.update, …);
+// - when some run took page faults (the pageFaults strategy): pageFaults,
+//   pageFaults.postSwitchover, faultLatencyP99_ns, faultLatencyMax_ns, faultStall_ns, outOfOrder,
+//   flushBatches, invalidations, postSwitchover.rxDropped (empty for the runs without).
 // Rows: documents in the order given, each scenario's variants in the scenario's own order, then
 // replication. Quoting and line ends are RFC 4180 (csv.ts).
 
@@ -47,6 +50,8 @@ const FIXED_TAIL = [
   'violations',
 ];
 const COUNT_COLUMNS = [...COUNT_FIELDS, ...WINDOWS.flatMap((w) => COUNT_FIELDS.map((f) => `${w}.${f}`))];
+/** Last columns when some run took page faults (the pageFaults strategy): the metric of each (times with `_ns`). */
+const PAGE_FAULT_COLUMNS = ['pageFaults', 'pageFaults.postSwitchover', 'faultLatencyP99_ns', 'faultLatencyMax_ns', 'faultStall_ns', 'outOfOrder', 'flushBatches', 'invalidations', 'postSwitchover.rxDropped'];
 
 function phaseColumn(window: string, name: string, device: string | undefined): string {
   return `${window}.${name}${device !== undefined ? `[${device}]` : ''}_ns`;
@@ -92,7 +97,8 @@ export function* runsCsvChunks(docs: readonly ResultDocument[], chunkRecords = 1
   }
   const paramHead = params.map((p) => (fixed.has(p) ? `sweep.${p}` : p));
   const phaseCols = phases.flat();
-  yield csvRecord([...FIXED_HEAD, ...paramHead, ...FIXED_TAIL, ...phaseCols, ...COUNT_COLUMNS]);
+  const faultCols = runs.some((r) => r.pageFaults !== undefined) ? PAGE_FAULT_COLUMNS : [];
+  yield csvRecord([...FIXED_HEAD, ...paramHead, ...FIXED_TAIL, ...phaseCols, ...COUNT_COLUMNS, ...faultCols]);
   let chunk = '';
   let n = 0;
   for (const r of runs) {
@@ -126,6 +132,7 @@ export function* runsCsvChunks(docs: readonly ResultDocument[], chunkRecords = 1
       r.invariants.violations.length,
       ...phaseCols.map((c) => durations.get(c)),
       ...COUNT_COLUMNS.map((c) => m[c]),
+      ...faultCols.map((c) => m[c.replace(/_ns$/, '')]),
     ];
     chunk += csvRecord(cells);
     if (++n % chunkRecords === 0) {

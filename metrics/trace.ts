@@ -136,6 +136,13 @@ export function toChromeTrace(events: readonly ModelEvent[], meta: TraceMeta = {
       case 'note':
         add(e.device, e.t, e.t, { name: e.text, ph: 'i', s: 't', cat: 'note' });
         break;
+      case 'iopf':
+        // Page faults overlap the calls and one another: they go on the device's async tracks.
+        add(e.device, e.t - e.latencyNs, e.t, { name: 'page fault', ph: 'X', cat: 'iopf', args: { vq: e.vq, pages: e.pages, stalled: e.stalled } }, true);
+        break;
+      case 'iopfInvalidate':
+        add(e.device, e.t, e.t, { name: `invalidate (${e.source})`, ph: 'i', s: 't', cat: 'iopf', args: { pages: e.pages } });
+        break;
       case 'probe':
         if (!e.delivered) add(e.device, e.t, e.t, { name: 'probe lost', ph: 'i', s: 't', cat: 'probe', ...(e.count !== undefined && e.count !== 1 ? { args: { count: e.count } } : {}) });
         break;

@@ -28,6 +28,8 @@ export interface NetStrategies {
   earlyMap: boolean;
   /** Batch the per-vq shadow vring and CVQ buffer UPDATE/INVALIDATEs. */
   batchMaps: boolean;
+  /** Negotiate the proposed VHOST_BACKEND_F_IOPF: guest memory is mapped without pinning, the device takes page faults, RAM discards stay allowed. */
+  pageFaults: boolean;
 }
 
 /** Where each strategy comes from (`svqsim list` prints these): all but earlyMap are proposals. */
@@ -36,10 +38,12 @@ export const STRATEGY_SOURCES: Readonly<Record<keyof NetStrategies, string>> = {
   iotlbPersist: 'proposal: QEMU negotiating VHOST_BACKEND_F_IOTLB_PERSIST, which the kernel offers and upstream QEMU never asks for',
   earlyMap: 'upstream since QEMU 10.1 ("Move memory listener register to vhost_vdpa_init", commit 494c50dcc0): the listener registers at set_owner and the machine reset drops it; false models QEMU 10.0',
   batchMaps: 'proposal: the shadow-vring and CVQ-buffer UPDATE/INVALIDATEs in one IOTLB batch per ASID (upstream sends them one by one)',
+  pageFaults:
+    'proposal: page faults instead of pinning ("VIRTIO_F_PARTIAL_ORDER for page fault handling", virtio RFC, seed 003): QEMU negotiating a VHOST_BACKEND_F_IOPF bit no kernel has, so vhost-vdpa maps guest memory unpinned and QEMU leaves RAM discards enabled (upstream vhost_vdpa_init disables them)',
 };
 
 /** The strategies as upstream QEMU (10.1+) behaves: results label every strategy that differs. */
-export const UPSTREAM_STRATEGIES: Readonly<NetStrategies> = { descGroup: false, iotlbPersist: false, earlyMap: true, batchMaps: false };
+export const UPSTREAM_STRATEGIES: Readonly<NetStrategies> = { descGroup: false, iotlbPersist: false, earlyMap: true, batchMaps: false, pageFaults: false };
 
 /** Sends the replayed CVQ commands through the shadow CVQ: all queued, one poll. */
 export interface CvqChannel {
@@ -235,10 +239,11 @@ export class VhostVdpaNet {
     // Proposals (not upstream QEMU): the descriptor group and persistent maps are negotiated only by their strategies.
     if (s.descGroup) wanted.push('DESC_ASID');
     if (s.iotlbPersist) wanted.push('IOTLB_PERSIST');
+    if (s.pageFaults) wanted.push('IOPF');
     let mask = 0;
     for (const w of wanted) mask |= backendBit(w);
     // A strategy the device does not offer is an error here: validation should have caught it.
-    for (const w of ['DESC_ASID', 'IOTLB_PERSIST'] as const) {
+    for (const w of ['DESC_ASID', 'IOTLB_PERSIST', 'IOPF'] as const) {
       if ((mask & backendBit(w)) !== 0 && (offered.value & backendBit(w)) === 0) {
         return err('EOPNOTSUPP', `${this.cfg.name}: device does not offer backend feature ${w}`);
       }

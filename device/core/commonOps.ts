@@ -181,6 +181,8 @@ export class CommonOps implements VdpaConfigOps {
 
 /** suspend op: stops every data vq (suspendPerVqNs each, suspendParallelism at a time). */
 export function* suspendOp(ops: CommonOps, dev: DeviceCore, worker: VqWorker): Proc<Result> {
+  // A device taking page faults first completes the buffers whose faults are outstanding.
+  yield* worker.drainFaults();
   if ((dev.status & Status.DRIVER_OK) !== 0 && !dev.suspended) yield* ops.perVq(dev.costs.suspendPerVqNs, 'suspend');
   dev.setSuspended(true);
   worker.suspended();

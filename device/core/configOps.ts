@@ -88,6 +88,14 @@ export interface VdpaConfigOps {
   resetMap?: (asid: number) => Proc<Result>;
   /** Binds a group to an ASID (set_group_asid). EINVAL out of range. */
   setGroupAsid(group: number, asid: number): Proc<Result>;
+  /**
+   * Proposal (no such op upstream): the device takes page faults from now on instead of needing
+   * the memory it is given pinned — PRI with a PASID bound to the process mm (as
+   * iommu_sva_bind_device binds it), or, for a use_va parent, faults through the mm vhost-vdpa
+   * bound to it (bind_mm). vhost-vdpa calls it when VHOST_BACKEND_F_IOPF is negotiated; present
+   * only on a device with capabilities.pageFaults. Never fails.
+   */
+  enablePageFaults?: () => Proc<Result>;
   /** The IOVA range the device can translate, inclusive (get_iova_range); optional: absent means all of it. Never fails. */
   getIovaRange?: () => { first: number; last: number };
 }

@@ -6,11 +6,13 @@
 // available or the vq is not live); the CVQ applies control commands. A translation miss is a
 // device fault: DEVICE_NEEDS_RESET, a FaultEvent, and the device stops.
 
-import type { QueuedEvent } from '../../sim/kernel/index.js';
+import type { Proc, QueuedEvent } from '../../sim/kernel/index.js';
 import { decodeVringBase, encodeVringBase, ringAreaSizes, RingInvariantError, type AvailChain, type BufferDesc, type DeviceRingState, type Virtqueue } from '../shared/ring/index.js';
 import { VIRTIO_NET_CTRL_ERR, VIRTIO_NET_CTRL_OK, isCtrlMessage, isCtrlStatus, isFrame, type NetFrame } from '../shared/netBuffers.js';
 import { rewindDevice } from '../shared/ring/ringRewind.js';
 import type { DeviceCore } from './deviceCore.js';
+import type { Iopf } from './iopf.js';
+import { VirtioFeature } from '../uapi/uapi.js';
 
 /** Where transmitted frames go (the network the device is attached to). */
 export interface WirePort {
@@ -75,12 +77,24 @@ export class VqWorker {
   private cvqPending: QueuedEvent | null = null;
   /** Bound processing callback (one per worker, not per kick). */
   private readonly runKick: (vq: unknown) => void;
+  /** The device's page-fault engine (capabilities.pageFaults), else null. */
+  private iopf: Iopf | null = null;
 
   constructor(dev: DeviceCore) {
     this.dev = dev;
     this.q = Array.from({ length: dev.nvqs }, () => ({ ring: null, restore: true, call: null, kicked: null, busy: false, again: false, hvaDesc: -1, hvaDriver: -1, hvaDevice: -1 }));
     this.net = { queuePairs: 1, vlans: new Set(), applied: 0 };
     this.runKick = (vq) => this.process(vq as number);
+  }
+
+  /** Gives the worker the device's page-fault engine: RX writes to pages not resident fault instead of failing. */
+  attachIopf(iopf: Iopf): void {
+    this.iopf = iopf;
+  }
+
+  /** Waits for the outstanding page faults to complete (a suspend), taking no new buffer meanwhile. */
+  *drainFaults(): Proc<void> {
+    if (this.iopf !== null) yield* this.iopf.drain();
   }
 
   /** Connects the device's network port: where transmitted frames go. */
@@ -143,6 +157,7 @@ export class VqWorker {
 
   /** Reset: device-private ring state is dropped and the next start resumes at the set base. */
   reset(): void {
+    this.iopf?.reset();
     for (const e of this.q) {
       e.ring?.resetDevice();
       e.ring = null;
@@ -289,6 +304,8 @@ export class VqWorker {
 
   /** TX: every available buffer leaves on the wire. */
   private transmit(vq: number): void {
+    // A worker inside a page fault (or a suspend waiting for one) takes no buffer: the fault's end looks again.
+    if (this.iopf !== null && this.iopf.blocked(vq)) return;
     const ring = this.reach(vq);
     if (ring === null) return;
     const mem = this.dev.hostMemory;
@@ -335,8 +352,11 @@ export class VqWorker {
     const ring = this.reach(vq);
     if (ring === null) return 0;
     const mem = this.dev.hostMemory;
+    const pf = this.iopf;
     let got = 0;
     while (got < count) {
+      // A vq stopped behind a page fault (or a suspend waiting for one) takes no buffer.
+      if (pf !== null && pf.blocked(vq)) break;
       const c = ring.popAvail();
       if (c === null) break;
       const n = Math.min(len, c.writeLen);
@@ -351,6 +371,10 @@ export class VqWorker {
         frame.packets = packets;
         frame.len = n;
       }
+      if (pf !== null && pf.active && this.faultRx(pf, vq, ring, c, n)) {
+        got++;
+        continue;
+      }
       const r = ring.pushUsed(c.head, n);
       if (!r.ok) throw new RingInvariantError(ring.name, r.reason);
       got++;
@@ -358,6 +382,51 @@ export class VqWorker {
     this.stats.rxFrames += got;
     if (got > 0) this.publish(vq, ring);
     return got;
+  }
+
+  /**
+   * Page faults (device/core/iopf.ts): when the first `n` bytes of an RX buffer land on pages that
+   * are not resident, the device holds the frame and raises a fault; the buffer is used when its
+   * page response arrives. With PARTIAL_ORDER the vq goes on with later buffers meanwhile (used
+   * out of order; the ring sets FLUSH again once the device has caught up); without it the vq
+   * stops behind the fault. False when nothing needs faulting in.
+   */
+  private faultRx(pf: Iopf, vq: number, ring: Virtqueue, c: AvailChain, n: number): boolean {
+    const ranges: [number, number][] = [];
+    let pages = 0;
+    let left = n;
+    for (const d of c.descs) {
+      if (!d.write || left <= 0) continue;
+      const len = Math.min(d.len, left);
+      left -= len;
+      const t = this.dev.dma(vq, 'buffer', d.addr, len, 'write');
+      if (!t.ok) return false;
+      const p = pf.pagesToFault(t.value, len);
+      if (p > 0) {
+        ranges.push([t.value, len]);
+        pages += p;
+      }
+    }
+    if (pages === 0) return false;
+    const partial = (this.dev.driverFeatures & (1n << BigInt(VirtioFeature.PARTIAL_ORDER))) !== 0n;
+    pf.raise(vq, ranges, pages, partial ? 'outOfOrder' : 'stall', () => this.usedAfterFault(vq, ring, c.head, n));
+    return true;
+  }
+
+  /** The page response of a held RX buffer arrived: it is used and published. */
+  private usedAfterFault(vq: number, ring: Virtqueue, head: number, n: number): void {
+    try {
+      const r = ring.pushUsed(head, n);
+      if (!r.ok) throw new RingInvariantError(ring.name, r.reason);
+      this.publish(vq, ring);
+    } catch (e) {
+      if (!(e instanceof RingInvariantError)) throw e;
+      this.fault(vq, 0, e.message);
+    }
+    // A `va` worker is free again: the TX buffers made available meanwhile go now.
+    if (this.iopf?.mode === 'va' && !this.iopf.blocked(vq)) {
+      for (let q = 1; q < this.dev.cvqIndex; q += 2) this.maybeLive(q);
+    }
   }
 
   /** CVQ: pop every command; they complete together after cvqCommandNs each. */

@@ -17,8 +17,9 @@ import type { DeviceCore } from '../core/deviceCore.js';
 import { dmaMapNs } from '../profiles/profile.js';
 import type { VqWorker } from '../core/vqWorker.js';
 import { backendBit } from '../uapi/uapi.js';
+import type { Iopf } from '../core/iopf.js';
 
-export function createConfigOps(dev: DeviceCore, worker: VqWorker): { ops: VdpaConfigOps; mr: Mlx5MemoryRegions | null } {
+export function createConfigOps(dev: DeviceCore, worker: VqWorker, iopf: Iopf | null = null): { ops: VdpaConfigOps; mr: Mlx5MemoryRegions | null } {
   const ops = new CommonOps(dev, worker);
   const o: VdpaConfigOps = ops;
   const caps = dev.caps;
@@ -32,6 +33,14 @@ export function createConfigOps(dev: DeviceCore, worker: VqWorker): { ops: VdpaC
   if (caps.resume) o.resume = () => resumeOp(ops, dev, worker);
   // The device keeps its maps across a reset (the proposed VHOST_BACKEND_F_IOTLB_PERSIST).
   if (caps.iotlbPersist) o.getBackendFeatures = () => backendBit('IOTLB_PERSIST');
+  // A device that takes page faults (proposal): vhost-vdpa offers the proposed IOPF backend feature.
+  if (iopf !== null) {
+    // eslint-disable-next-line require-yield -- an op is a process even when it takes no time
+    o.enablePageFaults = function* (): Proc<Result> {
+      iopf.enable();
+      return OK;
+    };
+  }
   if (caps.mapModel === 'setMap') {
     if (caps.mkeys === true) mr = addMkeyMapOps(o, ops, dev);
     else addCopyMapOps(o, ops, dev);

@@ -10,8 +10,13 @@ import { DeviceCore, type DeviceEnv, type DeviceView } from '../core/deviceCore.
 import { VqWorker, type DataPlaneStats, type DeviceNetState, type WirePort } from '../core/vqWorker.js';
 import { createConfigOps } from './createConfigOps.js';
 import type { Mlx5MemoryRegions } from './mlx5Mr.js';
+import { Iopf, type HostFaultCosts, type IopfView } from '../core/iopf.js';
+import { defaultHostCosts } from '../vhost/hostCosts.js';
 
 export type { DeviceEnv };
+
+/** What `vdpa dev add` needs from the run: the device env and the host's fault-in costs (default: defaultHostCosts). */
+type AddEnv = DeviceEnv & { hostCosts?: HostFaultCosts };
 
 /** The device's side of the network: frames in from the wire, frames out to it. */
 interface NetPort {
@@ -40,6 +45,8 @@ export interface AddedDevice extends VdpaDevice {
   readonly mr: Mlx5MemoryRegions | null;
   /** A device error injected by the run: the device sets DEVICE_NEEDS_RESET and stops processing. */
   injectNeedsReset(): void;
+  /** Read-only view of the device's page-fault engine (capabilities.pageFaults), else null. */
+  readonly iopf: IopfView | null;
 }
 
 /** Checks that a profile and a queue-pair count describe a device the model can build. */
@@ -61,12 +68,18 @@ function checkDeviceConfig(profile: Profile, queuePairs: number): Result {
 }
 
 /** The device and its core: the core only for device/ tests that probe DMA directly. */
-export function buildDevice(env: DeviceEnv, profile: Profile, name: string, queuePairs: number): Result<{ device: AddedDevice; core: DeviceCore }> {
+export function buildDevice(env: AddEnv, profile: Profile, name: string, queuePairs: number): Result<{ device: AddedDevice; core: DeviceCore }> {
   const check = checkDeviceConfig(profile, queuePairs);
   if (!check.ok) return check;
   const core = new DeviceCore(env, profile, name, queuePairs);
   const worker = new VqWorker(core);
-  const { ops, mr } = createConfigOps(core, worker);
+  const mode = profile.capabilities.pageFaults;
+  const iopf =
+    mode === undefined
+      ? null
+      : new Iopf({ name, kernel: env.kernel, bus: env.bus, mem: env.hostMemory, host: env.hostCosts ?? defaultHostCosts, jittered: (ns) => core.jittered(ns), nvqs: core.nvqs }, mode, profile.costs);
+  if (iopf !== null) worker.attachIopf(iopf);
+  const { ops, mr } = createConfigOps(core, worker, iopf);
   const device: AddedDevice = {
     name,
     ops,
@@ -80,6 +93,7 @@ export function buildDevice(env: DeviceEnv, profile: Profile, name: string, queu
     netState: () => worker.netState,
     loadNetState: (queuePairs, vlans) => worker.loadNetState(queuePairs, vlans),
     mr,
+    iopf,
     injectNeedsReset: () => {
       core.markNeedsReset();
       env.bus.emit({ kind: 'note', t: env.kernel.now, device: name, text: 'injected fault: DEVICE_NEEDS_RESET' });
@@ -89,7 +103,7 @@ export function buildDevice(env: DeviceEnv, profile: Profile, name: string, queu
 }
 
 /** `vdpa dev add`: the device, or EINVAL for a profile and queue-pair count the model cannot build. */
-export function vdpaDevAdd(env: DeviceEnv, profile: Profile, name: string, queuePairs: number): Result<AddedDevice> {
+export function vdpaDevAdd(env: AddEnv, profile: Profile, name: string, queuePairs: number): Result<AddedDevice> {
   const b = buildDevice(env, profile, name, queuePairs);
   return b.ok ? ok(b.value.device) : b;
 }

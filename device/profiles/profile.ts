@@ -59,6 +59,14 @@ export const capabilitiesSchema = z
     ringLayouts: z.array(z.enum(['split', 'packed'])).min(1),
     inOrder: z.boolean(),
     partialOrder: z.boolean(),
+    /**
+     * The device can take page faults instead of needing guest memory pinned (device/core/iopf.ts):
+     * `pri` — PCIe ATS/PRI with a PASID bound to the QEMU process's mm (asynchronous page requests,
+     * bounded by the outstanding page request allocation); `va` — a use_va parent reaching user
+     * memory through the mm vhost-vdpa bound to it (bind_mm), faulting synchronously in its worker.
+     * Optional; absent: neither (vhost-vdpa must pin). No shipping vDPA NIC has `pri`.
+     */
+    pageFaults: z.enum(['pri', 'va']).optional(),
   })
   .strict();
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
@@ -141,6 +149,19 @@ export const costsSchema = z
     vdevCreateNs: ns.optional(),
     /** Device parts: the device writing or reading its parts, per byte (DEV_PARTS_GET/SET). Optional. */
     devPartsPerByteNs: z.number().nonnegative().optional(),
+    /**
+     * `pri` devices: the device sending a Page Request Message and the IOMMU queueing it to the
+     * host (page request queue, interrupt, iommu_report_device_fault). Optional; default 2 µs (unsourced).
+     */
+    priRequestNs: ns.optional(),
+    /** `pri` devices: the PRG Response Message back and the ATS re-translation. Optional; default 1 µs (unsourced). */
+    pageResponseNs: ns.optional(),
+    /**
+     * `pri` devices: the page requests the device can have outstanding (its PRI Outstanding Page
+     * Request Capacity); the IOMMU driver allocates at most its own queue depth (Intel VT-d:
+     * pci_enable_pri(pdev, PRQ_DEPTH), 2048). Optional; default 64 (unsourced).
+     */
+    priCredits: z.number().int().min(1).optional(),
     /**
      * Run-to-run variation of the device's and the host's operation times (firmware commands,
      * pinning, vq creation, configuration): each such cost is drawn from a normal distribution

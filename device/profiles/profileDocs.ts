@@ -58,6 +58,11 @@ export const PROFILE_FIELD_DOCS: FieldDocs = {
   'capabilities.ringLayouts': { description: 'Ring layouts the device supports: split and/or packed (devices[].ring must be one of them).', examples: [['split'], ['split', 'packed']] },
   'capabilities.inOrder': 'Offers VIRTIO_F_IN_ORDER.',
   'capabilities.partialOrder': 'Offers the proposed VIRTIO_F_PARTIAL_ORDER (used entries may carry a FLUSH flag that ends an in-order batch).',
+  'capabilities.pageFaults': {
+    description:
+      'The device can take page faults instead of needing guest memory pinned (the pageFaults strategy): pri (PCIe ATS/PRI with a PASID bound to the QEMU process mm: page requests answered asynchronously, at most costs.priCredits outstanding) or va (a use_va parent reaching user memory through the mm bound to it, faulting synchronously in its worker). Optional; absent: neither. No shipping vDPA NIC offers pri.',
+    examples: ['pri', 'va'],
+  },
   costs: 'The cost model, in integer nanoseconds unless noted. Any subset when the profile extends another, every field otherwise.',
   'costs.ioctlNs': ns('Fixed cost of any vhost-vdpa ioctl (syscall and driver entry).', 2000),
   'costs.suspendPerVqNs': ns('SUSPEND, per virtqueue (serial unless suspendParallelism > 1).', 1156000),
@@ -101,6 +106,12 @@ export const PROFILE_FIELD_DOCS: FieldDocs = {
   'costs.mmuMapPerPageNs': { description: 'Admin-vq transport: the device MMU\'s table update per 4 KiB page mapped, nanoseconds (may be fractional). Optional; default 0.5 (unsourced).', examples: [0.5] },
   'costs.vdevCreateNs': ns('Admin-vq transport: creating a virtual device (VDEV_CREATE). Optional; default 10 ms (unsourced).', 10000000),
   'costs.devPartsPerByteNs': { description: 'Device parts (virtio 1.4): the device writing or reading its parts, per byte (DEV_PARTS_GET/SET), nanoseconds (may be fractional). Optional; default 1 (unsourced).', examples: [1] },
+  'costs.priRequestNs': ns('pageFaults pri: a Page Request Message from the device to the IOMMU and its queueing to the host (page request queue, interrupt, iommu_report_device_fault). Optional; default 2000 (unsourced).', 2000),
+  'costs.pageResponseNs': ns('pageFaults pri: the PRG Response Message back to the device and its ATS re-translation. Optional; default 1000 (unsourced).', 1000),
+  'costs.priCredits': {
+    description: "pageFaults pri: page requests the device may have outstanding at once (its PRI Outstanding Page Request Capacity; Intel VT-d allocates at most PRQ_DEPTH, 2048). A fault needing more pages than free credits waits for them. Optional; default 64 (unsourced).",
+    examples: [64, 2048],
+  },
   'costs.jitter': {
     description:
       "Run-to-run variation of the device's and the host's operation times (firmware commands, pinning, vq creation, configuration): each such cost is drawn from a normal distribution with this coefficient of variation, truncated at zero. 0 to 1; optional, absent or 0: every run identical.",

@@ -26,6 +26,9 @@ export const vdpaSimProfile: Profile = {
     ringLayouts: ['split', 'packed'],
     inOrder: false,
     partialOrder: false,
+    // use_va with the process mm bound (vhost_vdpa_bind_mm → the parent's bind_mm): the worker
+    // reaches guest memory through the mm and faults pages in itself, synchronously.
+    pageFaults: 'va',
   },
   costs: {
     // Software device: every cost is small and unsourced unless noted.

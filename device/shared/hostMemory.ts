@@ -99,6 +99,8 @@ export class HostMemory {
   pinnedVm = 0;
   /** Pages faulted in (resident): pinning a page that is not costs a fault on top of the pin. */
   private readonly resident = new PinSet();
+  /** mm notifier subscribers (devices taking page faults): told of every range a discard zaps. */
+  private readonly notifiers: ((hva: number, size: number) => void)[] = [];
 
   /**
    * Maps a VMA. EEXIST when the name is taken or the range overlaps another VMA. A VMA is
@@ -186,6 +188,23 @@ export class HostMemory {
       this.resident.unpin(hva, size);
       this.resident.pin(hva, size);
     }
+  }
+
+  /** Subscribes to the mm notifier: `fn` hears of every range a discard zaps (mmu_notifier invalidate_range_start). */
+  onInvalidate(fn: (hva: number, size: number) => void): void {
+    this.notifiers.push(fn);
+  }
+
+  /**
+   * Discards [hva, hva+size) as madvise(MADV_DONTNEED) does for QEMU's ram_block_discard_range:
+   * the pages are no longer resident (a later touch faults them in zeroed) and the mm notifier
+   * invalidates every secondary translation of them first. Refused (0) while any page of the
+   * range is pinned. Returns the pages that stopped being resident.
+   */
+  discard(hva: number, size: number): number {
+    if (this.pins.pinnedIn(hva, size) > 0) return 0;
+    for (const fn of this.notifiers) fn(hva, size);
+    return this.resident.unpin(hva, size);
   }
 
   /** Unmaps a VMA by name. ENOENT if unknown; EBUSY while any of its pages is pinned. */

@@ -15,6 +15,14 @@ export const BackendFeature = {
   ENABLE_AFTER_DRIVER_OK: 6,
   DESC_ASID: 7,
   IOTLB_PERSIST: 8,
+  /**
+   * Proposal, no such bit upstream: the VMM does not need guest memory pinned, the device takes
+   * page faults (PRI, or a use_va parent's accesses through the bound mm). QEMU's
+   * vhost_vdpa_init disables RAM discards because vhost-vdpa pins guest memory; the review of
+   * that patch (Jason Wang, qemu-devel, 2021) asked for a flag advertised to userspace so a
+   * non-pinning backend could leave discards enabled. svqsim models that flag as this bit.
+   */
+  IOPF: 9,
 } as const;
 export type BackendFeatureName = keyof typeof BackendFeature;
 

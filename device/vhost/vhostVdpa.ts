@@ -130,6 +130,8 @@ export class VhostVdpa implements VhostVdpaFd {
     if (this.ops.resume) f |= backendBit('RESUME');
     if (this.ops.getVqDescGroup) f |= backendBit('DESC_ASID');
     if (this.persistentMap) f |= backendBit('IOTLB_PERSIST');
+    // Proposal: a parent that takes page faults lets userspace leave guest memory unpinned.
+    if (this.ops.enablePageFaults) f |= backendBit('IOPF');
     return f;
   }
 
@@ -203,9 +205,29 @@ export class VhostVdpa implements VhostVdpaFd {
       if (bit('DESC_ASID') && !bit('IOTLB_ASID')) return err('EINVAL', 'DESC_ASID requires IOTLB_ASID');
       if (bit('DESC_ASID') && !this.ops.getVqDescGroup) return err('EOPNOTSUPP', 'device has no descriptor group');
       if (bit('IOTLB_PERSIST') && !this.persistentMap) return err('EOPNOTSUPP', 'device cannot keep maps across reset');
+      if (bit('IOPF')) return this.enableIopf(features);
       this.backendFeatures = features;
       return OK;
     });
+  }
+
+  /**
+   * The proposed IOPF bit: EOPNOTSUPP for a parent that cannot take page faults (as
+   * vhost_vdpa_unlocked_ioctl's VHOST_SET_BACKEND_FEATURES refuses SUSPEND without
+   * vhost_vdpa_can_suspend); else the parent's page-fault path is enabled and from now on
+   * UPDATEs map without pinning (as vhost_vdpa_va_map does).
+   */
+  private *enableIopf(features: number): Proc<Result> {
+    if (!this.ops.enablePageFaults) return err('EOPNOTSUPP', 'device cannot take page faults');
+    const r = yield* this.ops.enablePageFaults();
+    if (!r.ok) return r;
+    this.backendFeatures = features;
+    return OK;
+  }
+
+  /** Guest memory is mapped without pinning: a use_va parent, or the proposed IOPF negotiated. */
+  private get unpinned(): boolean {
+    return this.device.useVa || this.has('IOPF');
   }
 
   getVqsCount(): Proc<Result<number>> {
@@ -427,14 +449,15 @@ export class VhostVdpa implements VhostVdpaFd {
     if (injected !== null) return err(injected as ErrnoName, `injected fault: UPDATE [${iova}, ${iova + size}) in ASID ${asid}`);
     if (!this.mm.covers(uaddr, size)) return err('EFAULT', `UPDATE of unmapped memory [${uaddr}, ${uaddr + size})`);
     const shape = this.mm.pinShape(uaddr, size);
-    const split: EntrySplit = this.device.useVa ? { entries: shape.vmaPieces, entryGcd: shape.pieceGcd } : { entries: shape.runs, entryGcd: shape.runGcd };
-    if (!this.device.useVa) {
+    const va = this.unpinned;
+    const split: EntrySplit = va ? { entries: shape.vmaPieces, entryGcd: shape.pieceGcd } : { entries: shape.runs, entryGcd: shape.runGcd };
+    if (!va) {
       const pinned = yield* this.pin(uaddr, size, shape);
       if (!pinned.ok) return pinned;
     }
     const added = iotlb.add(iova, size, uaddr, perm, split);
     if (!added.ok) {
-      if (!this.device.useVa) yield* this.unpinRanges([{ start: iova, size, value: { uaddr, perm, ...split } }]);
+      if (!va) yield* this.unpinRanges([{ start: iova, size, value: { uaddr, perm, ...split } }]);
       return added;
     }
     yield Math.round(split.entries * this.hostCosts.iotlbEntryAddNs);
@@ -454,7 +477,8 @@ export class VhostVdpa implements VhostVdpaFd {
    */
   private *unmap(asid: number, iova: number, size: number): Proc<void> {
     const gone = this.as[asid]!.del(iova, size);
-    if (!this.device.useVa) yield* this.unpinRanges(gone);
+    if (!this.unpinned) yield* this.unpinRanges(gone);
+    else if (this.has('IOPF') && gone.length > 0) this.invalidationReached(gone);
     let entries = 0;
     for (const r of gone) entries += r.value.entries;
     if (entries > 0) yield Math.round(entries * this.hostCosts.iotlbEntryDelNs);
@@ -465,6 +489,13 @@ export class VhostVdpa implements VhostVdpaFd {
     } else if (this.device.iommuDomain !== null && gone.length > 0) {
       yield* this.iommuUnmap(gone);
     }
+  }
+
+  /** The device's translations of unmapped ranges are invalidated with them (the parent's unmap, an ATS invalidation). */
+  private invalidationReached(gone: readonly IotlbRange[]): void {
+    let pages = 0;
+    for (const r of gone) pages += Math.ceil(r.size / PAGE_SIZE);
+    this.bus.emit({ kind: 'iopfInvalidate', t: this.kernel.now, device: this.name, source: 'unmap', pages, hva: gone[0]!.start });
   }
 
   /** vhost_vdpa_map for a platform-IOMMU parent: iommu_map per entry (dmaMapPerRangeNs each, dmaMapPerPageNs per page). */

@@ -15,7 +15,7 @@ import type { ResultDocument, RunRecord } from '../../metrics/result.js';
 
 export { InputError } from '../tool/inputError.js';
 export { scenarioJsonSchema, profileJsonSchema } from '../scenario/index.js';
-export type { ResultDocument, RunRecord, VariantAggregate, Stats, Counts, Downtime, PhaseSpan } from '../../metrics/result.js';
+export type { ResultDocument, RunRecord, VariantAggregate, Stats, Counts, Downtime, PhaseSpan, PageFaultRecord, FaultLatency } from '../../metrics/result.js';
 export type { CompareRow } from '../../metrics/compare.js';
 export type { GateResult, GateCheck, CheckStatus } from '../../metrics/gate.js';
 

@@ -66,6 +66,7 @@ migration:
     descGroup: false            # proposal: only the descriptor group moves to the SVQ address space
     iotlbPersist: false         # proposal: maps survive device resets
     batchMaps: false            # proposal: shadow-vring and CVQ map updates in one IOTLB batch
+    # pageFaults: false         # proposal: guest RAM mapped unpinned, the device takes page faults (capabilities.pageFaults)
 
 variants:                       # each sets fields by path; all use the same random streams
   - name: baseline

@@ -101,6 +101,32 @@ interface ProbePauseEvent {
   lastDelivered?: number;
 }
 
+/** A device page fault resolved (device/core/iopf.ts): its pages are resident and the buffer is used. */
+interface IopfEvent {
+  kind: 'iopf';
+  t: number;
+  device: string;
+  vq: number;
+  /** 4 KiB pages the fault requested. */
+  pages: number;
+  /** From the faulting access to the buffer's use (page requests, host handling, response). */
+  latencyNs: number;
+  /** The vq took no other buffer meanwhile (an in-order device, or a synchronous `va` fault). */
+  stalled: boolean;
+}
+
+/** An invalidation that reached a device taking page faults: an unmap by vhost-vdpa, or the mm notifier of a discard. */
+interface IopfInvalidateEvent {
+  kind: 'iopfInvalidate';
+  t: number;
+  device: string;
+  source: 'unmap' | 'mmNotifier';
+  /** 4 KiB pages the invalidation covered. */
+  pages: number;
+  /** Host address (mmNotifier) or IOVA (unmap) of its start. */
+  hva: number;
+}
+
 /** Free-form annotation for traces (e.g. "CVQ replay: 12 commands"). */
 interface NoteEvent {
   kind: 'note';
@@ -109,7 +135,7 @@ interface NoteEvent {
   text: string;
 }
 
-export type ModelEvent = PhaseEvent | MessageEvent | MapWorkEvent | PinEvent | FaultEvent | ProbeEvent | ProbePauseEvent | NoteEvent;
+export type ModelEvent = PhaseEvent | MessageEvent | MapWorkEvent | PinEvent | FaultEvent | ProbeEvent | ProbePauseEvent | NoteEvent | IopfEvent | IopfInvalidateEvent;
 
 /** The per-run event stream. */
 export class EventBus {

@@ -127,6 +127,15 @@ export class GuestNet {
   setOnProbe(fn: ((tag: number) => void) | null): void {
     this.onProbe = fn;
   }
+
+  /** Called with each RX buffer (guest-physical address, bytes) the driver makes available again (setOnRxRefill). */
+  private onRxRefill: ((gpa: number, len: number) => void) | null = null;
+
+  /** Sets the hook called for each RX buffer made available again (the testbed's discards). */
+  setOnRxRefill(fn: ((gpa: number, len: number) => void) | null): void {
+    this.onRxRefill = fn;
+  }
+
   /** Guest-physical address of the first pool buffer. */
   readonly poolGpa: number;
   /** Pool buffers per queue. */
@@ -266,6 +275,7 @@ export class GuestNet {
       const r = ring.addBuf([{ addr: this.bufGpa(b), len: GUEST_BUFFER_BYTES, write: true }], b);
       if (!r.ok) break;
       this.made(ring, b);
+      this.onRxRefill?.(this.bufGpa(b), GUEST_BUFFER_BYTES);
       added = true;
     }
     if (added && ring.kickNeeded() && this.running) this.notify(vq);

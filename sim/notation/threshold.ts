@@ -15,6 +15,10 @@ const THRESHOLD_METRICS = {
   setMapRebuilds: 'count',
   pagesPinned: 'count',
   failures: 'ratio',
+  // Runs with the pageFaults strategy (metrics/runMetrics.ts).
+  pageFaults: 'count',
+  faultLatencyP99: 'time',
+  faultStall: 'time',
 } as const;
 type ThresholdMetric = keyof typeof THRESHOLD_METRICS;
 

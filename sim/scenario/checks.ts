@@ -9,6 +9,7 @@ import { formatBytes, quoted } from '../notation/units.js';
 import { guestRingAreas } from '../guest/virtioNet.js';
 import { GuestMemory, PAGE_SIZE, q35Split } from '../../vmm/guestMemory.js';
 import { checkAdminVq } from './adminVqChecks.js';
+import { checkPageFaults } from './pageFaultChecks.js';
 
 
 /** Top-level fields a variant or sweep may not set (they define the expansion itself). */
@@ -87,6 +88,7 @@ export function checkScenario(input: ScenarioInput, profiles: readonly Profile[]
   out.push(...checkMemory(input));
   out.push(...checkMemlock(input, profiles));
   out.push(...checkAdminVq(input, profiles));
+  out.push(...checkPageFaults(input, profiles));
   input.faults.forEach((f, i) => {
     if (f.kind !== 'cancel' && !input.devices.some((d) => d.name === f.device)) {
       out.push({ path: ['faults', i, 'device'], message: `no device ${quoted(f.device)} (devices: ${input.devices.map((d) => d.name).join(', ')})` });

@@ -95,7 +95,10 @@ const SCENARIO_OWN_DOCS: FieldDocs = {
   'migration.strategies.iotlbPersist': "Negotiate IOTLB_PERSIST (a proposal; upstream QEMU never asks for it): resets keep the maps, so the memory listener is not unregistered and registered again around them. Needs persistent maps (the profile's capabilities.resetMap or capabilities.iotlbPersist).",
   'migration.strategies.earlyMap': 'Register the memory listener at set_owner, as QEMU 10.1+ does (upstream; default true), so guest RAM is pinned at init; false: QEMU 10.0, which registers it at the first device start. It never negotiates IOTLB_PERSIST.',
   'migration.strategies.batchMaps': 'Wrap the shadow-vring and CVQ-buffer UPDATE/INVALIDATEs in one IOTLB batch per ASID (a proposal; upstream sends them one by one), so set_map devices rebuild once instead of once per message.',
-  'migration.strategies.pageFaults': 'Page faults instead of pinning (a device taking faults need not have guest memory pinned up front). true is not supported yet.',
+  'migration.strategies.pageFaults':
+    "Page faults instead of pinning (a proposal, seed 003): QEMU negotiates a VHOST_BACKEND_F_IOPF bit (no kernel has it), so vhost-vdpa maps guest memory without pinning, the device faults pages in as it writes them (PRI, or a use_va parent's own faults), and QEMU leaves RAM discards enabled. Needs every device's capabilities.pageFaults; ring: packed and inOrder are refused (QEMU's shadow virtqueue cannot drive them); partialOrder keeps the device batching across faults.",
+  'workload.rxRefillDiscarded':
+    'Fraction of RX buffer refills whose memory the host discarded since its last use (the guest freed it, free page reporting reported it, QEMU discarded it with MADV_DONTNEED), 0 to 1: the device faults such a buffer in again. Takes effect only with migration.strategies.pageFaults (upstream QEMU disables RAM discards while vhost-vdpa pins guest memory). Default 0 (unsourced).',
   variants: {
     description: 'Named variants, each setting scenario fields by path; crossed with the sweep. Optional; without it the scenario runs as written.',
     examples: [[{ name: 'baseline' }, { name: 'qemu-10.0', set: { 'migration.strategies.earlyMap': false } }]],

@@ -67,6 +67,8 @@ export interface Scenario {
     hotSet: number;
     /** Fraction of guest RAM ever written (resident at the destination once migrated). */
     everWritten: number;
+    /** Fraction of RX refills whose memory the host discarded since its last use (pageFaults only). */
+    rxRefillDiscarded: number;
     /** Data-plane traffic, or null for none. */
     traffic: { packetsPerSecond: number; packetSize: number; rxFraction: number } | null;
     /** Probe flow, or null for none. */
@@ -88,6 +90,7 @@ export interface Scenario {
       iotlbPersist: boolean;
       earlyMap: boolean;
       batchMaps: boolean;
+      pageFaults: boolean;
     };
   };
   /** Parsed gate thresholds. */

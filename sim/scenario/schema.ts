@@ -35,8 +35,6 @@ function isPowerOfTwo(n: number): boolean {
 /** Input of an object whose fields all have defaults: parsed as `{}` when the key is absent. */
 const absent = {} as never;
 
-const notSupportedYet = (what: string) => `${what} is not supported yet`;
-
 /** What the guest configures through the control virtqueue (drives the CVQ replay size). */
 const nicSchema = z
   .object({
@@ -165,6 +163,12 @@ const workloadSchema = z
      * the destination (ram_handle_zero skips zero pages) and stays unpopulated until pinned.
      */
     everWritten: z.number().min(0).max(1).default(0.25),
+    /**
+     * Fraction of RX buffer refills whose memory the host discarded since its last use (the guest
+     * freed it, free page reporting reported it, QEMU discarded it). Discards happen only with
+     * the pageFaults strategy: upstream QEMU disables them while vhost-vdpa pins guest RAM.
+     */
+    rxRefillDiscarded: z.number().min(0).max(1).default(0),
     /** Data-plane traffic, if any. */
     traffic: trafficSchema.optional(),
     /** Ping-like flow measuring observed downtime, if any. */
@@ -182,13 +186,8 @@ const strategiesSchema = z
     earlyMap: z.boolean().default(true),
     /** Wrap shadow-vring and CVQ UPDATEs in IOTLB batches. */
     batchMaps: z.boolean().default(false),
-    /** Page faults instead of pinning (a later stage of the simulator). */
-    pageFaults: z
-      .boolean()
-      .default(false)
-      .superRefine((v, ctx) => {
-        if (v) ctx.addIssue({ code: 'custom', message: notSupportedYet('true') });
-      }),
+    /** Page faults instead of pinning (proposed VHOST_BACKEND_F_IOPF; needs capabilities.pageFaults). */
+    pageFaults: z.boolean().default(false),
   })
   .strict();
 

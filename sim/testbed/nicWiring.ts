@@ -86,7 +86,7 @@ interface HostSide {
 }
 
 /** Lingering traffic after the destination starts, so the last gap closes. */
-const TAIL_NS = 20_000_000;
+export const TAIL_NS = 20_000_000;
 
 const baseOf = (bases: readonly VringBase[], vq: number): VringBase => bases[vq] ?? { lastAvailIdx: 0 };
 

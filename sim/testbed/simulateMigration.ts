@@ -19,6 +19,7 @@ import { wireNic, type NicWiring } from './nicWiring.js';
 import type { DetailMode } from './detailWindows.js';
 import { RunFailure } from './runFailure.js';
 import { FaultPlan, type FaultSpec } from '../../device/shared/faultPlan.js';
+import { PageFaultRun } from './pageFaultRun.js';
 
 
 /** What identifies one run inside an invocation. */
@@ -60,6 +61,8 @@ interface Testbed {
   nics: NicWiring[];
   dstMem: { touch(hva: number, len: number): void };
   model: DirtyModel | undefined;
+  /** The pageFaults strategy's discards and record, when the scenario uses it. */
+  pageFaults: PageFaultRun | null;
 }
 
 /** The top-level windows a fault may be limited to. */
@@ -111,7 +114,9 @@ function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng, det
     const ctrl = new NetCtrlState(d.queuePairs, d.queuePairs);
     const s = { ...src.nics[i]!, host: src.mem };
     const t = { ...dst.nics[i]!, host: dst.mem };
-    nics.push(wireNic({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, ctrl, memory, costs: sc.vmm, detail }));
+    // Devices taking page faults run their data plane in full detail (a fault is a transition).
+    const nicDetail: DetailMode = sc.migration.strategies.pageFaults ? 'full' : detail;
+    nics.push(wireNic({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, ctrl, memory, costs: sc.vmm, detail: nicDetail }));
     const wiring = nics[nics.length - 1]!;
     for (const dev of [s.dev, t.dev]) {
       byName.set(dev.name, {
@@ -127,7 +132,8 @@ function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng, det
     sc.workload.dirtyRate > 0
       ? new DirtyModel({ ramBytes: sc.vm.memory, hotBytes: sc.workload.hotSet, dirtyRate: sc.workload.dirtyRate }, rng.fork('cpu-dirty'))
       : undefined;
-  return { kernel, bus, memory, pairs, nics, dstMem: dst.mem, model };
+  const pageFaults = sc.migration.strategies.pageFaults ? new PageFaultRun(sc, bus, memory, nics, rng.fork('page-faults')) : null;
+  return { kernel, bus, memory, pairs, nics, dstMem: dst.mem, model, pageFaults };
 }
 
 /** Runs the migration timeline on the testbed until the kernel is idle; its outcome. */
@@ -157,6 +163,7 @@ function runTimeline(sc: Scenario, tb: Testbed): Result<MigrationOutcome> | unde
       },
       onSwitchover: (edge) => {
         for (const p of nics) p.onSwitchover(edge);
+        tb.pageFaults?.onSwitchover(edge, kernel.now);
       },
       policy: {
         bandwidth: sc.migration.bandwidth,
@@ -250,5 +257,6 @@ export function simulateMigration(spec: RunInput, opts: RunOptions = {}): RunOut
   }
   const gap = recorder.longestProbeGap();
   if (gap !== undefined) record.observedNs = gap;
+  if (tb.pageFaults !== null) record.pageFaults = tb.pageFaults.record(kernel.now);
   return opts.keepEvents ? { record, events, eventsFired: kernel.processed } : { record, eventsFired: kernel.processed };
 }

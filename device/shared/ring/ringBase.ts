@@ -79,6 +79,10 @@ export abstract class RingBase<T> implements Virtqueue<T> {
   private entryBeforeLastFlush = false;
   /** The last buffer of the last entry was used with its full writable length. */
   private lastEntryLastFull = false;
+  /** Device-side counts over the ring's life: buffers used out of order, used entries that became batches. */
+  private readonly counts = { outOfOrder: 0, batches: 0 };
+  /** The open entry has absorbed a second buffer (it is a batch). */
+  private entryBatched = false;
 
   protected constructor(opts: RingOptions) {
     this.num = opts.num;
@@ -234,16 +238,20 @@ export abstract class RingBase<T> implements Virtqueue<T> {
     if (this.ordering === 'inOrder' && !isFront) {
       return err('EINVAL', `IN_ORDER: buffer id ${head} used before earlier buffer id ${this.devOrder.front}`);
     }
+    if (!isFront) this.counts.outOfOrder++;
     this.devOrder.unlink(head);
     const full = len === this.devWriteLen[head];
     const flush = this.ordering === 'partialOrder' && isFront;
     if (this.canExtendEntry(isFront)) {
       this.extendUsedEntry(head, len);
+      if (!this.entryBatched) this.counts.batches++;
+      this.entryBatched = true;
     } else {
       this.openUsedEntry(head, len, flush);
       this.entryBeforeLastFlush = this.lastEntryFlush;
       this.lastEntryFlush = flush;
       this.entryOpen = true;
+      this.entryBatched = false;
     }
     this.lastEntryLastFull = full;
     this.advanceUsed(head);
@@ -261,6 +269,10 @@ export abstract class RingBase<T> implements Virtqueue<T> {
     if (this.ordering === 'inOrder') return true;
     if (this.ordering === 'partialOrder') return this.lastEntryFlush && this.entryBeforeLastFlush;
     return false;
+  }
+
+  get usedCounts(): Readonly<{ outOfOrder: number; batches: number }> {
+    return this.counts;
   }
 
   /** The device may write the next used entry as a batch (PARTIAL_ORDER: the previous entry carried FLUSH). */

@@ -146,6 +146,12 @@ export interface Virtqueue<T = unknown> {
   enableNotify(): boolean;
   /** Buffers popped and not yet pushed used. */
   readonly inflight: number;
+  /**
+   * Device-side counts over the ring's life: buffers pushed used while an earlier one was still in
+   * flight (out of order), and used entries that folded more than one buffer (batches: IN_ORDER,
+   * or PARTIAL_ORDER between FLUSH entries).
+   */
+  readonly usedCounts: Readonly<{ outOfOrder: number; batches: number }>;
   /** Published device position (what GET_VRING_BASE on a suspended device returns). */
   getDeviceState(): DeviceRingState;
   /** Resume at a position (SET_VRING_BASE). EBUSY with buffers in flight or unpublished, EINVAL when inconsistent. */

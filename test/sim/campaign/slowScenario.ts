@@ -1,5 +1,6 @@
-// slowScenario.ts — a scenario one run of which takes seconds (128 GiB, two mlx5 NICs, dense
-// traffic and 10 us probes), for tests that stop a run while it is in progress.
+// slowScenario.ts — a scenario one run of which takes seconds, for tests that stop a run while it
+// is in progress: 16 GiB, two vdpa_sim NICs taking page faults (their data plane runs in full
+// detail the whole run), dense traffic and 10 us probes.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,8 +13,12 @@ export function slowScenario(dir: string): string {
   const text = ref
     .slice(0, ref.indexOf('variants:'))
     .replace('replications: 5', 'replications: 1')
+    .replace('memory: 128GiB', 'memory: 16GiB')
+    .replaceAll('profile: mlx5', 'profile: vdpa_sim')
+    .replaceAll('queuePairs: 2', 'queuePairs: 1')
     .replace('50kpps', '200kpps')
-    .replace('interval: 1ms', 'interval: 10us');
+    .replace('interval: 1ms', 'interval: 10us')
+    .replace('  downtimeLimit: 300ms', '  downtimeLimit: 300ms\n  strategies: { pageFaults: true }');
   writeFileSync(join(dir, 'slow.yaml'), text);
   return 'slow.yaml';
 }

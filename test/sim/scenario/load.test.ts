@@ -46,7 +46,7 @@ describe('loadScenarioFile', () => {
     expect(s.migration.downtimeLimit).toBe(300_000_000);
     expect(s.migration.startAt).toBe(100_000_000);
     expect(s.migration.maxIterations).toBe(30);
-    expect(s.migration.strategies).toEqual({ descGroup: false, iotlbPersist: true, earlyMap: true, batchMaps: false });
+    expect(s.migration.strategies).toEqual({ descGroup: false, iotlbPersist: true, earlyMap: true, batchMaps: false, pageFaults: false });
     expect(s.gates.map((g) => [g.metric, g.stat, g.op, g.value])).toEqual([
       ['downtime2', 'p99', '<', 300_000_000],
       ['update', 'max', '<=', 40],
@@ -102,12 +102,6 @@ describe('loadScenarioFile', () => {
     expect(await errorOf('s.yaml', dir)).toBe('s.yaml:7:1: migration.bandwidth: expected a rate like 10Gbit/s, found nothing');
   });
 
-  it('rejects models that are not built yet', async () => {
-    expect(await errorOf('page-faults.yaml')).toBe(
-      'page-faults.yaml:10:17: migration.strategies.pageFaults: true is not supported yet',
-    );
-  });
-
   it('accepts the admin-vq transport and refuses what its runs cannot do', async () => {
     await expect(loadScenarioFile('admin-vq.yaml', { cwd })).resolves.toBeDefined();
     const body = (migration: string, device = '') =>
@@ -127,6 +121,12 @@ describe('loadScenarioFile', () => {
     expect(await errorOf('s.yaml', tmpFile('s.yaml', cancel))).toMatch(/faults\[0\]\.kind: a cancelled device-parts migration is not modelled/);
     expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  transport: admin-vq\n  adminVq: { mode: deviceParts }\n', '    capabilities: { resume: false }\n')))).toMatch(
       /devices\[0\]\.capabilities\.resume: .*DEV_MODE_SET/,
+    );
+  });
+
+  it('refuses page faults on a device that cannot take them', async () => {
+    expect(await errorOf('page-faults.yaml')).toBe(
+      'page-faults.yaml:10:17: migration.strategies.pageFaults: device net0 (profile mlx5) cannot take page faults (no capabilities.pageFaults): vhost-vdpa must pin its memory',
     );
   });
 

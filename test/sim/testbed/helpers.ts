@@ -26,10 +26,16 @@ export interface ScenarioOpts {
   everWritten?: number;
   host?: Partial<HostCosts>;
   faults?: Scenario['faults'];
+  rxRefillDiscarded?: number;
+  partialOrder?: boolean;
+  /** Overrides of the profile's capabilities and costs (e.g. pageFaults). */
+  capabilities?: Partial<ResolvedDevice['profile']['capabilities']>;
+  costs?: Partial<ResolvedDevice['profile']['costs']>;
 }
 
 function device(name: string, o: ScenarioOpts): ResolvedDevice {
-  const profile = shippedProfile(o.profile ?? 'vdpa_sim');
+  const base = shippedProfile(o.profile ?? 'vdpa_sim');
+  const profile = { ...base, capabilities: { ...base.capabilities, ...o.capabilities }, costs: { ...base.costs, ...o.costs } };
   return {
     name,
     profileRef: profile.name,
@@ -39,7 +45,7 @@ function device(name: string, o: ScenarioOpts): ResolvedDevice {
     queueSize: o.queueSize ?? 256,
     ring: 'split',
     inOrder: false,
-    partialOrder: false,
+    partialOrder: o.partialOrder ?? false,
     nic: o.nic ?? { vlans: 0, macTableEntries: 0, rss: false, promisc: false, allmulti: false },
   };
 }
@@ -56,14 +62,14 @@ export function scenario(o: ScenarioOpts = {}): Scenario {
     host: { ...defaultHostCosts, ...o.host },
     vmm: defaultVmmCosts,
     devices: Array.from({ length: n }, (_, i) => device(`net${i}`, o)),
-    workload: { dirtyRate: 0, hotSet: 0, everWritten: o.everWritten ?? 1, traffic: o.traffic ?? null, probe: o.probe ?? null },
+    workload: { dirtyRate: 0, hotSet: 0, everWritten: o.everWritten ?? 1, rxRefillDiscarded: o.rxRefillDiscarded ?? 0, traffic: o.traffic ?? null, probe: o.probe ?? null },
     migration: {
       bandwidth: o.bandwidth ?? 1.25e9,
       downtimeLimit: 300_000_000,
       maxIterations: 30,
       startAt: 100_000_000,
       transport: 'vhost-vdpa',
-      strategies: { descGroup: false, iotlbPersist: false, earlyMap: false, batchMaps: false, ...o.strategies },
+      strategies: { descGroup: false, iotlbPersist: false, earlyMap: false, batchMaps: false, pageFaults: false, ...o.strategies },
     },
     gates: [],
     faults: o.faults ?? [],

@@ -1,6 +1,7 @@
 // worker.ts — a worker thread of the executor: runs the planned runs it is sent, one at a time,
-// replying with each record. It gets the main thread's plan (variants and runs) at start, so it
-// executes exactly that plan, whatever happens to the scenario files meanwhile.
+// replying with each record. It gets the main thread's plan (variants and runs) at start, or as
+// its first message when it was started ahead of the plan, so it executes exactly that plan,
+// whatever happens to the scenario files meanwhile.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { executePlanned, type PlannedRun } from './plannedRun.js';
@@ -13,6 +14,9 @@ export interface WorkerInit {
   runs: PlannedRun[];
 }
 
+/** Messages to a worker: its plan (a worker started ahead of its campaign gets it so), or a run to do. */
+export type WorkerRequest = { init: WorkerInit } | { run: number };
+
 /** Messages from a worker. */
 export type WorkerReply =
   | { kind: 'ready' }
@@ -22,8 +26,15 @@ export type WorkerReply =
 function serve(): void {
   const port = parentPort;
   if (port === null) return;
-  const plan = workerData as WorkerInit;
-  port.on('message', (m: { run: number }) => {
+  // Started with the plan, or ahead of it (prestartWorkers): then the first message brings it.
+  let plan = (workerData ?? null) as WorkerInit | null;
+  port.on('message', (m: WorkerRequest) => {
+    if ('init' in m) {
+      plan = m.init;
+      port.postMessage({ kind: 'ready' } satisfies WorkerReply);
+      return;
+    }
+    if (plan === null) return;
     try {
       const record = executePlanned(plan, plan.runs[m.run]!);
       port.postMessage({ kind: 'done', run: m.run, record } satisfies WorkerReply);
@@ -32,7 +43,7 @@ function serve(): void {
       port.postMessage({ kind: 'error', run: m.run, message: err.message, ...(err.stack === undefined ? {} : { stack: err.stack }) } satisfies WorkerReply);
     }
   });
-  port.postMessage({ kind: 'ready' } satisfies WorkerReply);
+  if (plan !== null) port.postMessage({ kind: 'ready' } satisfies WorkerReply);
 }
 
 serve();

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Campaign } from './campaign.js';
 import { packageRoot } from '../tool/version.js';
 import type { RunRecord } from '../../metrics/result.js';
-import type { WorkerInit, WorkerReply } from './worker.js';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
 
 /**
  * The compiled worker script (workers run JavaScript, also when the caller runs from sources):
@@ -31,6 +31,55 @@ function workerScript(): string {
 
 /** Runs queued ahead per worker, so a worker never waits for the main thread between runs. */
 const PREFETCH = 3;
+
+/** Workers inherit the parent's execArgv; flags about the parent's own entry (an --input-type=module -e script) do not apply to the worker's file and make it fail. */
+function workerExecArgv(): string[] {
+  return process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
+}
+
+/** A worker started before its campaign was planned, waiting for the plan (and whether it died meanwhile). */
+interface Spare {
+  worker: Worker;
+  failed: boolean;
+}
+
+/** Workers started ahead (prestartWorkers), not yet given a campaign. */
+const spares: Spare[] = [];
+
+/**
+ * Starts `n` workers now, before the campaign is planned, so that loading the worker's code
+ * overlaps the main thread's reading and checking of the scenario files; runOnWorkers takes them
+ * first. They do not keep the process alive while unused. A missing worker script is reported by
+ * runOnWorkers, not here.
+ */
+export function prestartWorkers(n: number): void {
+  let script: string;
+  try {
+    script = workerScript();
+  } catch {
+    return;
+  }
+  while (spares.length < n) {
+    const worker = new Worker(script, { execArgv: workerExecArgv() });
+    const spare: Spare = { worker, failed: false };
+    worker.on('error', () => (spare.failed = true));
+    worker.on('exit', () => (spare.failed = true));
+    worker.unref();
+    spares.push(spare);
+  }
+}
+
+/** A worker for the campaign `init`: a spare one given the plan, or a new one started with it. */
+function takeWorker(script: string, init: WorkerInit): Worker {
+  for (let s = spares.shift(); s !== undefined; s = spares.shift()) {
+    if (s.failed) continue;
+    s.worker.removeAllListeners();
+    s.worker.ref();
+    s.worker.postMessage({ init } satisfies WorkerRequest);
+    return s.worker;
+  }
+  return new Worker(script, { workerData: init, execArgv: workerExecArgv() });
+}
 
 /**
  * Executes the plan indices `todo` on `jobs` workers, calling `finished` with each record (null
@@ -65,7 +114,7 @@ export function runOnWorkers(
       if (ended) return;
       let q = queued.get(w) ?? 0;
       while (q < PREFETCH && !stop() && next < todo.length) {
-        w.postMessage({ run: todo[next++]! });
+        w.postMessage({ run: todo[next++]! } satisfies WorkerRequest);
         q++;
       }
       queued.set(w, q);
@@ -75,10 +124,7 @@ export function runOnWorkers(
       }
     };
     for (let i = 0; i < jobs; i++) {
-      // Workers inherit the parent's execArgv; flags about the parent's own entry (an
-      // --input-type=module -e script) do not apply to the worker's file and make it fail.
-      const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
-      const w = new Worker(script, { workerData: init, execArgv });
+      const w = takeWorker(script, init);
       workers.push(w);
       w.on('message', (m: WorkerReply) => {
         if (ended) return;

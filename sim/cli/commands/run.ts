@@ -10,6 +10,7 @@ import { toolVersion } from '../../tool/version.js';
 import { intFlag } from '../flags.js';
 import { parseShard, planCampaign, resultDocument, type Campaign, type CampaignOptions } from '../../campaign/campaign.js';
 import { executeCampaign } from '../../campaign/executor.js';
+import { prestartWorkers } from '../../campaign/workerPool.js';
 import { SIGNAL_EXIT, SignalWatch } from '../../campaign/signals.js';
 import { checkJournal, journalHeaderLine, journalOptions, journalRunLine, readJournal } from '../../campaign/journal.js';
 import { formatSummary, wantsColor } from '../../../metrics/summary.js';
@@ -129,6 +130,8 @@ FILE.runs.jsonl is kept, and --resume finishes the campaign to the same bytes as
 uninterrupted run.`,
     )
     .action(async (files: string[], flags: RunFlags) => {
+      // A worker loads its code while this thread reads and checks the scenarios (every run executes on one).
+      prestartWorkers(1);
       const seed = intFlag('--seed', flags.seed, 0, 0xffffffff);
       const replications = intFlag('--replications', flags.replications, 1, MAX_REPLICATIONS);
       const jobs = intFlag('--jobs', flags.jobs, 1);

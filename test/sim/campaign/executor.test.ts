@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planCampaign } from '../../../sim/campaign/campaign.js';
 import { executeCampaign } from '../../../sim/campaign/executor.js';
+import { prestartWorkers } from '../../../sim/campaign/workerPool.js';
 import type { RunRecord } from '../../../metrics/result.js';
 import { slowScenario } from './slowScenario.js';
 import { SignalWatch } from '../../../sim/campaign/signals.js';
@@ -29,6 +30,15 @@ describe('executeCampaign', () => {
     expect(two.records).toHaveLength(c.runs.length);
     expect(JSON.stringify(sorted(one.records))).toBe(JSON.stringify(sorted(here.records)));
     expect(JSON.stringify(sorted(two.records))).toBe(JSON.stringify(sorted(here.records)));
+  });
+
+  it('a worker started ahead of the plan gets it by message and gives the same records', async () => {
+    prestartWorkers(1);
+    const c = await planCampaign([join(ROOT, 'scenarios', 'compare-profiles.yaml')], { cwd: ROOT, replications: 2 });
+    const ahead = await executeCampaign(c, { jobs: 2, progress: false });
+    const here = await executeCampaign(c, { inThread: true, progress: false });
+    expect(ahead.interrupted).toBe(false);
+    expect(JSON.stringify(sorted(ahead.records))).toBe(JSON.stringify(sorted(here.records)));
   });
 
   it('a stop abandons the run in progress on its worker (one job)', async () => {

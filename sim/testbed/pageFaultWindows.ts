@@ -9,6 +9,9 @@
 // stream (shared with its control steps) follow the exact sequence of refills, which a skipped
 // stretch does not have. Such a NIC never sleeps; its data plane still goes down while its
 // device is stopped and while the paused guest's device is full (nothing is refilled then).
+// Nor does it sleep in a run with a device error at a time (faults: needsReset): the error wakes a
+// dormant NIC and its replay meets a device that takes nothing, so the used-ring batches the
+// replayed bursts made in full detail would be missing.
 
 import type { Scenario } from '../scenario/scenario.js';
 import type { HostMemory } from '../../device/shared/hostMemory.js';
@@ -44,7 +47,7 @@ function rxPoolResident(guest: GuestNet, memory: GuestMemory, host: HostMemory, 
 /** The sleep rules of a page-fault NIC, or null when the run does not take page faults. */
 export function pageFaultWindows(sc: Scenario, guest: GuestNet, memory: GuestMemory, queuePairs: number, carrier: () => Carrier | null, batchesSteady: () => boolean): PageFaultWindows | null {
   if (!sc.migration.strategies.pageFaults) return null;
-  if (sc.workload.rxRefillDiscarded > 0) return { dormancy: false, canSleep: () => false };
+  if (sc.workload.rxRefillDiscarded > 0 || sc.faults.some((f) => f.kind === 'needsReset')) return { dormancy: false, canSleep: () => false };
   return {
     dormancy: true,
     canSleep: () => {

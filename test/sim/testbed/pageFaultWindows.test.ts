@@ -45,6 +45,11 @@ describe('pageFaultWindows', () => {
     expect(pf!.canSleep()).toBe(false);
   });
 
+  it('nor in a run with a device error at a time', () => {
+    const sc = scenario({ strategies: { pageFaults: true }, faults: [{ kind: 'needsReset', device: 'net0', host: 'source', during: 'precopy', after: 1 }] });
+    expect(pageFaultWindows(sc, guest, memory, 2, () => null, () => true)!.dormancy).toBe(false);
+  });
+
   it('without discards it sleeps once nothing can fault and the batch count is steady', () => {
     const { pf, state } = rules(0);
     expect(pf!.dormancy).toBe(true);
@@ -118,6 +123,19 @@ describe('page-fault runs in observation windows against full detail', () => {
       { numRuns: 25 },
     );
   }, 120_000);
+
+  it('without discards, with a cancel, a device error mid pre-copy or a failed destination start: the record of full detail', () => {
+    const cases: NonNullable<Parameters<typeof scenario>[0]>['faults'][] = [
+      [{ kind: 'cancel', afterPass: 1 }],
+      [{ kind: 'needsReset', device: 'net0', host: 'source', during: 'precopy', after: 50_000_000 }],
+      [{ kind: 'driverOk', device: 'net0', host: 'destination', during: 'downtime2', nth: 1, errno: 'ENOMEM' }],
+    ];
+    for (const faults of cases) {
+      const { windows, full } = both({ partialOrder: true, rxRefillDiscarded: 0, faults }, 5);
+      expect(windows.record.invariants.violations, faults![0]!.kind).toEqual([]);
+      expect(same(windows), faults![0]!.kind).toEqual(same(full));
+    }
+  });
 
   it('with discards the NIC never sleeps, and the record is that of full detail', () => {
     const { windows, full } = both({ partialOrder: true, rxRefillDiscarded: 0.05 }, 3);

@@ -182,6 +182,8 @@ export class Workload {
 
   /** With tallyBatches: the live bursts add batches at a steady rate, so dormant ones can be credited exactly. */
   get batchesSteady(): boolean {
+    // Without bulk traffic nothing is skipped but pings, which come one buffer at a time.
+    if (this.cfg.traffic === null || this.cfg.traffic.packetsPerSecond <= 0) return true;
     return this.tally?.steady() ?? true;
   }
 

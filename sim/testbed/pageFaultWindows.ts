@@ -33,9 +33,9 @@ export interface PageFaultWindows {
   canSleep(): boolean;
 }
 
-/** Whether every RX pool buffer of the guest is resident in `host`. */
-function rxPoolResident(guest: GuestNet, memory: GuestMemory, host: HostMemory, queuePairs: number): boolean {
-  for (let q = 0; q < queuePairs; q++) {
+/** Whether every RX pool buffer of the first `rxQueues` queue pairs is resident in `host`. */
+function rxPoolResident(guest: GuestNet, memory: GuestMemory, host: HostMemory, rxQueues: number): boolean {
+  for (let q = 0; q < rxQueues; q++) {
     // RX buffers of queue pair q are pool buffers [2q·perQueue, (2q+1)·perQueue), contiguous.
     const gpa = guest.poolGpa + 2 * q * guest.perQueue * GUEST_BUFFER_BYTES;
     const hva = memory.gpaToHva(gpa);
@@ -48,13 +48,17 @@ function rxPoolResident(guest: GuestNet, memory: GuestMemory, host: HostMemory, 
 export function pageFaultWindows(sc: Scenario, guest: GuestNet, memory: GuestMemory, queuePairs: number, carrier: () => Carrier | null, batchesSteady: () => boolean): PageFaultWindows | null {
   if (!sc.migration.strategies.pageFaults) return null;
   if (sc.workload.rxRefillDiscarded > 0 || sc.faults.some((f) => f.kind === 'needsReset')) return { dormancy: false, canSleep: () => false };
+  // The device writes the RX buffers of every queue pair the bulk traffic reaches, and of queue
+  // pair 0 (the probe's pings); the others stay untouched whether the NIC sleeps or not.
+  const t = sc.workload.traffic;
+  const rxQueues = t !== null && t.packetsPerSecond > 0 && t.rxFraction > 0 ? queuePairs : 1;
   return {
     dormancy: true,
     canSleep: () => {
       const c = carrier();
       if (c === null) return false;
       if ((c.dev.iopf?.inFlight ?? 0) > 0) return false;
-      return batchesSteady() && rxPoolResident(guest, memory, c.host, queuePairs);
+      return batchesSteady() && rxPoolResident(guest, memory, c.host, rxQueues);
     },
   };
 }

@@ -12,7 +12,7 @@ import { GUEST_BUFFER_BYTES, type GuestNet } from '../../../sim/guest/virtioNet.
 import type { GuestMemory } from '../../../vmm/guestMemory.js';
 import type { HostMemory } from '../../../device/shared/hostMemory.js';
 import type { IopfView } from '../../../device/core/iopf.js';
-import { scenario } from './helpers.js';
+import { scenario, type ScenarioOpts } from './helpers.js';
 
 const POOL = 0x200000;
 const PER_QUEUE = 4;
@@ -27,8 +27,8 @@ function host(cold: [number, number][]): HostMemory {
   return { coldPages } as unknown as HostMemory;
 }
 
-function rules(discarded: number, pageFaults = true) {
-  const sc = scenario({ strategies: { pageFaults }, rxRefillDiscarded: discarded });
+function rules(discarded: number, pageFaults = true, traffic: ScenarioOpts['traffic'] = { packetsPerSecond: 100_000, packetSize: 1500, rxFraction: 0.5 }) {
+  const sc = scenario({ strategies: { pageFaults }, rxRefillDiscarded: discarded, traffic, probe: { interval: 1_000_000 } });
   const state = { inFlight: 0, cold: [] as [number, number][], steady: true };
   const carrier = () => ({ host: host(state.cold), dev: { iopf: { inFlight: state.inFlight } as IopfView } });
   return { state, pf: pageFaultWindows(sc, guest, memory, 2, carrier, () => state.steady) };
@@ -68,11 +68,19 @@ describe('pageFaultWindows', () => {
     state.cold = [[0x40000000 + POOL + PER_QUEUE * GUEST_BUFFER_BYTES, 4096]];
     expect(pf!.canSleep()).toBe(true);
   });
+
+  it('with the probe alone only queue pair 0 counts: its pings are all the device writes', () => {
+    const { pf, state } = rules(0, true, null);
+    state.cold = [[0x40000000 + POOL + (3 * PER_QUEUE - 1) * GUEST_BUFFER_BYTES, 4096]];
+    expect(pf!.canSleep()).toBe(true);
+    state.cold = [[0x40000000 + POOL, 4096]];
+    expect(pf!.canSleep()).toBe(false);
+  });
 });
 
 describe('page-fault runs in observation windows against full detail', () => {
   const TRAFFIC = { packetsPerSecond: 500_000, packetSize: 1500, rxFraction: 0.5 };
-  function both(o: Parameters<typeof scenario>[0], seed: number) {
+  function both(o: ScenarioOpts, seed: number) {
     const sc = scenario({
       profile: 'mlx5',
       queuePairs: 2,
@@ -104,13 +112,14 @@ describe('page-fault runs in observation windows against full detail', () => {
           priCredits: fc.integer({ min: 1, max: 64 }),
           partialOrder: fc.boolean(),
           va: fc.boolean(),
+          probeOnly: fc.boolean(),
           seed: fc.integer({ min: 0, max: 1000 }),
         }),
         (p) => {
           const dev = p.va ? { profile: 'vdpa_sim', queuePairs: 1, capabilities: {} } : {};
           const { windows, full } = both(
             // vdpa_sim offers no PARTIAL_ORDER.
-            { ...dev, partialOrder: p.partialOrder && !p.va, rxRefillDiscarded: 0, costs: { priRequestNs: p.priRequestNs, pageResponseNs: p.pageResponseNs, priCredits: p.priCredits } },
+            { ...dev, ...(p.probeOnly ? { traffic: null } : {}), partialOrder: p.partialOrder && !p.va, rxRefillDiscarded: 0, costs: { priRequestNs: p.priRequestNs, pageResponseNs: p.pageResponseNs, priCredits: p.priCredits } },
             p.seed,
           );
           expect(windows.record.outcome).toBeUndefined();
@@ -120,12 +129,12 @@ describe('page-fault runs in observation windows against full detail', () => {
           expect(slept(windows)).toBe(true);
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 30 },
     );
   }, 120_000);
 
   it('without discards, with a cancel, a device error mid pre-copy or a failed destination start: the record of full detail', () => {
-    const cases: NonNullable<Parameters<typeof scenario>[0]>['faults'][] = [
+    const cases: ScenarioOpts['faults'][] = [
       [{ kind: 'cancel', afterPass: 1 }],
       [{ kind: 'needsReset', device: 'net0', host: 'source', during: 'precopy', after: 50_000_000 }],
       [{ kind: 'driverOk', device: 'net0', host: 'destination', during: 'downtime2', nth: 1, errno: 'ENOMEM' }],

@@ -55,7 +55,7 @@ interface FaultGroup {
 }
 
 /** What observers (tests, checks) may read of a device's page-fault engine: never its mutators. */
-export type IopfView = Pick<Iopf, 'active' | 'mode' | 'stats' | 'blocked'>;
+export type IopfView = Pick<Iopf, 'active' | 'mode' | 'stats' | 'blocked' | 'inFlight'>;
 
 /** Counters of the device's faults (for tests; the run's figures come from the events). */
 export interface IopfStats {
@@ -130,6 +130,11 @@ export class Iopf {
   /** The page-fault path is on. */
   get active(): boolean {
     return this.on;
+  }
+
+  /** Fault groups raised and not yet completed (waiting for credits or outstanding). */
+  get inFlight(): number {
+    return this.outstanding;
   }
 
   /** Turns the page-fault path on (the proposed VHOST_BACKEND_F_IOPF was negotiated). */

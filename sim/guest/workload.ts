@@ -17,6 +17,7 @@ import type { Kernel, QueuedEvent, Rng } from '../kernel/index.js';
 import type { EventBus } from '../events/events.js';
 import type { NetFrame } from '../../device/shared/netBuffers.js';
 import { GUEST_BUFFER_BYTES, type GuestNet } from './virtioNet.js';
+import { UsedBatchTally } from './usedBatchTally.js';
 
 /** Shortest burst period of the bulk traffic. */
 const BURST_NS = 100_000;
@@ -51,6 +52,13 @@ export interface WorkloadConfig {
    * windows; false in full detail).
    */
   stallDown?: () => boolean;
+  /**
+   * Optional: a dormancy also waits until this holds (checked with the rings' clean point, retried
+   * every burst period). Must not change model state.
+   */
+  canSleep?: () => boolean;
+  /** Optional: credit dormant bursts with the used-ring batches they would have made (usedBatchTally.ts). */
+  tallyBatches?: boolean;
 }
 
 /** Generating; asleep through a steady state; suspended while the NIC's device is stopped. */
@@ -67,6 +75,8 @@ export interface WorkloadAggregate {
   /** Probes sent while down (all lost), and probe slots skipped while the flow was paused. */
   probesLost: number;
   probesPaused: number;
+  /** Used-ring batches the dormant bursts would have made (only with tallyBatches). */
+  usedBatches: number;
 }
 
 function gcd(a: number, b: number): number {
@@ -130,7 +140,9 @@ export class Workload {
   private probeEv: QueuedEvent | null = null;
   private probeAt = Number.POSITIVE_INFINITY;
   /** What suspended stretches carried. */
-  readonly aggregate: WorkloadAggregate = { bursts: 0, rxPackets: 0, txPackets: 0, droppedPackets: 0, probesLost: 0, probesPaused: 0 };
+  readonly aggregate: WorkloadAggregate = { bursts: 0, rxPackets: 0, txPackets: 0, droppedPackets: 0, probesLost: 0, probesPaused: 0, usedBatches: 0 };
+  /** Batches per live burst, for the dormant ones (tallyBatches), else null. */
+  private readonly tally: UsedBatchTally | null;
 
   constructor(cfg: WorkloadConfig) {
     this.cfg = cfg;
@@ -138,6 +150,7 @@ export class Workload {
     this.txAcc = new Float64Array(cfg.queuePairs);
     const size = cfg.traffic?.packetSize ?? 1500;
     this.perItem = Math.max(1, Math.floor(GUEST_BUFFER_BYTES / size));
+    this.tally = cfg.tallyBatches === true ? new UsedBatchTally(cfg.guest.rings) : null;
     const t = cfg.traffic;
     const slowest = t === null ? 0 : t.packetsPerSecond * Math.min(t.rxFraction, 1 - t.rxFraction || 1);
     const fill = slowest > 0 ? Math.ceil((ITEMS_PER_BURST * this.perItem * 1e9) / slowest) : BURST_NS;
@@ -165,6 +178,13 @@ export class Workload {
   /** Generating, dormant or down. */
   get mode(): WorkloadMode {
     return this.state;
+  }
+
+  /** With tallyBatches: the live bursts add batches at a steady rate, so dormant ones can be credited exactly. */
+  get batchesSteady(): boolean {
+    // Without bulk traffic nothing is skipped but pings, which come one buffer at a time.
+    if (this.cfg.traffic === null || this.cfg.traffic.packetsPerSecond <= 0) return true;
+    return this.tally?.steady() ?? true;
   }
 
   /** Starts the flows (the NIC is up). */
@@ -211,7 +231,7 @@ export class Workload {
     if (!this.sleepWanted || this.state !== 'live') return;
     const k = this.cfg.kernel;
     if (k.now > this.endAt) return;
-    if (!this.cfg.guest.quiescent()) {
+    if (!this.cfg.guest.quiescent() || this.cfg.canSleep?.() === false) {
       this.sleepRetry = k.after(this.burstNs, this.trySleepFn);
       return;
     }
@@ -322,6 +342,10 @@ export class Workload {
       if (from === 'dormant') {
         this.aggregate.rxPackets += rx;
         this.aggregate.txPackets += tx;
+        if (this.tally !== null) {
+          this.tally.skipped(b);
+          this.aggregate.usedBatches = this.tally.credited;
+        }
       } else {
         this.aggregate.droppedPackets += rx + tx;
       }
@@ -374,6 +398,7 @@ export class Workload {
     this.burstAt = Number.POSITIVE_INFINITY;
     if (this.cfg.traffic === null || k.now > this.endAt) return;
     const took = this.carry();
+    this.tally?.burst();
     this.scheduleBurst(k.now + this.burstNs);
     if (this.stalled(took)) this.stall();
   }

@@ -26,6 +26,7 @@ import { GuestNet, nicCommands } from '../guest/virtioNet.js';
 import { Workload } from '../guest/workload.js';
 import { InvariantLog } from './invariants.js';
 import { dormantSpan, observeNs, type DetailMode } from './detailWindows.js';
+import { pageFaultWindows, type PageFaultWindows } from './pageFaultWindows.js';
 
 /** One host's side of the NIC as the testbed built it. */
 interface NicOnHost {
@@ -115,6 +116,8 @@ class NicPath implements NicWiring {
   private planned: QueuedEvent[] = [];
   /** DMA faults seen on this NIC's devices. */
   private faults = 0;
+  /** A page-fault run's sleep rules (pageFaultWindows.ts), else null. */
+  private readonly pf: PageFaultWindows | null;
 
   constructor(input: NicWiringInput) {
     this.input = input;
@@ -149,7 +152,9 @@ class NicPath implements NicWiring {
       guest: this.guest,
       wire: { deliver: (vq, count, len, packets, tag) => (this.current === null ? 0 : this.current.dev.port.receive(vq, count, len, packets, tag)) },
       stallDown: () => this.windows,
+      ...(input.scenario.migration.strategies.pageFaults ? { canSleep: () => this.pf?.canSleep() !== false, tallyBatches: true } : {}),
     });
+    this.pf = pageFaultWindows(input.scenario, this.guest, memory, d.queuePairs, () => this.current, () => this.workload.batchesSteady);
     this.src = this.makeSide('src', input.src);
     this.dst = this.makeSide('dst', input.dst);
     const names = new Set([input.src.dev.name, input.dst.dev.name]);
@@ -273,7 +278,7 @@ class NicPath implements NicWiring {
    * device: the next stop wakes it (stopping), a pre-copy pass or the switchover plans anew.
    */
   private settleThenSleep(): void {
-    if (!this.windows) return;
+    if (!this.windows || this.pf?.dormancy === false) return;
     const kernel = this.input.kernel;
     const t = this.input.scenario.workload;
     this.unplan();
@@ -365,7 +370,7 @@ class NicPath implements NicWiring {
 
   onPrecopyPass(pass: PrecopyPass): void {
     this.unplan();
-    if (!this.windows) return;
+    if (!this.windows || this.pf?.dormancy === false) return;
     const kernel = this.input.kernel;
     const t = this.input.scenario.workload;
     const span = dormantSpan(pass, observeNs(t.probe?.interval ?? 0, this.workload.burstNs));

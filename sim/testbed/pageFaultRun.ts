@@ -72,6 +72,8 @@ export class PageFaultRun {
         outOfOrder += ring.usedCounts.outOfOrder;
         flushBatches += ring.usedCounts.batches;
       }
+      // What the bursts it slept through would have folded (observation windows).
+      flushBatches += nic.workload.aggregate.usedBatches;
       const at = this.destRx[i];
       if (this.destStart >= 0 && at !== undefined) {
         rxFrames += nic.dst.dev.stats.rxFrames - at.frames;

@@ -114,9 +114,8 @@ function buildTestbed(sc: Scenario, kernel: Kernel, bus: EventBus, rng: Rng, det
     const ctrl = new NetCtrlState(d.queuePairs, d.queuePairs);
     const s = { ...src.nics[i]!, host: src.mem };
     const t = { ...dst.nics[i]!, host: dst.mem };
-    // Devices taking page faults run their data plane in full detail (a fault is a transition).
-    const nicDetail: DetailMode = sc.migration.strategies.pageFaults ? 'full' : detail;
-    nics.push(wireNic({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, ctrl, memory, costs: sc.vmm, detail: nicDetail }));
+    // Devices taking page faults sleep only where nothing would fault (pageFaultWindows.ts).
+    nics.push(wireNic({ kernel, bus, rng: rng.fork(`dataplane:${d.name}`), device: d, scenario: sc, src: s, dst: t, ctrl, memory, costs: sc.vmm, detail }));
     const wiring = nics[nics.length - 1]!;
     for (const dev of [s.dev, t.dev]) {
       byName.set(dev.name, {

@@ -1,6 +1,6 @@
 // slowScenario.ts — a scenario one run of which takes seconds, for tests that stop a run while it
-// is in progress: 16 GiB, two vdpa_sim NICs taking page faults (their data plane runs in full
-// detail the whole run), dense traffic and 10 us probes.
+// is in progress: 16 GiB, two vdpa_sim NICs taking page faults on RX buffers in discarded memory
+// (their data plane never sleeps: sim/testbed/pageFaultWindows.ts), dense traffic and 10 us probes.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ export function slowScenario(dir: string): string {
     .replaceAll('profile: mlx5', 'profile: vdpa_sim')
     .replaceAll('queuePairs: 2', 'queuePairs: 1')
     .replace('50kpps', '200kpps')
+    .replace('  hotSet: 4GiB', '  hotSet: 4GiB\n  rxRefillDiscarded: 0.01')
     .replace('interval: 1ms', 'interval: 10us')
     .replace('  downtimeLimit: 300ms', '  downtimeLimit: 300ms\n  strategies: { pageFaults: true }');
   writeFileSync(join(dir, 'slow.yaml'), text);

@@ -1,15 +1,18 @@
 // detailEquivalence.test.ts — the shipped scenarios run with the data plane in observation
 // windows (sleeping through steady stretches, down while a paused guest's device is full, woken
 // by the control step that touches the device) give the downtimes and observed outages of the
-// fully detailed data plane, with far fewer kernel events.
+// fully detailed data plane, with far fewer kernel events. Page-fault runs give the same
+// page-fault record too: without discards they sleep where nothing can fault; with discards they
+// do not sleep (sim/testbed/pageFaultWindows.ts).
 
 import { describe, expect, it } from 'vitest';
 import { expandScenario, loadScenarioFile, runPlan } from '../../../sim/scenario/index.js';
 import { simulateMigration, type RunOutput } from '../../../sim/testbed/simulateMigration.js';
 import type { DetailMode } from '../../../sim/testbed/detailWindows.js';
+import type { Scenario } from '../../../sim/scenario/scenario.js';
 
 /** Every variant of a shipped scenario, replication 0, run both ways. */
-async function bothWays(file: string, only?: readonly string[]): Promise<{ id: string; windows: RunOutput; full: RunOutput }[]> {
+async function bothWays(file: string, only?: readonly string[], edit: (sc: Scenario) => Scenario = (sc) => sc): Promise<{ id: string; windows: RunOutput; full: RunOutput }[]> {
   const loaded = await loadScenarioFile(`scenarios/${file}`, { cwd: process.cwd() });
   const variants = expandScenario(loaded);
   const plan = runPlan(variants, { replications: 1, warmup: 0, seed: loaded.scenario.seed });
@@ -18,7 +21,7 @@ async function bothWays(file: string, only?: readonly string[]): Promise<{ id: s
     const v = variants[spec.variantIndex]!;
     if (only !== undefined && !only.includes(v.id)) continue;
     const run = (detail: DetailMode) =>
-      simulateMigration({ scenario: v.scenario, variant: v.id, params: v.params, replication: 0, stream: spec.stream, seed: spec.seed }, { detail });
+      simulateMigration({ scenario: edit(v.scenario), variant: v.id, params: v.params, replication: 0, stream: spec.stream, seed: spec.seed }, { detail });
     out.push({ id: v.id, windows: run('windows'), full: run('full') });
   }
   return out;
@@ -34,8 +37,12 @@ function observed(r: RunOutput) {
     migration: record.migration,
     countsByPhase: record.countsByPhase,
     outcome: record.outcome ?? null,
+    pageFaults: record.pageFaults ?? null,
   };
 }
+
+/** The scenario without discards: RX buffers stay resident once faulted in. */
+const noDiscards = (sc: Scenario): Scenario => ({ ...sc, workload: { ...sc.workload, rxRefillDiscarded: 0 } });
 
 describe('the data plane in observation windows against full detail', () => {
   it.each([
@@ -50,6 +57,28 @@ describe('the data plane in observation windows against full detail', () => {
       expect(windows.record.invariants.violations, id).toEqual([]);
       expect(full.record.invariants.violations, id).toEqual([]);
       expect(windows.eventsFired, id).toBeLessThan(full.eventsFired / 5);
+    }
+  }, 120_000);
+
+  it('page-faults.yaml (2% of refills discarded): the same page-fault record; the faulting NIC does not sleep', async () => {
+    const runs = await bothWays('page-faults.yaml');
+    expect(runs.length).toBe(9);
+    for (const { id, windows, full } of runs) {
+      expect(observed(windows), id).toEqual(observed(full));
+      expect(windows.record.invariants.violations, id).toEqual([]);
+      // Only the stretches with the device stopped are skipped.
+      if (id.startsWith('faults')) expect(windows.eventsFired, id).toBeGreaterThan(full.eventsFired * 0.9);
+      else expect(windows.eventsFired, id).toBeLessThan(full.eventsFired / 5);
+    }
+  }, 120_000);
+
+  it('page-faults.yaml without discards: the same page-fault record (FLUSH batches of the skipped bursts credited), far fewer events', async () => {
+    const runs = await bothWays('page-faults.yaml', undefined, noDiscards);
+    for (const { id, windows, full } of runs) {
+      expect(observed(windows), id).toEqual(observed(full));
+      expect(windows.record.invariants.violations, id).toEqual([]);
+      expect(windows.eventsFired, id).toBeLessThan(full.eventsFired / 5);
+      if (id.startsWith('faults-partial-order')) expect(windows.record.pageFaults!.flushBatches, id).toBeGreaterThan(10_000);
     }
   }, 120_000);
 

@@ -5,8 +5,9 @@
 // downtime is the longest gap between delivered probes (metrics/recorder.ts).
 //
 // Generation can be suspended and resumed on its time grid (bursts and probes keep their
-// phase). Dormant (sim/testbed/detailWindows.ts): the steady state of a long pre-copy pass, with the probe
-// flow paused (ProbePauseEvents). Down: the NIC's device is stopped, so every frame is dropped and
+// phase). Dormant (sim/testbed/detailWindows.ts): a steady stretch (a long pre-copy pass, a NIC waiting
+// for its device's next stop), with the probe flow paused (ProbePauseEvents). Down: the NIC's
+// device is stopped, or the paused guest's device can take nothing, so every frame is dropped and
 // every probe lost. Either way no kernel event runs meanwhile; at the resume the earlier skipped
 // bursts are accounted in aggregate (packets = rate × time) and the last ones — as many as it
 // takes to cycle the guest's buffer pools — are replayed at once through the real path, so the

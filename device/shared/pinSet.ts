@@ -37,6 +37,12 @@ export class PinSet {
   private readonly counts: number[] = [];
   /** Pages with a pin count >= 1. */
   private pinned = 0;
+  /** Scratch of adjust(): the runs that replace the edited ones (reused, emptied at each edit). */
+  private readonly newStarts: number[] = [];
+  /** Scratch of adjust(): their ends. */
+  private readonly newEnds: number[] = [];
+  /** Scratch of adjust(): their counts. */
+  private readonly newCounts: number[] = [];
 
   /** Number of distinct pinned pages. */
   get pinnedPages(): number {
@@ -98,9 +104,12 @@ export class PinSet {
     if (b <= a) return 0;
     const i = this.firstEndingAfter(a);
     let j = i;
-    const ps: number[] = [];
-    const pe: number[] = [];
-    const pc: number[] = [];
+    const ps = this.newStarts;
+    const pe = this.newEnds;
+    const pc = this.newCounts;
+    ps.length = 0;
+    pe.length = 0;
+    pc.length = 0;
     const push = (s: number, e: number, c: number): void => {
       if (e <= s || c <= 0) return;
       const k = ps.length - 1;

@@ -47,6 +47,11 @@ export class RunRecorder {
   private readonly windows = new Map<string, [number, number]>();
   /** Probe gaps per device (each NIC carries its own probe flow). */
   private readonly probes = new Map<string, ProbeGaps>();
+  /**
+   * buckets() of each device under the top-level phases open now (cleared when one opens or
+   * closes): the same Counts objects, created at the same first event, looked up once per phase.
+   */
+  private readonly bucketsNow = new Map<string, readonly [Counts, Counts]>();
   /** Inconsistencies in the event stream, reported by check(). */
   private readonly problems: string[] = [];
   /** The stream subscription. */
@@ -68,10 +73,14 @@ export class RunRecorder {
   }
 
   /** The counts an event of `device` adds to: its phase's, and its device's in that phase. */
-  private buckets(device: string): [Counts, Counts] {
+  private buckets(device: string): readonly [Counts, Counts] {
+    const cached = this.bucketsNow.get(device);
+    if (cached !== undefined) return cached;
     const name = this.devicePhase.get(device) ?? this.globalPhase ?? 'other';
     const byDevice = (this.countsByDevice[device] ??= {});
-    return [(this.countsByPhase[name] ??= emptyCounts()), (byDevice[name] ??= emptyCounts())];
+    const pair: [Counts, Counts] = [(this.countsByPhase[name] ??= emptyCounts()), (byDevice[name] ??= emptyCounts())];
+    this.bucketsNow.set(device, pair);
+    return pair;
   }
 
   private on(ev: ModelEvent): void {
@@ -79,6 +88,7 @@ export class RunRecorder {
       case 'phase': {
         const key = `${ev.device ?? ''}|${ev.name}`;
         if (TOP.has(ev.name)) {
+          this.bucketsNow.clear();
           if (ev.device !== undefined) {
             if (ev.edge === 'begin') this.devicePhase.set(ev.device, ev.name);
             else this.devicePhase.delete(ev.device);

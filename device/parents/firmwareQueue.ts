@@ -70,7 +70,7 @@ export class FirmwareQueue {
   /** The kernel event at the next batch end, where `ahead` becomes the real state. */
   private aheadEv: QueuedEvent | null = null;
   /** Batches not yet settled, in issue order. */
-  private open: Batch[] = [];
+  private readonly open: Batch[] = [];
   /** Slot time of every command issued so far (ns). */
   private busyNs = 0;
   /** The look-ahead event's callback. */
@@ -138,14 +138,20 @@ export class FirmwareQueue {
   /** Triggers every batch that has ended in the real state. */
   private settleEnded(): void {
     const progress = this.state.progress;
-    this.open = this.open.filter((b) => {
-      if (progress.has(b)) return true;
+    // Compacted in place, oldest first: the same triggers in the same order as a filter().
+    const open = this.open;
+    let kept = 0;
+    for (const b of open) {
+      if (progress.has(b)) {
+        open[kept++] = b;
+        continue;
+      }
       if (!b.settled) {
         b.settled = true;
         b.done.trigger();
       }
-      return false;
-    });
+    }
+    open.length = kept;
   }
 
   /**
@@ -160,8 +166,10 @@ export class FirmwareQueue {
       waiting: s.waiting.slice(),
       free: s.free,
       seq: s.seq,
-      progress: new Map([...s.progress].map(([b, p]) => [b, progressOf(p.claimed, p.started, p.alive)])),
+      progress: new Map(),
     };
+    // The same entries in the same order as the real state's, without the intermediate arrays.
+    for (const [b, p] of s.progress) copy.progress.set(b, progressOf(p.claimed, p.started, p.alive));
     let end = this.kernel.now;
     for (let n = 0; n < LOOKAHEAD_ENDS && copy.inflight.length > 0; n++) {
       end = copy.inflight[0]!.end;

@@ -12,6 +12,22 @@ export function pageSpan(addr: number, size: number): [number, number] {
   return [first, Math.max(first, end)];
 }
 
+/**
+ * Replaces `count` elements of `arr` at `from` with `items`: what arr.splice(from, count, ...items)
+ * leaves, written in place when the length does not change or the items go at the end (the usual
+ * edits: a run re-counted, a range pinned past the last run), so no removed-elements array is built.
+ */
+function replaceRuns(arr: number[], from: number, count: number, items: readonly number[]): void {
+  if (items.length === count) {
+    for (let k = 0; k < count; k++) arr[from + k] = items[k]!;
+  } else if (from + count === arr.length) {
+    arr.length = from;
+    for (const v of items) arr.push(v);
+  } else {
+    arr.splice(from, count, ...items);
+  }
+}
+
 export class PinSet {
   /** Run starts (page numbers), ascending. */
   private readonly starts: number[] = [];
@@ -21,6 +37,12 @@ export class PinSet {
   private readonly counts: number[] = [];
   /** Pages with a pin count >= 1. */
   private pinned = 0;
+  /** Scratch of adjust(): the runs that replace the edited ones (reused, emptied at each edit). */
+  private readonly newStarts: number[] = [];
+  /** Scratch of adjust(): their ends. */
+  private readonly newEnds: number[] = [];
+  /** Scratch of adjust(): their counts. */
+  private readonly newCounts: number[] = [];
 
   /** Number of distinct pinned pages. */
   get pinnedPages(): number {
@@ -82,9 +104,12 @@ export class PinSet {
     if (b <= a) return 0;
     const i = this.firstEndingAfter(a);
     let j = i;
-    const ps: number[] = [];
-    const pe: number[] = [];
-    const pc: number[] = [];
+    const ps = this.newStarts;
+    const pe = this.newEnds;
+    const pc = this.newCounts;
+    ps.length = 0;
+    pe.length = 0;
+    pc.length = 0;
     const push = (s: number, e: number, c: number): void => {
       if (e <= s || c <= 0) return;
       const k = ps.length - 1;
@@ -128,9 +153,9 @@ export class PinSet {
       push(this.starts[j]!, this.ends[j]!, this.counts[j]!);
       to = j + 1;
     }
-    this.starts.splice(from, to - from, ...ps);
-    this.ends.splice(from, to - from, ...pe);
-    this.counts.splice(from, to - from, ...pc);
+    replaceRuns(this.starts, from, to - from, ps);
+    replaceRuns(this.ends, from, to - from, pe);
+    replaceRuns(this.counts, from, to - from, pc);
     this.pinned += delta > 0 ? crossed : -crossed;
     return crossed;
   }

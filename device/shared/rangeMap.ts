@@ -73,9 +73,16 @@ export class RangeMap<T> {
     const end = start + size;
     if (this.firstIntersecting(start, end) >= 0) return false;
     const at = this.floor(start) + 1;
-    this.starts.splice(at, 0, start);
-    this.ends.splice(at, 0, end);
-    this.values.splice(at, 0, value);
+    if (at === this.starts.length) {
+      // Appending (maps are mostly built in address order): push, where splice would also build the array it removes.
+      this.starts.push(start);
+      this.ends.push(end);
+      this.values.push(value);
+    } else {
+      this.starts.splice(at, 0, start);
+      this.ends.splice(at, 0, end);
+      this.values.splice(at, 0, value);
+    }
     this.totalBytes += size;
     return true;
   }
@@ -90,9 +97,16 @@ export class RangeMap<T> {
     const out: RangeEntry<T>[] = [];
     for (let i = first; i <= last; i++) out.push(this.entry(i));
     const n = last - first + 1;
-    this.starts.splice(first, n);
-    this.ends.splice(first, n);
-    this.values.splice(first, n);
+    if (last === this.starts.length - 1) {
+      // Removing the tail: truncate, the same arrays as splice without building the removed ones again.
+      this.starts.length = first;
+      this.ends.length = first;
+      this.values.length = first;
+    } else {
+      this.starts.splice(first, n);
+      this.ends.splice(first, n);
+      this.values.splice(first, n);
+    }
     for (const e of out) this.totalBytes -= e.size;
     return out;
   }

@@ -1,5 +1,7 @@
 // idOrderList.ts — buffer ids kept in the order they were made available, with O(1) removal anywhere.
 
+import { int32s, uint8s } from './ringSlab.js';
+
 /** Intrusive doubly linked list over ids 0..capacity-1 (no allocation after construction). */
 export class IdOrderList {
   /** Successor of each id in availability order, -1 at the back. */
@@ -16,9 +18,9 @@ export class IdOrderList {
   private size = 0;
 
   constructor(capacity: number) {
-    this.nextId = new Int32Array(capacity).fill(-1);
-    this.prevId = new Int32Array(capacity).fill(-1);
-    this.member = new Uint8Array(capacity);
+    this.nextId = int32s(capacity).fill(-1);
+    this.prevId = int32s(capacity).fill(-1);
+    this.member = uint8s(capacity);
   }
 
   get front(): number {

@@ -16,6 +16,7 @@ import {
   VRING_PACKED_EVENT_F_WRAP_CTR,
 } from './ringFlags.js';
 import type { AvailChain, BufferDesc, DeviceRingState, DriverRingState, RingOptions } from './virtqueue.js';
+import { float64s, int32s, uint16s, uint32s } from './ringSlab.js';
 
 const WRAP_BIT = 1 << VRING_PACKED_EVENT_F_WRAP_CTR;
 const AVAIL_USED = VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED;
@@ -93,14 +94,14 @@ export class PackedRing<T = unknown> extends RingBase<T> {
   constructor(opts: RingOptions) {
     super(opts);
     const n = opts.num;
-    this.descAddr = new Float64Array(n);
-    this.descLen = new Uint32Array(n);
-    this.descId = new Uint16Array(n);
-    this.descFlags = new Uint16Array(n);
-    this.freeIdNext = new Int32Array(n);
+    this.descAddr = float64s(n);
+    this.descLen = uint32s(n);
+    this.descId = uint16s(n);
+    this.descFlags = uint16s(n);
+    this.freeIdNext = int32s(n);
     for (let i = 0; i < n; i++) this.freeIdNext[i] = i + 1;
-    this.pendSlot = new Int32Array(n);
-    this.pendFlags = new Uint16Array(n);
+    this.pendSlot = int32s(n);
+    this.pendFlags = uint16s(n);
   }
 
   // ---- driver side ----

@@ -14,6 +14,7 @@ import type {
   UsedEntry,
   Virtqueue,
 } from './virtqueue.js';
+import { float64s, uint16s } from './ringSlab.js';
 
 /** How used entries relate to availability order, from the negotiated features. */
 export type RingOrdering = 'none' | 'inOrder' | 'partialOrder';
@@ -94,11 +95,11 @@ export abstract class RingBase<T> implements Virtqueue<T> {
     const n = opts.num;
     this.numFreeDescs = n;
     this.tokens = new Array<T | undefined>(n).fill(undefined);
-    this.drvChainLen = new Uint16Array(n);
-    this.drvWriteLen = new Float64Array(n);
+    this.drvChainLen = uint16s(n);
+    this.drvWriteLen = float64s(n);
     this.drvOrder = new IdOrderList(n);
-    this.devChainLen = new Uint16Array(n);
-    this.devWriteLen = new Float64Array(n);
+    this.devChainLen = uint16s(n);
+    this.devWriteLen = float64s(n);
     this.devOrder = new IdOrderList(n);
   }
 

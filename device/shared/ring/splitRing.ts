@@ -12,6 +12,7 @@ import {
   VRING_USED_F_NO_NOTIFY,
 } from './ringFlags.js';
 import type { AvailChain, BufferDesc, DeviceRingState, DriverRingState, RingOptions } from './virtqueue.js';
+import { float64s, int32s, uint16s, uint32s } from './ringSlab.js';
 
 export class SplitRing<T = unknown> extends RingBase<T> {
   readonly layout = 'split' as const;
@@ -74,15 +75,15 @@ export class SplitRing<T = unknown> extends RingBase<T> {
     super(opts);
     const n = opts.num;
     this.mask = n - 1;
-    this.descAddr = new Float64Array(n);
-    this.descLen = new Uint32Array(n);
-    this.descFlags = new Uint16Array(n);
-    this.descNext = new Uint16Array(n);
-    this.availRing = new Uint16Array(n);
-    this.usedId = new Uint16Array(n);
-    this.usedElemFlags = new Uint16Array(n);
-    this.usedLen = new Uint32Array(n);
-    this.freeNext = new Int32Array(n);
+    this.descAddr = float64s(n);
+    this.descLen = uint32s(n);
+    this.descFlags = uint16s(n);
+    this.descNext = uint16s(n);
+    this.availRing = uint16s(n);
+    this.usedId = uint16s(n);
+    this.usedElemFlags = uint16s(n);
+    this.usedLen = uint32s(n);
+    this.freeNext = int32s(n);
     for (let i = 0; i < n; i++) this.freeNext[i] = i + 1;
   }
 

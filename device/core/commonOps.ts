@@ -193,6 +193,7 @@ export function* suspendOp(ops: CommonOps, dev: DeviceCore, worker: VqWorker): P
 export function* resumeOp(ops: CommonOps, dev: DeviceCore, worker: VqWorker): Proc<Result> {
   if ((dev.status & Status.DRIVER_OK) !== 0 && dev.suspended) yield* ops.perVq(dev.costs.resumePerVqNs, 'resume');
   dev.setSuspended(false);
+  worker.resumeFaults();
   worker.allMaybeLive();
   return OK;
 }

@@ -238,7 +238,9 @@ export class Iopf {
 
   /**
    * Waits until every outstanding fault completed, taking no new buffer meanwhile (a suspend:
-   * the device stops with every buffer it took used, so the vq state it reports is whole).
+   * the device stops with every buffer it took used, so the vq state it reports is whole). No
+   * buffer is taken after it either, until resumeIntake() or reset(): the suspend's own commands
+   * take time, and a buffer taken then would be in flight when the device reports its state.
    */
   *drain(): Proc<void> {
     if (!this.on) return;
@@ -248,6 +250,10 @@ export class Iopf {
       this.drainWaiters.push(s);
       yield s;
     }
+  }
+
+  /** A resume after a drain: the vqs take buffers again. */
+  resumeIntake(): void {
     this.draining = false;
   }
 

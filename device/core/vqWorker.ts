@@ -97,6 +97,11 @@ export class VqWorker {
     if (this.iopf !== null) yield* this.iopf.drain();
   }
 
+  /** A resume: buffers are taken again after the drain of a suspend. */
+  resumeFaults(): void {
+    this.iopf?.resumeIntake();
+  }
+
   /** Connects the device's network port: where transmitted frames go. */
   connect(wire: WirePort | null): void {
     this.wire = wire;

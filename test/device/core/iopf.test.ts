@@ -107,7 +107,7 @@ describe('Iopf', () => {
     expect(iopf.blocked(1)).toBe(false);
   });
 
-  it('a suspend drains: it waits for the outstanding faults and blocks new buffers meanwhile', () => {
+  it('a suspend drains: it waits for the outstanding faults and blocks new buffers until the resume', () => {
     const { kernel, iopf } = setup('pri');
     const used: number[] = [];
     iopf.raise(0, [[RAM, 64 * 1024]], 16, 'outOfOrder', () => used.push(kernel.now));
@@ -125,6 +125,9 @@ describe('Iopf', () => {
     expect(p.done).toBe(true);
     expect(used).toEqual([5_000]);
     expect(drained).toBe(5_000);
+    // The suspend's own commands follow: no buffer is taken until the resume.
+    expect(iopf.blocked(2)).toBe(true);
+    iopf.resumeIntake();
     expect(iopf.blocked(2)).toBe(false);
   });
 

@@ -240,7 +240,9 @@ export class Iopf {
    * Waits until every outstanding fault completed, taking no new buffer meanwhile (a suspend:
    * the device stops with every buffer it took used, so the vq state it reports is whole). No
    * buffer is taken after it either, until resumeIntake() or reset(): the suspend's own commands
-   * take time, and a buffer taken then would be in flight when the device reports its state.
+   * take time, and a buffer taken then would be in flight when the device reports its state
+   * (VHOST_VDPA_SUSPEND, vhost_vdpa_suspend → the parent's suspend: the vqs process nothing more
+   * until VHOST_VDPA_RESUME or a reset; mlx5_vdpa_suspend stops each hardware vq).
    */
   *drain(): Proc<void> {
     if (!this.on) return;

@@ -3,7 +3,7 @@
 // IOVA-contiguous, same-permission chunk of at most mkeyChunkBytes (each with its scatter list
 // DMA-mapped and its MTT entries at the gcd of the entry lengths) plus one indirect MKEY over
 // them. Direct MKEYs are created through the async command interface, at most
-// firmwareConcurrency in flight; the replaced MR is destroyed synchronously (mrDestroy sync,
+// firmwareConcurrency in flight (its schedule computed by firmwareQueue.ts); the replaced MR is destroyed synchronously (mrDestroy sync,
 // before Linux 6.12) or by the MR garbage-collection work mrGcDelayNs later (deferred).
 
 import { Resource, allOf, type Proc, type Process } from '../../sim/kernel/index.js';
@@ -117,10 +117,11 @@ export class Mlx5MemoryRegions {
   private readonly device: string;
   /** Cost parameters. */
   private readonly costs: Costs;
-  /** The firmware command throttle, computed: at most firmwareConcurrency commands in flight (null: played out by processes). */
-  private readonly queue: FirmwareQueue | null;
-  /** The same throttle as a FIFO resource that submitter processes hold (the reference schedule). */
-  private readonly firmware: Resource;
+  /**
+   * The firmware command throttle, at most firmwareConcurrency commands in flight: computed, or
+   * (the reference schedule) a FIFO resource that submitter processes hold.
+   */
+  private readonly throttle: FirmwareQueue | Resource;
   /** Live MKEYs of the current MR of each ASID. */
   private readonly live = new Map<number, number>();
   /** MKEYs retired but not yet destroyed. */
@@ -138,18 +139,18 @@ export class Mlx5MemoryRegions {
     this.bus = bus;
     this.device = device;
     this.costs = costs;
-    this.firmware = new Resource(kernel, costs.firmwareConcurrency);
-    this.queue = directSchedules ? new FirmwareQueue(kernel, costs.firmwareConcurrency) : null;
+    this.throttle = directSchedules ? new FirmwareQueue(kernel, costs.firmwareConcurrency) : new Resource(kernel, costs.firmwareConcurrency);
   }
 
   /** Mean share of the firmware's command slots busy between t=0 and now. */
   firmwareUtilisation(): number {
-    return this.queue !== null ? this.queue.utilisation() : this.firmware.utilisation();
+    return this.throttle.utilisation();
   }
 
   /** Firmware commands in flight now. */
   firmwareInUse(): number {
-    return this.queue !== null ? this.queue.inUse() : this.firmware.inUse;
+    const t = this.throttle;
+    return t instanceof FirmwareQueue ? t.inUse() : t.inUse;
   }
 
   /** Live MKEYs of one ASID's MR. */
@@ -165,15 +166,16 @@ export class Mlx5MemoryRegions {
 
   /** One firmware command taking `ns`. */
   private *command(ns: number): Proc<void> {
-    if (this.queue !== null) {
-      yield this.queue.issue([this.jittered(ns)]);
+    const t = this.throttle;
+    if (t instanceof FirmwareQueue) {
+      yield t.issue([this.jittered(ns)]);
       return;
     }
-    yield this.firmware.acquire();
+    yield t.acquire();
     try {
       yield this.jittered(ns);
     } finally {
-      this.firmware.release();
+      t.release();
     }
   }
 
@@ -186,14 +188,15 @@ export class Mlx5MemoryRegions {
     if (count === 0) return;
     const durations = new Array<number>(count);
     for (let i = 0; i < count; i++) durations[i] = this.jittered(ns);
-    if (this.queue !== null) {
-      yield this.queue.issue(durations);
+    const t = this.throttle;
+    if (t instanceof FirmwareQueue) {
+      yield t.issue(durations);
       return;
     }
+    const firmware: Resource = t;
     // A submitter claims a command before it waits for a slot; the time goes by start order.
     let claimed = 0;
     let started = 0;
-    const firmware = this.firmware;
     function* submitter(): Proc<void> {
       while (claimed < count) {
         claimed++;

@@ -234,6 +234,9 @@ export class Mlx5MemoryRegions {
     const plan = planMr(iotlb, c.mkeyChunkBytes);
     yield c.setMapBaseNs + Math.round(plan.pages * (c.mrDmaMapPerPageNs ?? 0) + plan.pages * c.setMapPerPageNs);
     if (plan.direct > 0) {
+      // fill_create_direct_mr for every direct MR before mlx5_vdpa_exec_async_cmds issues them:
+      // the host's share is serial, only the firmware's overlaps.
+      if ((c.mkeyHostNs ?? 0) > 0) yield plan.direct * (c.mkeyHostNs ?? 0);
       const perMkey = c.mkeyCreateNs + Math.round((plan.mttEntries * (c.mttEntryNs ?? 0)) / plan.direct);
       yield* this.parallel(plan.direct, perMkey, 'mkey');
       yield* this.command(c.indirectMkeyNs);
@@ -249,7 +252,18 @@ export class Mlx5MemoryRegions {
 
   /** Synchronous destruction inside set_map (before the 2024 MKEY series): one command at a time. */
   private *serialDestroy(count: number): Proc<void> {
-    for (let i = 0; i < count; i++) yield* this.command(this.costs.mkeyDestroyNs);
+    const host = this.costs.mkeyDestroyHostNs ?? 0;
+    for (let i = 0; i < count; i++) {
+      if (host > 0) yield host;
+      yield* this.command(this.costs.mkeyDestroyNs);
+    }
+  }
+
+  /** Destroys `count` MKEYs through the async commands (destroy_direct_keys): the host prepares each command in turn, the firmware overlaps them. */
+  private *batchDestroy(count: number): Proc<void> {
+    const host = this.costs.mkeyDestroyHostNs ?? 0;
+    if (host > 0 && count > 0) yield count * host;
+    yield* this.parallel(count, this.costs.mkeyDestroyNs, 'mkeyDestroy');
   }
 
   /** Puts a replaced MR on the GC list; the GC work runs once mrGcDelayNs after it was queued (queue_delayed_work). */
@@ -268,7 +282,7 @@ export class Mlx5MemoryRegions {
     this.gcList = 0;
     this.gcDueAt = Number.POSITIVE_INFINITY;
     const t0 = this.kernel.now;
-    yield* this.parallel(count, this.costs.mkeyDestroyNs, 'mkeyDestroy');
+    yield* this.batchDestroy(count);
     this.pendingDestroy -= count;
     this.report(asid, 'mrDestroy', t0, { mkeysDestroyed: count });
   }
@@ -281,9 +295,12 @@ export class Mlx5MemoryRegions {
   *resetMap(asid: number, identity: boolean): Proc<void> {
     const t0 = this.kernel.now;
     const destroyed = this.mkeys(asid);
-    yield* this.parallel(destroyed, this.costs.mkeyDestroyNs, 'mkeyDestroy');
+    yield* this.batchDestroy(destroyed);
     const created = identity ? 1 : 0;
-    if (identity) yield* this.command(this.costs.mkeyCreateNs);
+    if (identity) {
+      if ((this.costs.mkeyHostNs ?? 0) > 0) yield this.costs.mkeyHostNs ?? 0;
+      yield* this.command(this.costs.mkeyCreateNs);
+    }
     this.live.set(asid, created);
     this.report(asid, 'resetMap', t0, { mkeysCreated: created, mkeysDestroyed: destroyed });
   }

@@ -44,16 +44,23 @@ export const mlx5Profile: Profile = {
     // "now it's down to 60 ms (only VQ config and resume)" for 32 vqs: 1.875 ms per vq at DRIVER_OK.
     vqCreateAt: 'devAdd',
     vqConfigNs: 1_875_000,
-    // Configuring vqs on mlx5 is about 200 ms (Eugenio Pérez, Aug 2025) including vq creation; the
-    // destination config with memory mapped is 241–269 ms for 8 queue pairs (Palmer, Aug 2025):
-    // 269 ms − 16 × 9.7 ms ≈ 110 ms left for the rest — taken as 100 ms (derived, rounded).
-    configureNs: 100_000_000,
+    // mlx5_vdpa_set_driver_features records the features and the CVQ's layout; no firmware
+    // command. Unsourced. (The queue-pair and steering work of DRIVER_OK is in vqCreateNs and vqConfigNs.)
+    configureNs: 50_000,
     setMapBaseNs: 50_000, // unsourced: driver bookkeeping of one set_map
-    mkeyCreateNs: 2_000_000, // unsourced: one direct MKEY firmware command
+    // One firmware command: a serial vq resume is one MODIFY per vq, 16 ms for 32 vqs ("[PATCH vhost 0/7]
+    // vdpa/mlx5: Parallelize device suspend/resume", Aug 2024): 0.5 ms each. CREATE_MKEY, DESTROY_MKEY and the
+    // indirect MKEY are taken as one such command (derived by analogy).
+    mkeyCreateNs: 500_000,
     mkeyChunkBytes: 1 << 30, // mr.c: one direct MKEY covers at most 1 GiB
-    indirectMkeyNs: 1_000_000, // unsourced
-    mkeyDestroyNs: 500_000, // unsourced; destroy is 8× faster in parallel per "[PATCH vhost v2 0/7] vdpa/mlx5: Optimze MKEY operations" (Aug 2024), which firmwareConcurrency models
-    firmwareConcurrency: 16, // unsourced: async firmware commands in flight; create 3–5× faster in parallel (same series)
+    indirectMkeyNs: 500_000,
+    mkeyDestroyNs: 500_000,
+    // Parallel MKEY creation is 3–5× faster and destruction 8× ("[PATCH vhost v2 0/7] vdpa/mlx5: Optimze MKEY
+    // operations", Aug 2024), not 16×: the host prepares each command in turn. Fitted at 256 direct MKEYs with 16
+    // in flight: 4× (the middle) gives a host share of a quarter of the command, 8× one fourteenth.
+    mkeyHostNs: 125_000,
+    mkeyDestroyHostNs: 35_700,
+    firmwareConcurrency: 16, // mlx5_core's throttle_sem: DIV_ROUND_UP(max_reg_cmds, 2), 16 for the usual 31 command slots (slot count unsourced)
     setMapPerPageNs: 0, // the MR's per-page work is mrDmaMapPerPageNs and mttEntryNs
     // map_direct_mr's dma_map_sg_attrs: no page-table work with the host IOMMU in passthrough (iommu=pt), as vDPA
     // hosts usually run; unsourced. (Palmer's 19.7 ms/GiB THP slope, 6 Jun 2025, spans guest boot work too, so it

@@ -97,6 +97,13 @@ export const costsSchema = z
     indirectMkeyNs: ns,
     /** Destroying one MKEY (deferred: off the critical path unless the queue is full). */
     mkeyDestroyNs: ns,
+    /**
+     * MKEY devices: the host's serial work per direct MKEY created (the command's inbox allocated
+     * and filled, fill_create_direct_mr, and its mailbox set up) before the firmware takes it. Optional; default 0.
+     */
+    mkeyHostNs: ns.optional(),
+    /** MKEY devices: the host's serial work per MKEY destroyed (its command prepared and issued). Optional; default 0. */
+    mkeyDestroyHostNs: ns.optional(),
     /** MKEY devices: firmware time per MTT entry a direct MKEY carries (its translation list). Optional; default 0. */
     mttEntryNs: z.number().nonnegative().optional(),
     /**

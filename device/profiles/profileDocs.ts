@@ -83,6 +83,8 @@ export const PROFILE_FIELD_DOCS: FieldDocs = {
   'costs.mkeyChunkBytes': { description: 'Bytes one direct MKEY covers at most (mlx5: 1 GiB).', examples: [1073741824] },
   'costs.indirectMkeyNs': ns('Creating the indirect MKEY over the direct ones.', 1000000),
   'costs.mkeyDestroyNs': ns('Destroying one MKEY; deferred, so off the critical path unless the queue is full.', 500000),
+  'costs.mkeyHostNs': ns('MKEY devices: the host\'s serial work per direct MKEY created (inbox allocated and filled, mailbox set up) before the firmware takes it; the firmware commands overlap, this does not. Optional; default 0.', 137500),
+  'costs.mkeyDestroyHostNs': ns('MKEY devices: the host\'s serial work per MKEY destroyed. Optional; default 0.', 39300),
   'costs.mttEntryNs': { description: 'MKEY devices: firmware time per MTT entry a direct MKEY carries (entries sized by the gcd of the IOTLB entry lengths), nanoseconds (may be fractional). Optional; default 0.', examples: [2] },
   'costs.mrDmaMapPerPageNs': {
     description: "MKEY devices: DMA-mapping a direct MR's scatter list (dma_map_sg_attrs in map_direct_mr), per 4 KiB page, nanoseconds (may be fractional; 0 with iommu=pt). Optional; default 0.",

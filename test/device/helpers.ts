@@ -8,6 +8,7 @@ import { VhostVdpa } from '../../device/vhost/vhostVdpa.js';
 import { HostMemory } from '../../device/shared/hostMemory.js';
 import { vdpaSimProfile } from '../../device/profiles/vdpaSim.js';
 import type { HostCosts } from '../../device/vhost/hostCosts.js';
+import type { Backing } from '../../device/shared/backing.js';
 import type { Profile } from '../../device/profiles/profile.js';
 import { shippedProfiles } from '../../device/profiles/index.js';
 
@@ -66,14 +67,14 @@ export const ZERO_HOST_COSTS: HostCosts = {
   memlockLimitBytes: null,
 };
 
-export function setup(profile: Profile, opts: { queuePairs?: number; ramBytes?: number; hostCosts?: HostCosts } = {}) {
+export function setup(profile: Profile, opts: { queuePairs?: number; ramBytes?: number; hostCosts?: HostCosts; backing?: Backing } = {}) {
   const kernel = new Kernel();
   const bus = new EventBus();
   const tally = new Tally(bus);
   const hostMemory = new HostMemory();
   const ramHva = 1024 * GiB;
   const ramBytes = opts.ramBytes ?? 4 * GiB;
-  const m = hostMemory.map('pc.ram', ramHva, ramBytes, 'guestRam');
+  const m = hostMemory.map('pc.ram', ramHva, ramBytes, 'guestRam', true, opts.backing);
   if (!m.ok) throw new Error(m.reason);
   const { device, added, fd } = openDevice({ kernel, bus, hostMemory, hostCosts: opts.hostCosts }, profile, 'vdpa0', opts.queuePairs ?? 1);
   return { kernel, bus, tally, hostMemory, device, added, fd, ramHva, ramBytes };

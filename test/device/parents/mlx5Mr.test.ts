@@ -11,7 +11,7 @@ import { GiB, ZERO_HOST_COSTS, run, setup } from '../helpers.js';
 /** mlx5 with round costs so times can be derived by hand. */
 const roundMlx5: Profile = {
   ...mlx5Profile,
-  costs: { ...mlx5Profile.costs, ioctlNs: 0, setMapBaseNs: 0, setMapPerPageNs: 0, mttEntryNs: 0, mrGcDelayNs: 0, mkeyCreateNs: 1000, indirectMkeyNs: 100, mkeyDestroyNs: 10, firmwareConcurrency: 4 },
+  costs: { ...mlx5Profile.costs, ioctlNs: 0, setMapBaseNs: 0, setMapPerPageNs: 0, mttEntryNs: 0, mrGcDelayNs: 0, mkeyCreateNs: 1000, indirectMkeyNs: 100, mkeyDestroyNs: 10, mkeyHostNs: 0, mkeyDestroyHostNs: 0, firmwareConcurrency: 4 },
 };
 
 describe('mlx5 MKEY memory region', () => {

@@ -45,7 +45,7 @@ describe('golden: one small page-fault scenario', () => {
       // once the source devices started) and the migration start.
       faultsByPhase: { other: 9, precopy: 29, postSwitchover: 1 },
       faultsByDevice: { 'src:net0': { other: 9, precopy: 29 }, 'dst:net0': { postSwitchover: 1 } },
-      pages: 409,
+      pages: 394,
       latency: {
         count: 39,
         meanNs: 46_756,
@@ -57,7 +57,7 @@ describe('golden: one small page-fault scenario', () => {
         log2Counts: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 38],
       },
       stallNs: 0,
-      outOfOrder: 29,
+      outOfOrder: 28,
       flushBatches: 469,
       invalidations: { unmap: 44, mmNotifier: 94 },
       postSwitchover: { windowNs: 20_000_000, rxFrames: 80, rxDropped: 0 },

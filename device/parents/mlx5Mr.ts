@@ -3,8 +3,9 @@
 // IOVA-contiguous, same-permission chunk of at most mkeyChunkBytes (each with its scatter list
 // DMA-mapped and its MTT entries at the gcd of the entry lengths) plus one indirect MKEY over
 // them. Direct MKEYs are created through the async command interface, at most
-// firmwareConcurrency in flight (its schedule computed by firmwareQueue.ts); the replaced MR is destroyed synchronously (mrDestroy sync,
-// before Linux 6.12) or by the MR garbage-collection work mrGcDelayNs later (deferred).
+// firmwareConcurrency in flight (its schedule computed by firmwareQueue.ts), the host preparing each
+// command in turn; the replaced MR is destroyed the same way, synchronously inside set_map
+// (mrDestroy sync, before Linux 6.12) or by the MR garbage-collection work mrGcDelayNs later (deferred).
 
 import { Resource, allOf, type Proc, type Process } from '../../sim/kernel/index.js';
 import { FirmwareQueue } from './firmwareQueue.js';
@@ -244,22 +245,17 @@ export class Mlx5MemoryRegions {
     const created = plan.direct > 0 ? plan.direct + 1 : 0;
     const retired = this.mkeys(asid);
     this.live.set(asid, created);
-    if (retired > 0 && c.mrDestroy === 'sync') yield* this.serialDestroy(retired);
+    if (retired > 0 && c.mrDestroy === 'sync') yield* this.batchDestroy(retired);
     this.report(asid, 'setMapRebuild', t0, { mkeysCreated: created, ranges: iotlb.count });
     if (retired > 0 && c.mrDestroy !== 'sync') this.retire(asid, retired);
     return { created, retired };
   }
 
-  /** Synchronous destruction inside set_map (before the 2024 MKEY series): one command at a time. */
-  private *serialDestroy(count: number): Proc<void> {
-    const host = this.costs.mkeyDestroyHostNs ?? 0;
-    for (let i = 0; i < count; i++) {
-      if (host > 0) yield host;
-      yield* this.command(this.costs.mkeyDestroyNs);
-    }
-  }
-
-  /** Destroys `count` MKEYs through the async commands (destroy_direct_keys): the host prepares each command in turn, the firmware overlaps them. */
+  /**
+   * Destroys `count` MKEYs (destroy_user_mr): the host prepares each command in turn and the
+   * firmware overlaps up to firmwareConcurrency of them ("vdpa/mlx5: Delete direct MKEYs in
+   * parallel"); with one in flight (before that series) this is the one-at-a-time destroy.
+   */
   private *batchDestroy(count: number): Proc<void> {
     const host = this.costs.mkeyDestroyHostNs ?? 0;
     if (host > 0 && count > 0) yield count * host;

@@ -112,8 +112,9 @@ export const costsSchema = z
      */
     mrDmaMapPerPageNs: z.number().nonnegative().optional(),
     /**
-     * MKEY devices: how a replaced MR is destroyed — `sync` inside set_map, one command at a time
-     * (before Linux 6.12), or `deferred` to the MR garbage-collection work (6.12+). Optional; default deferred.
+     * MKEY devices: how a replaced MR is destroyed — `sync` inside set_map (before Linux 6.12; its
+     * commands as many at a time as firmwareConcurrency allows), or `deferred` to the MR
+     * garbage-collection work (6.12+). Optional; default deferred.
      */
     mrDestroy: z.enum(['sync', 'deferred']).optional(),
     /** MKEY devices: delay of the MR garbage-collection work (MLX5_VDPA_MR_GC_TRIGGER_MS). Optional; default 2 s. */

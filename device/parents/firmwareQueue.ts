@@ -7,7 +7,10 @@
 // the next time a batch ends (or at most LOOKAHEAD_ENDS command ends) and sets one kernel event
 // there, taking the copy over when it fires; a new batch arriving before it starts again from
 // the real state. A batch costs a few kernel events, not three per command. The order is that of submitter processes on a FIFO
-// resource (firmwareQueue.property.test.ts, firmwareSchedule.test.ts: byte for byte).
+// resource (firmwareQueue.property.test.ts, firmwareSchedule.test.ts: byte for byte). A batch of
+// equal commands issued into an idle queue is not played at all: its slots run in lock-step
+// rounds, so its end is known at once, and its state at any time is counted when another batch
+// arrives before it ends (issueUniform).
 
 import { Signal, type Kernel, type QueuedEvent, type Waitable } from '../../sim/kernel/index.js';
 
@@ -58,6 +61,22 @@ interface QueueState {
   progress: Map<Batch, Progress>;
 }
 
+/** A batch of equal commands issued into an idle queue, counted rather than played. */
+interface UniformRun {
+  /** When every slot started its first command. */
+  readonly t0: number;
+  /** Commands in the batch. */
+  readonly count: number;
+  /** Each command's time (ns). */
+  readonly d: number;
+  /** The queue's start sequence number when it was issued (its commands' numbers follow). */
+  readonly seq0: number;
+  /** Settles when its last command ends. */
+  readonly done: Signal<void>;
+  /** The kernel event at that end. */
+  readonly ev: QueuedEvent;
+}
+
 export class FirmwareQueue {
   /** Simulation kernel. */
   private readonly kernel: Kernel;
@@ -75,6 +94,10 @@ export class FirmwareQueue {
   private busyNs = 0;
   /** The look-ahead event's callback. */
   private readonly arrive: () => void;
+  /** The batch of equal commands being counted instead of played, or null. */
+  private run: UniformRun | null = null;
+  /** Its end event's callback. */
+  private readonly runEnds: () => void;
 
   constructor(kernel: Kernel, capacity: number) {
     this.kernel = kernel;
@@ -87,12 +110,18 @@ export class FirmwareQueue {
       this.settleEnded();
       this.lookAhead();
     };
+    this.runEnds = () => {
+      const r = this.run!;
+      this.run = null;
+      this.state.seq = r.seq0 + r.count;
+      r.done.trigger();
+    };
   }
 
   /** Commands in flight now. */
   inUse(): number {
     advance(this.state, this.kernel.now);
-    return this.state.inflight.length;
+    return this.state.inflight.length + (this.run === null ? 0 : runAt(this.run, this.capacity, this.kernel.now).inflight);
   }
 
   /** Mean share of the slots busy between t=0 and now. */
@@ -100,6 +129,11 @@ export class FirmwareQueue {
     const now = this.kernel.now;
     advance(this.state, now);
     let busy = this.busyNs;
+    const r = this.run;
+    if (r !== null) {
+      const at = runAt(r, this.capacity, now);
+      if (at.inflight > 0) busy -= at.inflight * (r.t0 + (at.rounds + 1) * r.d - now) + (r.count - at.started) * r.d;
+    }
     for (const f of this.state.inflight) busy -= Math.max(0, f.end - now);
     for (const [b, p] of this.state.progress) for (let k = p.started; k < b.durations.length; k++) busy -= b.durations[k]!;
     return now === 0 ? 0 : busy / now / this.capacity;
@@ -112,13 +146,79 @@ export class FirmwareQueue {
       done.trigger();
       return done;
     }
+    this.catchUp();
+    this.enqueue(durations, done);
+    return done;
+  }
+
+  /**
+   * Issues `count` commands of `d` ns each now (what issue() does with that many equal times).
+   * Into an idle queue they are counted, not played: every slot runs ceil(count / capacity)
+   * lock-step rounds, and the batch ends after the last.
+   */
+  issueUniform(count: number, d: number): Waitable<void> {
+    const done = new Signal<void>(this.kernel);
+    if (count === 0) {
+      done.trigger();
+      return done;
+    }
+    this.catchUp();
+    const s = this.state;
+    if (s.inflight.length > 0 || s.waiting.length > 0 || s.progress.size > 0) {
+      this.enqueue(new Array<number>(count).fill(d), done);
+      return done;
+    }
     const now = this.kernel.now;
-    // Every command ending now ends before the new submitters ask for slots.
+    this.busyNs += count * d;
+    const end = now + Math.ceil(count / this.capacity) * d;
+    this.run = { t0: now, count, d, seq0: s.seq, done, ev: this.kernel.at(end, this.runEnds) };
+    return done;
+  }
+
+  /**
+   * Brings the real state to now before a batch arrives: every command ending now ends (and its
+   * batch settles) before the new submitters ask for slots; a counted batch still running
+   * becomes played state.
+   */
+  private catchUp(): void {
+    const now = this.kernel.now;
     if (this.aheadEv !== null) this.kernel.cancel(this.aheadEv);
     this.aheadEv = null;
     this.ahead = null;
+    if (this.run !== null) this.unfold(this.run, now);
     advance(this.state, now);
     this.settleEnded();
+  }
+
+  /**
+   * The played state of a counted batch at `now`: the commands of its current round in flight
+   * (start numbers in slot order, as each round's ends restart the submitters in that order), the
+   * submitters that found nothing left ended; or, if its last round ended now, settled.
+   */
+  private unfold(r: UniformRun, now: number): void {
+    this.run = null;
+    this.kernel.cancel(r.ev);
+    const s = this.state;
+    const at = runAt(r, this.capacity, now);
+    if (at.inflight === 0) {
+      s.seq = r.seq0 + r.count;
+      r.done.trigger();
+      return;
+    }
+    const batch: Batch = { durations: new Array<number>(r.count).fill(r.d), done: r.done, settled: false };
+    const end = r.t0 + (at.rounds + 1) * r.d;
+    const first = r.seq0 + at.rounds * this.capacity;
+    // Equal ends in increasing start order: already a heap.
+    for (let i = 0; i < at.inflight; i++) s.inflight.push(inFlight(end, first + i, batch));
+    s.free = this.capacity - at.inflight;
+    s.seq = r.seq0 + at.started;
+    s.progress.set(batch, progressOf(at.started, at.started, at.inflight));
+    this.open.push(batch);
+  }
+
+  /** Adds a batch to the real state (brought to now) and looks ahead again. */
+  private enqueue(durations: readonly number[], done: Signal<void>): void {
+    const now = this.kernel.now;
     const batch: Batch = { durations, done, settled: false };
     for (const d of durations) this.busyNs += d;
     this.open.push(batch);
@@ -132,7 +232,6 @@ export class FirmwareQueue {
       acquire(this.state, batch, p, now);
     }
     this.lookAhead();
-    return done;
   }
 
   /** Triggers every batch that has ended in the real state. */
@@ -178,6 +277,18 @@ export class FirmwareQueue {
     this.ahead = copy;
     this.aheadEv = this.kernel.at(end, this.arrive);
   }
+}
+
+/**
+ * Where a counted batch is at `t`: its rounds ended by then (ends at or before `t` count, as
+ * advance() plays them), its commands started, and those in flight (0 once it ended).
+ */
+function runAt(r: UniformRun, capacity: number, t: number): { rounds: number; started: number; inflight: number } {
+  const total = Math.ceil(r.count / capacity);
+  const rounds = r.d === 0 ? total : Math.min(total, Math.floor((t - r.t0) / r.d));
+  if (rounds >= total) return { rounds, started: r.count, inflight: 0 };
+  const started = Math.min(r.count, capacity * (rounds + 1));
+  return { rounds, started, inflight: started - capacity * rounds };
 }
 
 /** Plays `s` forward through every command end at or before `t`. */

@@ -116,7 +116,7 @@ export const PROFILE_FIELD_DOCS: FieldDocs = {
   },
   'costs.jitter': {
     description:
-      "Run-to-run variation of the device's and the host's operation times (firmware commands, pinning, vq creation, configuration): each such cost is drawn from a normal distribution with this coefficient of variation, truncated at zero. 0 to 1; optional, absent or 0: every run identical.",
+      "Run-to-run variation of the device's and the host's operation times (firmware commands, pinning, vq creation, configuration): each such cost is drawn from a normal distribution with this coefficient of variation, truncated at zero; the firmware commands of one batch (an MR's direct MKEYs, a GC work's destroys) share one draw. 0 to 1; optional, absent or 0: every run identical.",
     examples: [0.1],
   },
 };

@@ -11,6 +11,8 @@ import { FirmwareQueue } from '../../../device/parents/firmwareQueue.js';
 interface Issue {
   at: number;
   durations: number[];
+  /** Issued through issueUniform (every duration the same). */
+  uniform?: boolean;
 }
 
 /** The reference: submitter processes on a FIFO resource. */
@@ -58,7 +60,7 @@ function byQueue(capacity: number, issues: readonly Issue[]): { ends: number[]; 
     kernel.at(iss.at, () => {
       kernel.spawn(
         (function* (): Proc<void> {
-          yield q.issue(iss.durations);
+          yield iss.uniform === true ? q.issueUniform(iss.durations.length, iss.durations[0] ?? 0) : q.issue(iss.durations);
           ends[k] = kernel.now;
         })(),
       );
@@ -75,7 +77,42 @@ const issueArb = fc.record({
   durations: fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 0, maxLength: 40 }),
 });
 
+/** A batch of equal commands, issued as such or as a list. */
+const uniformArb = fc.record({
+  at: fc.integer({ min: 0, max: 200 }),
+  count: fc.integer({ min: 0, max: 60 }),
+  d: fc.integer({ min: 1, max: 20 }),
+  uniform: fc.boolean(),
+}).map(({ at, count, d, uniform }) => ({ at, durations: new Array<number>(count).fill(d), uniform }));
+
 describe('FirmwareQueue', () => {
+  it('counts a batch of equal commands (issueUniform) exactly as it plays them, whatever arrives meanwhile', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(fc.oneof(uniformArb, issueArb), { minLength: 1, maxLength: 8 }), (capacity, issues) => {
+        const ref = byProcesses(capacity, issues);
+        const got = byQueue(capacity, issues);
+        expect(got.ends).toEqual(ref);
+        expect(got.maxInFlight).toBeLessThanOrEqual(capacity);
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('counts 16,384 commands of 1000 ns on 16 slots without playing them: 1,024 rounds', () => {
+    const kernel = new Kernel();
+    const q = new FirmwareQueue(kernel, 16);
+    let end = -1;
+    kernel.spawn(
+      (function* (): Proc<void> {
+        yield q.issueUniform(16_384, 1000);
+        end = kernel.now;
+      })(),
+    );
+    kernel.run();
+    expect(end).toBe(1_024_000);
+    expect(kernel.processed).toBeLessThan(10);
+  });
+
   it('ends every batch when the submitter processes would, with at most capacity in flight', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 6 }), fc.array(issueArb, { minLength: 1, maxLength: 8 }), (capacity, issues) => {

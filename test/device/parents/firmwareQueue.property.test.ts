@@ -85,17 +85,22 @@ const uniformArb = fc.record({
   uniform: fc.boolean(),
 }).map(({ at, count, d, uniform }) => ({ at, durations: new Array<number>(count).fill(d), uniform }));
 
+/** For any capacity and batches drawn from `batch`: the queue ends each when the processes would, never over capacity. */
+function agreesWithProcesses(batch: fc.Arbitrary<Issue>, numRuns: number): void {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 6 }), fc.array(batch, { minLength: 1, maxLength: 8 }), (capacity, issues) => {
+      const ref = byProcesses(capacity, issues);
+      const got = byQueue(capacity, issues);
+      expect(got.ends).toEqual(ref);
+      expect(got.maxInFlight).toBeLessThanOrEqual(capacity);
+    }),
+    { numRuns },
+  );
+}
+
 describe('FirmwareQueue', () => {
   it('counts a batch of equal commands (issueUniform) exactly as it plays them, whatever arrives meanwhile', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(fc.oneof(uniformArb, issueArb), { minLength: 1, maxLength: 8 }), (capacity, issues) => {
-        const ref = byProcesses(capacity, issues);
-        const got = byQueue(capacity, issues);
-        expect(got.ends).toEqual(ref);
-        expect(got.maxInFlight).toBeLessThanOrEqual(capacity);
-      }),
-      { numRuns: 600 },
-    );
+    agreesWithProcesses(fc.oneof(uniformArb, issueArb), 600);
   });
 
   it('counts 16,384 commands of 1000 ns on 16 slots without playing them: 1,024 rounds', () => {
@@ -114,15 +119,7 @@ describe('FirmwareQueue', () => {
   });
 
   it('ends every batch when the submitter processes would, with at most capacity in flight', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(issueArb, { minLength: 1, maxLength: 8 }), (capacity, issues) => {
-        const ref = byProcesses(capacity, issues);
-        const got = byQueue(capacity, issues);
-        expect(got.ends).toEqual(ref);
-        expect(got.maxInFlight).toBeLessThanOrEqual(capacity);
-      }),
-      { numRuns: 400 },
-    );
+    agreesWithProcesses(issueArb, 400);
   });
 
   it('runs 16 commands of 1000 ns on 4 slots in 4 rounds', () => {

@@ -60,7 +60,10 @@ export class Process<T> implements Waitable<T> {
   }
 
   private step(value: unknown): void {
+    // The mark lets the body take Kernel.advanceIfNext's fast path while it is the firing event.
+    const outer = this.kernel.enterStep(this.resumeFn);
     const r = this.body.next(value);
+    this.kernel.leaveStep(outer);
     if (r.done) {
       this.done = true;
       this.result = r.value;

@@ -15,4 +15,6 @@ export interface Clock {
   enterStep(resume: EventFn): EventFn | null;
   /** Ends a process step (Kernel.leaveStep). */
   leaveStep(outer: EventFn | null): void;
+  /** A process body's wait of `delay` ns done without an event when its own would fire next (Kernel.advanceIfNext). */
+  advanceIfNext(delay: number): boolean;
 }

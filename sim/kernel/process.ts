@@ -61,9 +61,13 @@ export class Process<T> implements Waitable<T> {
 
   private step(value: unknown): void {
     // The mark lets the body take Kernel.advanceIfNext's fast path while it is the firing event.
-    const outer = this.kernel.enterStep(this.resumeFn);
-    const r = this.body.next(value);
-    this.kernel.leaveStep(outer);
+    const kernel = this.kernel;
+    const outer = kernel.enterStep(this.resumeFn);
+    let r = this.body.next(value);
+    // A delay whose own timer would be the next event to fire is slept here, without the heap:
+    // the same clock and order as scheduling it (Kernel.advanceIfNext).
+    while (r.done !== true && typeof r.value === 'number' && kernel.advanceIfNext(r.value)) r = this.body.next(undefined);
+    kernel.leaveStep(outer);
     if (r.done) {
       this.done = true;
       this.result = r.value;

@@ -15,6 +15,12 @@ function checkTime(what: string, t: number): void {
   }
 }
 
+/** Kernel options. */
+export interface KernelOptions {
+  /** advanceIfNext's fast path (default true); false schedules every wait, for equivalence checks. */
+  inlineWaits?: boolean;
+}
+
 export class Kernel implements Clock {
   /** Current simulated time, integer ns; never decreases. */
   private clock = 0;
@@ -32,6 +38,12 @@ export class Kernel implements Clock {
   private firing: EventFn | null = null;
   /** The resume callback of the process whose body is running now (enterStep); null if none. */
   private stepping: EventFn | null = null;
+  /** Whether advanceIfNext may take its fast path. */
+  private readonly inlineWaits: boolean;
+
+  constructor(opts: KernelOptions = {}) {
+    this.inlineWaits = opts.inlineWaits ?? true;
+  }
 
   /** Current simulated time in integer nanoseconds. */
   get now(): number {
@@ -163,7 +175,7 @@ export class Kernel implements Clock {
    */
   advanceIfNext(delay: number): boolean {
     const resume = this.stepping;
-    if (resume === null || resume !== this.firing || this.stopped) return false;
+    if (resume === null || resume !== this.firing || this.stopped || !this.inlineWaits) return false;
     const time = this.clock + delay;
     if (!(delay >= 0) || !Number.isSafeInteger(time) || time > this.limit) return false;
     const queue = this.queue;

@@ -1,5 +1,5 @@
 // index.ts — the kernel's public surface.
-export { Kernel, type KernelOptions } from './kernel.js';
+export { Kernel } from './kernel.js';
 export { QueuedEvent } from './eventQueue.js';
 export { SimulationError } from './errors.js';
 export { Process, Signal, allOf, sleep, wait, type Proc, type Waitable } from './process.js';

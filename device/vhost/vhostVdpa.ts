@@ -475,7 +475,7 @@ export class VhostVdpa implements VhostVdpaFd {
     if (iova < range.first || iova + size - 1 > range.last) {
       return err('EINVAL', `IOVA range [${iova}, ${iova + size}) outside the device's [${range.first}, ${range.last}]`);
     }
-    if (iotlb.intersecting(iova, size).length > 0) return err('EEXIST', `IOVA range [${iova}, ${iova + size}) already mapped in ASID ${asid}`);
+    if (iotlb.intersects(iova, size)) return err('EEXIST', `IOVA range [${iova}, ${iova + size}) already mapped in ASID ${asid}`);
     const injected = this.faults.hit('iotlbUpdate', this.name);
     if (injected !== null) return err(injected as ErrnoName, `injected fault: UPDATE [${iova}, ${iova + size}) in ASID ${asid}`);
     if (!this.mm.covers(uaddr, size)) return err('EFAULT', `UPDATE of unmapped memory [${uaddr}, ${uaddr + size})`);

@@ -34,7 +34,7 @@ export class Kernel implements Clock {
   private stopped = false;
   /** The limit of the run() in progress; -Infinity outside run() (no fast path then). */
   private limit = Number.NEGATIVE_INFINITY;
-  /** The callback of the event being fired; null between events. */
+  /** The callback of the event being fired (between events the last one fired; null after run()). */
   private firing: EventFn | null = null;
   /** The resume callback of the process whose body is running now (enterStep); null if none. */
   private stepping: EventFn | null = null;
@@ -107,10 +107,9 @@ export class Kernel implements Clock {
       this.clock = ev.time;
       ev.fn = null;
       this.fired++;
+      // Left set after the event (the next one overwrites it; run() clears it when it returns).
       this.firing = fn;
-      this.stepping = null;
       fn(ev.arg);
-      this.firing = null;
       return true;
     }
   }
@@ -142,6 +141,7 @@ export class Kernel implements Clock {
     } finally {
       this.limit = outerLimit;
       this.firing = null;
+      this.stepping = null;
     }
     return this.clock;
   }

@@ -101,7 +101,8 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
 
   /** vhost_vdpa_net_load_cmd × n + vhost_vdpa_net_svq_flush: all queued, one kick, one poll per round. */
   private *send(commands: readonly CtrlCommand[]): Proc<Result<number[]>> {
-    yield this.lock.acquire();
+    // A free lock whose grant would fire next is taken without a yield (Resource.acquireNow: same state and order).
+    if (!this.lock.acquireNow()) yield this.lock.acquire();
     try {
       const acks: number[] = [];
       let i = 0;
@@ -157,7 +158,9 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
     const completed = yield* wait(done);
     this.done = null;
     if (!completed) return err('EIO', `${this.cfg.name}: device stopped with ${this.waiting} CVQ commands pending`);
-    yield this.cfg.pollNs;
+    // The poll without a yield when its own event would fire next (Kernel.advanceIfNext: same clock and order).
+    const pollNs = this.cfg.pollNs;
+    if (!this.cfg.kernel.advanceIfNext(pollNs)) yield pollNs;
     return ok(statuses.map((s) => s.ack));
   }
 

@@ -5,9 +5,17 @@ import type { Proc } from '../sim/kernel/index.js';
 import type { IotlbWriter } from '../device/uapi/uapi.js';
 import type { Result } from '../device/uapi/errno.js';
 
-/** Runs `body` inside one batch on `asid` when `batch` is true; the batch is closed even on error. */
-export function* iotlbBatch(fd: IotlbWriter, asid: number, batch: boolean, body: () => Proc<Result>): Proc<Result> {
-  if (!batch) return yield* body();
+/**
+ * Runs `body` inside one batch on `asid` when `batch` is true; the batch is closed even on error.
+ * Without a batch it is `body`'s own generator, one level fewer on the stack (`body` is a
+ * generator function: creating its generator does nothing until it runs, as inside this one).
+ */
+export function iotlbBatch(fd: IotlbWriter, asid: number, batch: boolean, body: () => Proc<Result>): Proc<Result> {
+  return batch ? batched(fd, asid, body) : body();
+}
+
+/** BATCH_BEGIN, the body, BATCH_END. */
+function* batched(fd: IotlbWriter, asid: number, body: () => Proc<Result>): Proc<Result> {
   const b = yield* fd.iotlbMsg({ type: 'batchBegin', asid });
   if (!b.ok) return b;
   const r = yield* body();

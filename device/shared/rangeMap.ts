@@ -127,6 +127,28 @@ export class RangeMap<T> {
     return i >= 0 && this.starts[i] === addr ? this.entry(i) : undefined;
   }
 
+  /** The value of the range at index i (address order), 0 <= i < count. */
+  valueAt(i: number): T {
+    return this.values[i] as T;
+  }
+
+  /** The range at index i (address order), 0 <= i < count. */
+  entryAt(i: number): RangeEntry<T> {
+    return this.entry(i);
+  }
+
+  /** A map of the first `n` ranges (all by default), sharing their values. */
+  copy(n: number = this.starts.length): RangeMap<T> {
+    const out = new RangeMap<T>();
+    for (let i = 0; i < n; i++) {
+      out.starts.push(this.starts[i]!);
+      out.ends.push(this.ends[i]!);
+      out.values.push(this.values[i]!);
+      out.totalBytes += this.ends[i]! - this.starts[i]!;
+    }
+    return out;
+  }
+
   /** Removes everything. */
   clear(): void {
     this.starts.length = 0;

@@ -48,7 +48,7 @@ function permits(perm: AccessMode, access: DmaAccess): boolean {
 
 export class VhostIotlb {
   /** The ranges, sorted by IOVA. */
-  private readonly ranges = new RangeMap<IotlbMap>();
+  private ranges = new RangeMap<IotlbMap>();
   /** Max number of kernel entries (vhost_iotlb limit; vdpa_sim uses 2048); null = unlimited. */
   readonly limit: number | null;
   /** Kernel entries held (the sum of the ranges' `entries`: what the limit counts). */
@@ -113,6 +113,11 @@ export class VhostIotlb {
     return this.ranges.find(iova);
   }
 
+  /** True when some range intersects [iova, iova+size). */
+  intersects(iova: number, size: number): boolean {
+    return this.ranges.intersects(iova, size);
+  }
+
   /** Ranges intersecting [iova, iova+size). */
   intersecting(iova: number, size: number): IotlbRange[] {
     return this.ranges.intersecting(iova, size);
@@ -141,12 +146,24 @@ export class VhostIotlb {
 
   /** A copy with the given limit (set_map devices copy the vhost IOTLB into their own). */
   copy(limit: number | null = this.limit): { iotlb: VhostIotlb; result: Result } {
-    const out = new VhostIotlb(limit);
-    for (const r of this.ranges) {
-      const res = out.add(r.start, r.size, r.value.uaddr, r.value.perm, r.value);
-      if (!res.ok) return { iotlb: out, result: res };
+    // Adding the ranges one by one in IOVA order: they are disjoint and valid, so the only
+    // failure is ENOSPC at the first range past the limit. The ranges before it are taken over
+    // as they are (their maps are immutable), and add() gives that range's error.
+    const ranges = this.ranges;
+    const count = ranges.count;
+    let n = count;
+    let entries = this.nmaps;
+    if (limit !== null) {
+      n = 0;
+      entries = 0;
+      while (n < count && entries + ranges.valueAt(n).entries <= limit) entries += ranges.valueAt(n++).entries;
     }
-    return { iotlb: out, result: ok(undefined) };
+    const out = new VhostIotlb(limit);
+    out.ranges = ranges.copy(n);
+    out.nmaps = entries;
+    if (n === count) return { iotlb: out, result: ok(undefined) };
+    const next = ranges.entryAt(n);
+    return { iotlb: out, result: out.add(next.start, next.size, next.value.uaddr, next.value.perm, next.value) };
   }
 
   /** All ranges in IOVA order. */

@@ -3,7 +3,9 @@
 // with the kernel's rules and errno, the
 // vhost-side IOTLB of every ASID (what is mapped and pinned), IOTLB batching, and the choice
 // between whole-map set_map and per-range dma_map. Every call takes at least ioctlNs, is
-// serialised by the device mutex, and reports a MessageEvent when it completes.
+// serialised by the device mutex, and reports a MessageEvent when it completes. Its own waits
+// (mutex, ioctlNs, IOTLB entries, pinning, iommu_map) take Kernel.advanceIfNext when their event
+// would be the next to fire: the same clock and order, without resuming the caller's stack.
 
 import { Resource, type Kernel, type Proc } from '../../sim/kernel/index.js';
 import type { EventBus } from '../../sim/events/events.js';
@@ -57,6 +59,14 @@ export interface IovaRange {
 
 /** Every VHOST_BACKEND_F_* bit the driver knows (the kernel's accepted mask). */
 const KNOWN_BACKEND_BITS = Object.values(BackendFeature).reduce((m, b) => m | (1 << b), 0);
+
+/**
+ * vhost_chr_write_iter: any failure of the IOTLB message handler makes write() fail with EFAULT;
+ * the handler's own errno does not reach user space (it stays in the reason here).
+ */
+function handlerFault(e: Err): Err {
+  return err('EFAULT', `IOTLB message handler: ${e.errno}: ${e.reason}`);
+}
 
 export class VhostVdpa implements VhostVdpaFd {
   /** Device name, for events. */
@@ -135,19 +145,29 @@ export class VhostVdpa implements VhostVdpaFd {
     return f;
   }
 
-  /** Runs one call: mutex, ioctlNs, body, MessageEvent with duration and errno. */
-  private *call<T>(type: MessageType, info: MsgInfo, body: () => Proc<Result<T>> | Result<T>): Proc<Result<T>> {
+  /**
+   * Runs one call: mutex, ioctlNs, body, MessageEvent with duration and errno; `onError` (if
+   * any) turns the body's error into the one the caller sees. The body returns
+   * its result, or the generator of the parent op it ends with (delegated to here, one level
+   * fewer than a wrapping generator). The mutex grant and the ioctlNs wait take the kernel's
+   * fast path (Resource.acquireNow, Kernel.advanceIfNext) when their event would be the next to
+   * fire: the same clock, state and event order as yielding, without a resume of every
+   * generator up the VMM's stack.
+   */
+  private *call<T>(type: MessageType, info: MsgInfo, body: () => Proc<Result<T>> | Result<T>, onError: ((e: Err) => Err) | null = null): Proc<Result<T>> {
     const k = this.kernel;
-    yield this.mutex.acquire();
+    if (!this.mutex.acquireNow()) yield this.mutex.acquire();
     const t0 = k.now;
     let r: Result<T>;
     try {
-      yield this.device.costs.ioctlNs;
+      const ioctlNs = this.device.costs.ioctlNs;
+      if (!k.advanceIfNext(ioctlNs)) yield ioctlNs;
       const b = body();
       r = 'ok' in b ? b : yield* b;
     } finally {
       this.mutex.release();
     }
+    if (onError !== null && !r.ok) r = onError(r);
     // One object shape for every message (absent fields undefined): no spread copies per call.
     this.bus.emit({
       kind: 'msg',
@@ -177,11 +197,11 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   setFeatures(features: bigint): Proc<Result> {
-    return this.call('SET_FEATURES', {}, function* (this: VhostVdpa): Proc<Result> {
+    return this.call('SET_FEATURES', {}, () => {
       // Features cannot change once negotiated (vhost_vdpa_set_features: EBUSY).
       if ((this.ops.getStatus() & Status.FEATURES_OK) !== 0) return err('EBUSY', 'features already negotiated (FEATURES_OK)');
-      return yield* this.ops.setDriverFeatures(features);
-    }.bind(this));
+      return this.ops.setDriverFeatures(features);
+    });
   }
 
   getBackendFeatures(): Proc<Result<number>> {
@@ -275,13 +295,13 @@ export class VhostVdpa implements VhostVdpaFd {
 
   /** VHOST_VDPA_SET_GROUP_ASID: ENOBUFS for a group >= nvqs (the vring prelude), EINVAL for an ASID >= nas, then the parent's answer. */
   setGroupAsid(group: number, asid: number): Proc<Result> {
-    return this.call('SET_GROUP_ASID', { asid, index: group }, function* (this: VhostVdpa): Proc<Result> {
+    return this.call('SET_GROUP_ASID', { asid, index: group }, () => {
       // A vring ioctl: the group number goes through the vring index check (against nvqs) first.
       const bad = this.vqCheck(group);
       if (bad) return bad;
       if (!Number.isInteger(asid) || asid < 0 || asid >= this.ops.nas) return err('EINVAL', `asid ${asid} >= nas ${this.ops.nas}`);
-      return yield* this.ops.setGroupAsid(group, asid);
-    }.bind(this));
+      return this.ops.setGroupAsid(group, asid);
+    });
   }
 
   getStatus(): Proc<Result<number>> {
@@ -292,12 +312,12 @@ export class VhostVdpa implements VhostVdpaFd {
 
   /** Status 0 resets; clearing any bit otherwise is EINVAL (vhost_vdpa_set_status). */
   setStatus(status: number): Proc<Result> {
-    return this.call('SET_STATUS', { value: status }, function* (this: VhostVdpa): Proc<Result> {
-      if (status === 0) return yield* this.reset();
+    return this.call('SET_STATUS', { value: status }, () => {
+      if (status === 0) return this.reset();
       const old = this.ops.getStatus() & ~Status.DEVICE_NEEDS_RESET;
       if ((old & ~status) !== 0) return err('EINVAL', `status 0x${status.toString(16)} clears bits of 0x${old.toString(16)} without a reset`);
-      return yield* this.ops.setStatus(status);
-    }.bind(this));
+      return this.ops.setStatus(status);
+    });
   }
 
   /**
@@ -306,28 +326,28 @@ export class VhostVdpa implements VhostVdpaFd {
    * map). The vhost-side IOTLB and its pins stay: they go with INVALIDATE (or close), and the next
    * set_map of an ASID hands the device the whole vhost-side map again.
    */
-  private *reset(): Proc<Result> {
+  private reset(): Proc<Result> {
     this.inBatch = false;
     const persist = this.has('IOTLB_PERSIST');
-    return yield* this.ops.reset({ cleanMap: !persist });
+    return this.ops.reset({ cleanMap: !persist });
   }
 
   setVringNum(vq: number, num: number): Proc<Result> {
-    return this.call('SET_VRING_NUM', { index: vq, value: num }, function* (this: VhostVdpa): Proc<Result> {
-      return this.vqCheck(vq) ?? (yield* this.ops.setVqNum(vq, num));
-    }.bind(this));
+    return this.call('SET_VRING_NUM', { index: vq, value: num }, () => {
+      return this.vqCheck(vq) ?? this.ops.setVqNum(vq, num);
+    });
   }
 
   setVringAddr(vq: number, addr: VringAddr): Proc<Result> {
-    return this.call('SET_VRING_ADDR', { index: vq }, function* (this: VhostVdpa): Proc<Result> {
-      return this.vqCheck(vq) ?? (yield* this.ops.setVqAddress(vq, addr));
-    }.bind(this));
+    return this.call('SET_VRING_ADDR', { index: vq }, () => {
+      return this.vqCheck(vq) ?? this.ops.setVqAddress(vq, addr);
+    });
   }
 
   setVringBase(vq: number, base: VringBase): Proc<Result> {
-    return this.call('SET_VRING_BASE', { index: vq, value: base.lastAvailIdx }, function* (this: VhostVdpa): Proc<Result> {
-      return this.vqCheck(vq) ?? (yield* this.ops.setVqState(vq, base));
-    }.bind(this));
+    return this.call('SET_VRING_BASE', { index: vq, value: base.lastAvailIdx }, () => {
+      return this.vqCheck(vq) ?? this.ops.setVqState(vq, base);
+    });
   }
 
   getVringBase(vq: number): Proc<Result<VringBase>> {
@@ -349,28 +369,28 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   setVringEnable(vq: number, enable: boolean): Proc<Result> {
-    return this.call('SET_VRING_ENABLE', { index: vq, value: enable ? 1 : 0 }, function* (this: VhostVdpa): Proc<Result> {
-      return this.vqCheck(vq) ?? (yield* this.ops.setVqReady(vq, enable));
-    }.bind(this));
+    return this.call('SET_VRING_ENABLE', { index: vq, value: enable ? 1 : 0 }, () => {
+      return this.vqCheck(vq) ?? this.ops.setVqReady(vq, enable);
+    });
   }
 
   /** VHOST_VDPA_SUSPEND: nothing to do before DRIVER_OK; EOPNOTSUPP without the op. */
   suspend(): Proc<Result> {
-    return this.call('SUSPEND', {}, function* (this: VhostVdpa): Proc<Result> {
+    return this.call('SUSPEND', {}, () => {
       // vhost_vdpa_suspend: nothing to do before DRIVER_OK; EOPNOTSUPP without the op.
       if ((this.ops.getStatus() & Status.DRIVER_OK) === 0) return OK;
       if (!this.ops.suspend) return err('EOPNOTSUPP', 'device cannot suspend');
-      return yield* this.ops.suspend();
-    }.bind(this));
+      return this.ops.suspend();
+    });
   }
 
   /** vhost_vdpa_resume: nothing to do before DRIVER_OK; EOPNOTSUPP without the op. */
   resume(): Proc<Result> {
-    return this.call('RESUME', {}, function* (this: VhostVdpa): Proc<Result> {
+    return this.call('RESUME', {}, () => {
       if ((this.ops.getStatus() & Status.DRIVER_OK) === 0) return OK;
       if (!this.ops.resume) return err('EOPNOTSUPP', 'device cannot resume');
-      return yield* this.ops.resume();
-    }.bind(this));
+      return this.ops.resume();
+    });
   }
 
   /** vhost_vdpa's kick handler (handle_vq_kick): the eventfd write reaches the parent's kick_vq. */
@@ -393,20 +413,25 @@ export class VhostVdpa implements VhostVdpaFd {
     const type: MessageType =
       msg.type === 'update' ? 'IOTLB_UPDATE' : msg.type === 'invalidate' ? 'IOTLB_INVALIDATE' : msg.type === 'batchBegin' ? 'IOTLB_BATCH_BEGIN' : 'IOTLB_BATCH_END';
     const info: MsgInfo = msg.type === 'update' || msg.type === 'invalidate' ? { asid: msg.asid, iova: msg.iova, size: msg.size } : { asid: msg.asid };
-    return this.call(type, info, function* (this: VhostVdpa): Proc<Result> {
-      if ((msg.type === 'update' || msg.type === 'invalidate') && !(msg.size > 0)) return err('EINVAL', `${type} of size 0`);
-      const asid = this.has('IOTLB_ASID') ? msg.asid : 0;
-      const r = yield* this.processIotlbMsg(asid === msg.asid ? msg : { ...msg, asid });
-      return r.ok ? r : err('EFAULT', `IOTLB message handler: ${r.errno}: ${r.reason}`);
-    }.bind(this));
+    if ((msg.type === 'update' || msg.type === 'invalidate') && !(msg.size > 0)) return this.call(type, info, () => err('EINVAL', `${type} of size 0`));
+    return this.call(
+      type,
+      info,
+      () => {
+        const asid = this.has('IOTLB_ASID') ? msg.asid : 0;
+        return this.processIotlbMsg(asid === msg.asid ? msg : { ...msg, asid });
+      },
+      handlerFault,
+    );
   }
 
   /**
    * vhost_vdpa_process_iotlb_msg: UPDATE and BATCH_BEGIN find or allocate the ASID's IOTLB
    * (vhost_vdpa_find_alloc_as: EINVAL for an ASID >= nas); any other message needs an IOTLB
-   * allocated before (EINVAL); a message for another ASID inside a batch is EINVAL.
+   * allocated before (EINVAL); a message for another ASID inside a batch is EINVAL. A message
+   * with nothing to wait for returns its result; the others return the generator that does it.
    */
-  private *processIotlbMsg(msg: IotlbMsg): Proc<Result> {
+  private processIotlbMsg(msg: IotlbMsg): Proc<Result> | Result {
     const asid = msg.asid;
     if (msg.type === 'update' || msg.type === 'batchBegin') {
       if (!Number.isInteger(asid) || asid < 0 || asid >= this.as.length) return err('EINVAL', `can't find and alloc ASID ${asid} (nas ${this.as.length})`);
@@ -417,20 +442,26 @@ export class VhostVdpa implements VhostVdpaFd {
     if (this.inBatch && this.batchAsid !== asid) return err('EINVAL', `message for ASID ${asid} inside a batch for ASID ${this.batchAsid}`);
     switch (msg.type) {
       case 'update':
-        return yield* this.update(asid, msg.iova, msg.size, msg.uaddr, msg.perm);
+        return this.update(asid, msg.iova, msg.size, msg.uaddr, msg.perm);
       case 'invalidate':
-        yield* this.unmap(asid, msg.iova, msg.size);
-        return OK;
+        return this.unmap(asid, msg.iova, msg.size);
       case 'batchBegin':
         this.batchAsid = asid;
         this.inBatch = true;
         return OK;
       case 'batchEnd':
-        // The kernel ignores set_map's return value here: a failed rebuild leaves the device's map as the device left it.
-        if (this.inBatch && this.ops.setMap) yield* this.ops.setMap(asid, this.as[asid]!);
+        if (this.inBatch && this.ops.setMap) return this.batchEnd(asid);
         this.inBatch = false;
         return OK;
     }
+  }
+
+  /** BATCH_END of an open batch on a set_map parent: one rebuild of the ASID's whole map, then the batch is closed. */
+  private *batchEnd(asid: number): Proc<Result> {
+    // The kernel ignores set_map's return value here: a failed rebuild leaves the device's map as the device left it.
+    if (this.ops.setMap) yield* this.ops.setMap(asid, this.as[asid]!);
+    this.inBatch = false;
+    return OK;
   }
 
   /**
@@ -444,7 +475,7 @@ export class VhostVdpa implements VhostVdpaFd {
     if (iova < range.first || iova + size - 1 > range.last) {
       return err('EINVAL', `IOVA range [${iova}, ${iova + size}) outside the device's [${range.first}, ${range.last}]`);
     }
-    if (iotlb.intersecting(iova, size).length > 0) return err('EEXIST', `IOVA range [${iova}, ${iova + size}) already mapped in ASID ${asid}`);
+    if (iotlb.intersects(iova, size)) return err('EEXIST', `IOVA range [${iova}, ${iova + size}) already mapped in ASID ${asid}`);
     const injected = this.faults.hit('iotlbUpdate', this.name);
     if (injected !== null) return err(injected as ErrnoName, `injected fault: UPDATE [${iova}, ${iova + size}) in ASID ${asid}`);
     if (!this.mm.covers(uaddr, size)) return err('EFAULT', `UPDATE of unmapped memory [${uaddr}, ${uaddr + size})`);
@@ -460,7 +491,8 @@ export class VhostVdpa implements VhostVdpaFd {
       if (!va) yield* this.unpinRanges([{ start: iova, size, value: { uaddr, perm, ...split } }]);
       return added;
     }
-    yield Math.round(split.entries * this.hostCosts.iotlbEntryAddNs);
+    const addNs = Math.round(split.entries * this.hostCosts.iotlbEntryAddNs);
+    if (!this.kernel.advanceIfNext(addNs)) yield addNs;
     let r: Result = OK;
     if (this.ops.dmaMap) r = yield* this.ops.dmaMap(asid, iova, size, uaddr, perm, split);
     else if (this.ops.setMap) {
@@ -473,15 +505,16 @@ export class VhostVdpa implements VhostVdpaFd {
   /**
    * Removes every vhost-side range intersecting [iova, iova+size) (vhost_vdpa_iotlb_unmap: per
    * entry, pa mode unpins it, the parent's dma_unmap, vhost_iotlb_map_free), then a set_map
-   * outside a batch.
+   * outside a batch. Always OK (an INVALIDATE of nothing mapped is not an error).
    */
-  private *unmap(asid: number, iova: number, size: number): Proc<void> {
+  private *unmap(asid: number, iova: number, size: number): Proc<Result> {
     const gone = this.as[asid]!.del(iova, size);
     if (!this.unpinned) yield* this.unpinRanges(gone);
     else if (this.has('IOPF') && gone.length > 0) this.invalidationReached(gone);
     let entries = 0;
     for (const r of gone) entries += r.value.entries;
-    if (entries > 0) yield Math.round(entries * this.hostCosts.iotlbEntryDelNs);
+    const delNs = Math.round(entries * this.hostCosts.iotlbEntryDelNs);
+    if (entries > 0 && !this.kernel.advanceIfNext(delNs)) yield delNs;
     if (this.ops.dmaUnmap) {
       for (const r of gone) yield* this.ops.dmaUnmap(asid, r.start, r.size);
     } else if (this.ops.setMap) {
@@ -489,6 +522,7 @@ export class VhostVdpa implements VhostVdpaFd {
     } else if (this.device.iommuDomain !== null && gone.length > 0) {
       yield* this.iommuUnmap(gone);
     }
+    return OK;
   }
 
   /** The device's translations of unmapped ranges are invalidated with them (the parent's unmap, an ATS invalidation). */
@@ -502,7 +536,8 @@ export class VhostVdpa implements VhostVdpaFd {
   private *iommuMap(iova: number, size: number, uaddr: number, perm: AccessMode, split: EntrySplit): Proc<Result> {
     const c = this.device.costs;
     const t0 = this.kernel.now;
-    yield this.device.jittered(dmaMapNs(c, split.entries, Math.ceil(size / PAGE_SIZE)));
+    const mapNs = this.device.jittered(dmaMapNs(c, split.entries, Math.ceil(size / PAGE_SIZE)));
+    if (!this.kernel.advanceIfNext(mapNs)) yield mapNs;
     const r = (this.device.iommuDomain as VhostIotlb).add(iova, size, uaddr, perm, split);
     this.bus.emit({ kind: 'mapWork', t: this.kernel.now, dur: this.kernel.now - t0, device: this.name, asid: 0, what: 'dmaMap', ranges: split.entries });
     return r;
@@ -520,7 +555,8 @@ export class VhostVdpa implements VhostVdpaFd {
       entries += r.value.entries;
       pages += Math.ceil(r.size / PAGE_SIZE);
     }
-    yield this.device.jittered(dmaMapNs(c, entries, pages));
+    const unmapNs = this.device.jittered(dmaMapNs(c, entries, pages));
+    if (!this.kernel.advanceIfNext(unmapNs)) yield unmapNs;
     this.bus.emit({ kind: 'mapWork', t: this.kernel.now, dur: this.kernel.now - t0, device: this.name, asid: 0, what: 'dmaUnmap', ranges: entries });
   }
 
@@ -543,7 +579,8 @@ export class VhostVdpa implements VhostVdpaFd {
     mem.pinnedVm += shape.pages;
     const pinNs = shape.smallPages * h.pinSmallPerPageNs + shape.largeSubpages * h.pinLargePerSubpageNs;
     const faultNs = shape.coldSmallFolios * h.faultSmallNs + shape.coldLargeFolios * h.faultLargeNs + (shape.coldBytes / h.zeroBytesPerSecond) * 1e9;
-    yield this.device.jittered(Math.round(pinNs + faultNs));
+    const ns = this.device.jittered(Math.round(pinNs + faultNs));
+    if (!k.advanceIfNext(ns)) yield ns;
     if (shape.coldBytes > 0) mem.touch(uaddr, size);
     this.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages: shape.pages });
     return OK;
@@ -564,7 +601,8 @@ export class VhostVdpa implements VhostVdpaFd {
     if (pages > 0) {
       this.mm.pinnedVm -= pages;
       const h = this.hostCosts;
-      yield this.device.jittered(Math.round(pages * h.unpinPerPageNs + writable * h.setDirtyPerPageNs));
+      const ns = this.device.jittered(Math.round(pages * h.unpinPerPageNs + writable * h.setDirtyPerPageNs));
+      if (!k.advanceIfNext(ns)) yield ns;
       this.bus.emit({ kind: 'pin', t: k.now, dur: k.now - t0, device: this.name, pages: -pages });
     }
   }

@@ -11,4 +11,10 @@ export interface Clock {
   readonly now: number;
   /** Runs `fn(arg)` after `delay` ns (>= 0). */
   after(delay: number, fn: EventFn, arg?: unknown, priority?: number): QueuedEvent;
+  /** Marks the start of a process step; returns the mark it replaces (Kernel.enterStep). */
+  enterStep(resume: EventFn): EventFn | null;
+  /** Ends a process step (Kernel.leaveStep). */
+  leaveStep(outer: EventFn | null): void;
+  /** A process body's wait of `delay` ns done without an event when its own would fire next (Kernel.advanceIfNext). */
+  advanceIfNext(delay: number): boolean;
 }

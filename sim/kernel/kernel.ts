@@ -15,6 +15,12 @@ function checkTime(what: string, t: number): void {
   }
 }
 
+/** Kernel options. */
+export interface KernelOptions {
+  /** advanceIfNext's fast path (default true); false schedules every wait, for equivalence checks. */
+  inlineWaits?: boolean;
+}
+
 export class Kernel implements Clock {
   /** Current simulated time, integer ns; never decreases. */
   private clock = 0;
@@ -26,6 +32,18 @@ export class Kernel implements Clock {
   private fired = 0;
   /** Set by stop(); makes run() return after the current event. */
   private stopped = false;
+  /** The limit of the run() in progress; -Infinity outside run() (no fast path then). */
+  private limit = Number.NEGATIVE_INFINITY;
+  /** The callback of the event being fired (between events the last one fired; null after run()). */
+  private firing: EventFn | null = null;
+  /** The resume callback of the process whose body is running now (enterStep); null if none. */
+  private stepping: EventFn | null = null;
+  /** Whether advanceIfNext may take its fast path. */
+  private readonly inlineWaits: boolean;
+
+  constructor(opts: KernelOptions = {}) {
+    this.inlineWaits = opts.inlineWaits ?? true;
+  }
 
   /** Current simulated time in integer nanoseconds. */
   get now(): number {
@@ -89,6 +107,8 @@ export class Kernel implements Clock {
       this.clock = ev.time;
       ev.fn = null;
       this.fired++;
+      // Left set after the event (the next one overwrites it; run() clears it when it returns).
+      this.firing = fn;
       fn(ev.arg);
       return true;
     }
@@ -101,21 +121,75 @@ export class Kernel implements Clock {
   run(until = Number.POSITIVE_INFINITY): number {
     if (until !== Number.POSITIVE_INFINITY) checkTime('run limit', until);
     this.stopped = false;
-    const queue = this.queue;
-    while (!this.stopped) {
-      const head = queue.peek();
-      if (head === undefined) break;
-      if (head.fn === null) {
-        queue.pop();
-        continue;
+    const outerLimit = this.limit;
+    this.limit = until;
+    try {
+      const queue = this.queue;
+      while (!this.stopped) {
+        const head = queue.peek();
+        if (head === undefined) break;
+        if (head.fn === null) {
+          queue.pop();
+          continue;
+        }
+        if (head.time > until) {
+          this.clock = until;
+          break;
+        }
+        this.step();
       }
-      if (head.time > until) {
-        this.clock = until;
-        break;
-      }
-      this.step();
+    } finally {
+      this.limit = outerLimit;
+      this.firing = null;
+      this.stepping = null;
     }
     return this.clock;
+  }
+
+  /**
+   * Marks the start of a process step (process.ts): `resume` is the process's resume callback.
+   * Returns the mark it replaces, for leaveStep. While the mark is the callback of the event
+   * being fired, the process body is the whole rest of that event.
+   */
+  enterStep(resume: EventFn): EventFn | null {
+    const outer = this.stepping;
+    this.stepping = resume;
+    return outer;
+  }
+
+  /** Ends a process step started by enterStep. */
+  leaveStep(outer: EventFn | null): void {
+    this.stepping = outer;
+  }
+
+  /**
+   * Fast path for a wait of `delay` ns that a process body is about to yield (a delay, or a
+   * grant that would be scheduled after 0 ns). It gives the same result as yielding: when the
+   * body runs as the event being fired, inside run(), and no live event is due at or before
+   * now + delay (nor run()'s limit passed, nor stop() called), the process's own timer would be
+   * the very next event to fire, so nothing can run in between. Then the clock moves to
+   * now + delay, that timer counts as fired (and takes its sequence number, so later events
+   * keep theirs), and true is returned: the body goes on without yielding. Otherwise nothing
+   * changes and false is returned: the body yields as usual. Only a process body may call it,
+   * at the point where it would yield.
+   */
+  advanceIfNext(delay: number): boolean {
+    const resume = this.stepping;
+    if (resume === null || resume !== this.firing || this.stopped || !this.inlineWaits) return false;
+    const time = this.clock + delay;
+    if (!(delay >= 0) || !Number.isSafeInteger(time) || time > this.limit) return false;
+    const queue = this.queue;
+    let head = queue.peek();
+    while (head !== undefined && head.fn === null) {
+      // Cancelled entries are dropped when they surface; dropping them here changes nothing.
+      queue.pop();
+      head = queue.peek();
+    }
+    if (head !== undefined && head.time <= time) return false;
+    this.clock = time;
+    this.nextSeq++;
+    this.fired++;
+    return true;
   }
 
   /** Makes the current run() return once the event being fired completes. */

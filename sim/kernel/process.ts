@@ -60,7 +60,14 @@ export class Process<T> implements Waitable<T> {
   }
 
   private step(value: unknown): void {
-    const r = this.body.next(value);
+    // The mark lets the body take Kernel.advanceIfNext's fast path while it is the firing event.
+    const kernel = this.kernel;
+    const outer = kernel.enterStep(this.resumeFn);
+    let r = this.body.next(value);
+    // A delay whose own timer would be the next event to fire is slept here, without the heap:
+    // the same clock and order as scheduling it (Kernel.advanceIfNext).
+    while (r.done !== true && typeof r.value === 'number' && kernel.advanceIfNext(r.value)) r = this.body.next(undefined);
+    kernel.leaveStep(outer);
     if (r.done) {
       this.done = true;
       this.result = r.value;

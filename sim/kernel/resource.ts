@@ -75,6 +75,17 @@ export class Resource {
     return this.grant;
   }
 
+  /**
+   * Fast path of `yield acquire()` for a process body: takes a free slot without yielding when
+   * the grant's 0 ns event would be the next to fire (Kernel.advanceIfNext), so the state and
+   * the order of everything else are those of the yield. False: nothing taken, yield acquire().
+   */
+  acquireNow(): boolean {
+    if (this.holders >= this.capacity || !this.kernel.advanceIfNext(0)) return false;
+    this.account(1);
+    return true;
+  }
+
   /** Grants a slot now if one is free, else queues the caller. */
   private enqueue(resume: (v: void) => void): void {
     if (this.holders < this.capacity) {
@@ -107,7 +118,7 @@ export class Resource {
 
   /** Runs `body` while holding one slot. */
   *use<T>(body: Proc<T>): Proc<T> {
-    yield this.acquire();
+    if (!this.acquireNow()) yield this.acquire();
     try {
       return yield* body;
     } finally {

@@ -39,6 +39,11 @@ export interface RunOptions {
   /** Keep every model event (for traces); costs memory. */
   keepEvents?: boolean;
   /**
+   * The kernel's inline waits (default true); false schedules every wait as an event: the
+   * reference the fast path is tested against (the same record, more events).
+   */
+  inlineWaits?: boolean;
+  /**
    * 'windows' (default): the data plane in detail only where something changes; 'full': every
    * burst and probe in detail — the reference the windows are tested against.
    */
@@ -188,7 +193,7 @@ function cancelOf(sc: Scenario): { cancelAfterPass?: number } {
 
 export function simulateMigration(spec: RunInput, opts: RunOptions = {}): RunOutput {
   const sc = spec.scenario;
-  const kernel = new Kernel();
+  const kernel = new Kernel({ inlineWaits: opts.inlineWaits ?? true });
   const bus = new EventBus();
   const recorder = new RunRecorder(bus.stream);
   const events: ModelEvent[] = [];

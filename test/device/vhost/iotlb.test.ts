@@ -96,3 +96,44 @@ describe('VhostIotlb', () => {
     for (let i = 0; i < n; i++) expect(t.translate(i * 8192, 1, 'read').ok).toBe(i % 2 === 1);
   });
 });
+
+describe('VhostIotlb.copy', () => {
+  /** The reference: a new IOTLB of that limit, every range added again in IOVA order, up to the first failure. */
+  function addedAgain(src: VhostIotlb, limit: number | null): { ranges: unknown[]; count: number; bytes: number; result: unknown } {
+    const out = new VhostIotlb(limit);
+    let result: unknown = { ok: true, value: undefined };
+    for (const r of src) {
+      const res = out.add(r.start, r.size, r.value.uaddr, r.value.perm, r.value);
+      if (!res.ok) {
+        result = res;
+        break;
+      }
+    }
+    return { ranges: [...out], count: out.count, bytes: out.bytes, result };
+  }
+
+  it('is the IOTLB with every range added again under the new limit, ENOSPC at the first range past it', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 3 }), pages: fc.integer({ min: 1, max: 4 }), entries: fc.integer({ min: 1, max: 5 }) }), { maxLength: 12 }),
+        fc.option(fc.integer({ min: 0, max: 40 })),
+        (pieces, limit) => {
+          const src = new VhostIotlb(null);
+          let at = 0;
+          for (const p of pieces) {
+            at += p.gap * 4096;
+            expect(src.add(at, p.pages * 4096, 0x10000 + at, 3, { entries: p.entries, entryGcd: 4096 }).ok).toBe(true);
+            at += p.pages * 4096;
+          }
+          const { iotlb, result } = src.copy(limit);
+          expect({ ranges: [...iotlb], count: iotlb.count, bytes: iotlb.bytes, result }).toEqual(addedAgain(src, limit));
+          expect(iotlb.limit).toBe(limit);
+          // The copy is the copy's own: emptying it leaves the source as it was.
+          const before = [...src];
+          iotlb.del(0, at + 1);
+          expect([...src]).toEqual(before);
+        },
+      ),
+    );
+  });
+});

@@ -237,3 +237,112 @@ describe('Resource', () => {
     expect(() => new Resource(k, 0)).toThrow(/positive integer/);
   });
 });
+
+describe('inline waits (Kernel.advanceIfNext, Resource.acquireNow)', () => {
+  /** One step of a random process: sleep, hold a resource through acquireNow, or through use(). */
+  type Op = { sleep: number } | { hold: number; res: number; now: boolean };
+  const op = fc.oneof(
+    fc.record({ sleep: fc.integer({ min: 0, max: 6 }) }),
+    fc.record({ hold: fc.integer({ min: 0, max: 6 }), res: fc.integer({ min: 0, max: 1 }), now: fc.boolean() }),
+  );
+
+  /** Runs the processes and plain callbacks; the trace of who did what when, and the kernel's counts. */
+  function trace(progs: Op[][], callbacks: number[], inlineWaits: boolean): { log: string[]; fired: number; end: number } {
+    const k = new Kernel({ inlineWaits });
+    const res = [new Resource(k, 1), new Resource(k, 2)];
+    const log: string[] = [];
+    progs.forEach((ops, p) => {
+      k.spawn(
+        (function* (): Proc {
+          for (const [i, o] of ops.entries()) {
+            if ('sleep' in o) {
+              if (!k.advanceIfNext(o.sleep)) yield o.sleep;
+            } else if (o.now) {
+              const r = res[o.res]!;
+              if (!r.acquireNow()) yield r.acquire();
+              log.push(`${p}.${i} got@${k.now}`);
+              yield o.hold;
+              r.release();
+            } else {
+              yield* res[o.res]!.use(
+                (function* (): Proc {
+                  log.push(`${p}.${i} use@${k.now}`);
+                  yield o.hold;
+                })(),
+              );
+            }
+            log.push(`${p}.${i}@${k.now}`);
+          }
+        })(),
+      );
+    });
+    callbacks.forEach((t, i) => k.at(t, () => log.push(`cb${i}@${k.now}`)));
+    const end = k.run();
+    return { log, fired: k.processed, end };
+  }
+
+  it('give the same trace, event count and end time as scheduling every wait', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(op, { maxLength: 8 }), { minLength: 1, maxLength: 4 }), fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 6 }), (progs, cbs) => {
+        expect(trace(progs, cbs, true)).toEqual(trace(progs, cbs, false));
+      }),
+    );
+  });
+
+  it('take the fast path only when nothing else is due by then', () => {
+    const k = new Kernel();
+    const got: boolean[] = [];
+    k.at(15, () => {});
+    k.spawn(
+      (function* (): Proc {
+        got.push(k.advanceIfNext(10)); // nothing due by 10: inline
+        got.push(k.advanceIfNext(5)); // the callback at 15 is due at the same time: it fires first
+        yield 5;
+        got.push(k.advanceIfNext(0));
+      })(),
+    );
+    k.run();
+    expect(got).toEqual([true, false, true]);
+    expect(k.now).toBe(15);
+    expect(k.processed).toBe(5);
+  });
+
+  it('never inline outside a process body, outside run(), past run(until) or after stop()', () => {
+    const k = new Kernel();
+    expect(k.advanceIfNext(1)).toBe(false);
+    const got: boolean[] = [];
+    k.at(1, () => got.push(k.advanceIfNext(1)));
+    k.spawn(
+      (function* (): Proc {
+        yield 5;
+        got.push(k.advanceIfNext(10));
+        k.stop();
+        got.push(k.advanceIfNext(1));
+        yield 1;
+      })(),
+    );
+    k.run(12);
+    expect(got).toEqual([false, false, false]);
+    expect(k.now).toBe(5);
+    k.run();
+    expect(k.now).toBe(6);
+  });
+
+  it('acquireNow takes a free slot only, and accounts it as acquire() would', () => {
+    const k = new Kernel();
+    const r = new Resource(k, 1);
+    const got: boolean[] = [];
+    k.spawn(
+      (function* (): Proc {
+        got.push(r.acquireNow());
+        got.push(r.acquireNow()); // held: the caller must queue
+        yield 10;
+        r.release();
+        yield 10;
+      })(),
+    );
+    k.run();
+    expect(got).toEqual([true, false]);
+    expect(r.utilisation()).toBeCloseTo(0.5, 10);
+  });
+});

@@ -51,7 +51,7 @@ interface MigrationTotals {
 /** A failed migration: the step, the errno, where the VM runs after QEMU's recovery. */
 export interface RunOutcome {
   status: 'failed';
-  /** boot, destinationInit, svqSwitch, precopy (a cancel), sourceStop, destinationStart, stalled, or dataPlane (a NIC left down). */
+  /** boot, destinationInit, migrate (a migration blocker refused the command), svqSwitch, precopy (a cancel), sourceStop, destinationStart, stalled, or dataPlane (a NIC left down). */
   step: string;
   /** The device whose call failed, when one did. */
   device?: string;

@@ -54,7 +54,7 @@ export interface MigrationWorld {
 }
 
 /** The step of the timeline a failed migration failed in. */
-export type MigrationStep = 'boot' | 'destinationInit' | 'svqSwitch' | 'precopy' | 'sourceStop' | 'destinationStart' | 'stalled' | 'dataPlane';
+export type MigrationStep = 'boot' | 'destinationInit' | 'migrate' | 'svqSwitch' | 'precopy' | 'sourceStop' | 'destinationStart' | 'stalled' | 'dataPlane';
 
 /** Why and where a migration failed, and where the VM runs afterwards. */
 export interface MigrationFailure {
@@ -247,6 +247,18 @@ function* switchover(w: MigrationWorld, phase: PhaseFn, lastRoundStart: number):
   return { ok: true, value: ramBytes + stateBytes };
 }
 
+/**
+ * qmp_migrate → migrate_prepare → migration_is_blocked: a blocker a device added at init refuses
+ * the command before anything starts — no SVQ switch, no downtime, the VM runs on at the source
+ * with its NICs untouched. QEMU reports it as an Error with no errno; the run records EPERM (the
+ * command is not permitted while the blocker stands).
+ */
+function migrationBlocked(w: MigrationWorld): MigrationFailure | null {
+  const d = w.devices.find((p) => (p.src.migrationBlocker ?? null) !== null);
+  if (d === undefined) return null;
+  return { step: 'migrate', device: d.src.cfg.name, errno: 'EPERM', reason: d.src.migrationBlocker!, atNs: w.kernel.now, vmRunsOn: 'source', recovered: true };
+}
+
 /** The failure with the recovery's result. */
 function recoveredBy(f: MigrationFailure, problem: string | null): MigrationFailure {
   return problem === null ? { ...f, recovered: true } : { ...f, recovered: false, recoveryFailure: problem };
@@ -286,6 +298,8 @@ export function* migrate(w: MigrationWorld): Proc<Result<MigrationOutcome>> {
   const ready = yield* wait(destReady);
   if (!ready.ok) return failed(failure(w, 'destinationInit', ready, 'source', true), null, kernel.now);
   const migrationStart = kernel.now;
+  const blocked = migrationBlocked(w);
+  if (blocked !== null) return failed(blocked, null, migrationStart);
 
   const switched = yield* svqSwitch(w, phase);
   if (!switched.ok) {

@@ -26,6 +26,8 @@ export interface NetClient {
   vringBases: VringBase[];
   /** Whether the device is started. */
   started: boolean;
+  /** Optional: why QEMU refuses to migrate this NIC (a migration blocker added at init); null or absent: nothing blocks. */
+  readonly migrationBlocker?: string | null;
   attachDataPath(dataPath: NetDataPathHooks | null, cvqChannel: CvqChannel): void;
   /** Guest-physical addresses of the guest's own vring for `vq`. */
   guestVringAddr(vq: number): { desc: number; avail: number; used: number };

@@ -14,6 +14,7 @@ import type { NetCtrlState, CtrlCommand } from './cvqState.js';
 import { iotlbBatch } from './iotlbBatch.js';
 import { Access } from '../device/uapi/uapi.js';
 import { guestVringAddrOf } from './guestRingSlot.js';
+import { vhostVdpaNetValidSvqFeatures } from './svqValidFeatures.js';
 
 /** VMM strategies that change the mechanism (scenario `migration.strategies`). */
 export interface NetStrategies {
@@ -30,6 +31,8 @@ export interface NetStrategies {
   batchMaps: boolean;
   /** Negotiate the proposed VHOST_BACKEND_F_IOPF: guest memory is mapped without pinning, the device takes page faults, RAM discards stay allowed. */
   pageFaults: boolean;
+  /** Let QEMU's SVQ feature check accept VIRTIO_F_RING_PACKED (the packed-SVQ proposal). */
+  svqPacked: boolean;
 }
 
 /** Where each strategy comes from (`svqsim list` prints these): all but earlyMap are proposals. */
@@ -40,10 +43,12 @@ export const STRATEGY_SOURCES: Readonly<Record<keyof NetStrategies, string>> = {
   batchMaps: 'proposal: the shadow-vring and CVQ-buffer UPDATE/INVALIDATEs in one IOTLB batch per ASID (upstream sends them one by one)',
   pageFaults:
     'proposal: page faults instead of pinning ("VIRTIO_F_PARTIAL_ORDER for page fault handling", virtio RFC, seed 003): QEMU negotiating a VHOST_BACKEND_F_IOPF bit no kernel has, so vhost-vdpa maps guest memory unpinned and QEMU leaves RAM discards enabled (upstream vhost_vdpa_init disables them)',
+  svqPacked:
+    'proposal: Sahil Siddiq, "Add packed virtqueue support to SVQ", v5, qemu-devel, Mar 2025, unmerged: vhost_svq_valid_features accepts VIRTIO_F_RING_PACKED, so a device offering packed rings no longer gets a migration blocker',
 };
 
 /** The strategies as upstream QEMU (10.1+) behaves: results label every strategy that differs. */
-export const UPSTREAM_STRATEGIES: Readonly<NetStrategies> = { descGroup: false, iotlbPersist: false, earlyMap: true, batchMaps: false, pageFaults: false };
+export const UPSTREAM_STRATEGIES: Readonly<NetStrategies> = { descGroup: false, iotlbPersist: false, earlyMap: true, batchMaps: false, pageFaults: false, svqPacked: false };
 
 /** Sends the replayed CVQ commands through the shadow CVQ: all queued, one poll. */
 export interface CvqChannel {
@@ -126,6 +131,8 @@ export class VhostVdpaNet {
   groups = { data: 0, cvq: 0, dataDesc: null as number | null };
   /** The device's features (VHOST_GET_FEATURES at netdev creation). */
   private deviceFeatures = 0n;
+  /** Why QEMU blocks outgoing migration with this device (the SVQ feature check at init failed), null: nothing blocks. */
+  migrationBlocker: string | null = null;
   /** vhost_vdpa_probe_cvq_isolation found the CVQ in a group of its own (s->cvq_isolated). */
   cvqIsolated = false;
   /** ASID of the CVQ (its shadow vring and buffers) in the current start. */
@@ -228,6 +235,7 @@ export class VhostVdpaNet {
     const features = yield* fd.getFeatures();
     if (!features.ok) return features;
     this.deviceFeatures = features.value;
+    this.migrationBlocker = this.svqFeatureBlocker(features.value);
     // vhost_vdpa_get_iova_range: the range the shared IOVA tree allocates from.
     const range = yield* fd.getIovaRange();
     if (!range.ok) return range;
@@ -271,6 +279,18 @@ export class VhostVdpaNet {
     r = yield* this.probeCvqIsolation();
     if (!r.ok) return r;
     return { ok: true, value: undefined };
+  }
+
+  /**
+   * net_vhost_vdpa_init, queue pair 0: vhost_vdpa_net_valid_svq_features on the offered features
+   * fills v->migration_blocker; vhost_vdpa_init hands it to the vhost_dev (error_propagate) and
+   * vhost_dev_init adds it (migrate_add_blocker_normal), so every later `migrate` is refused. The
+   * VM still boots and runs in passthrough (x-svq=on would refuse the netdev instead; not modelled).
+   */
+  private svqFeatureBlocker(features: bigint): string | null {
+    const s = this.cfg.strategies;
+    const check = vhostVdpaNetValidSvqFeatures(features, { packed: s.svqPacked, partialOrder: s.pageFaults });
+    return check.ok ? null : `${this.cfg.name}: migration blocker from net_vhost_vdpa_init: ${check.reason}`;
   }
 
   /**

@@ -73,7 +73,11 @@ function freshVq(): VirtqueueState {
   return { num: 0, desc: 0, driver: 0, device: 0, ready: false, lastAvailIdx: 0, lastUsedIdx: 0, availWrap: true, usedWrap: true };
 }
 
-/** Virtio-net features every profile offers; the capability-dependent ones are added in deviceFeatures. */
+/**
+ * Virtio-net features every profile offers; the capability-dependent ones are added in
+ * deviceFeatures. No RING_F_INDIRECT_DESC: neither vdpa_sim (VDPASIM_FEATURES) nor mlx5
+ * (get_supported_features) offers it, and QEMU's SVQ refuses it (vhost_svq_valid_features).
+ */
 const BASE_FEATURES: VirtioFeatureName[] = [
   'VERSION_1',
   'ACCESS_PLATFORM',
@@ -85,7 +89,6 @@ const BASE_FEATURES: VirtioFeatureName[] = [
   'NET_F_CTRL_RX',
   'NET_F_CTRL_VLAN',
   'NET_F_CTRL_MAC_ADDR',
-  'RING_F_INDIRECT_DESC',
   'RING_F_EVENT_IDX',
 ];
 

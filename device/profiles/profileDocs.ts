@@ -55,9 +55,9 @@ export const PROFILE_FIELD_DOCS: FieldDocs = {
   'capabilities.maxIotlbEntries': { description: 'Most IOTLB entries per ASID (vdpa_sim: 2048), or null for no limit.', examples: [2048, null] },
   'capabilities.maxQueuePairs': 'Most data queue pairs a device may use, 1 to 256 (bounds devices[].queuePairs in a scenario).',
   'capabilities.maxQueueSize': 'Largest virtqueue size, 2 to 32768 (bounds devices[].queueSize in a scenario).',
-  'capabilities.ringLayouts': { description: 'Ring layouts the device supports: split and/or packed (devices[].ring must be one of them).', examples: [['split'], ['split', 'packed']] },
-  'capabilities.inOrder': 'Offers VIRTIO_F_IN_ORDER.',
-  'capabilities.partialOrder': 'Offers the proposed VIRTIO_F_PARTIAL_ORDER (used entries may carry a FLUSH flag that ends an in-order batch).',
+  'capabilities.ringLayouts': { description: 'Ring layouts the device supports: split and/or packed (devices[].ring must be one of them). A device offering packed offers VIRTIO_F_RING_PACKED, which upstream QEMU\'s shadow virtqueue refuses at netdev init: a migration blocker, unless migration.strategies.svqPacked (a proposal).', examples: [['split'], ['split', 'packed']] },
+  'capabilities.inOrder': 'Offers VIRTIO_F_IN_ORDER. QEMU\'s shadow virtqueue refuses it at netdev init, so migration is blocked (no strategy lifts that).',
+  'capabilities.partialOrder': 'Offers the proposed VIRTIO_F_PARTIAL_ORDER (used entries may carry a FLUSH flag that ends an in-order batch). Upstream QEMU\'s shadow virtqueue refuses the bit (a migration blocker); the pageFaults strategy\'s proposal accepts it.',
   'capabilities.pageFaults': {
     description:
       'The device can take page faults instead of needing guest memory pinned (the pageFaults strategy): pri (PCIe ATS/PRI with a PASID bound to the QEMU process mm: page requests answered asynchronously, at most costs.priCredits outstanding) or va (a use_va parent reaching user memory through the mm bound to it, faulting synchronously in its worker). Optional; absent: neither. No shipping vDPA NIC offers pri.',

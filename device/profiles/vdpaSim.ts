@@ -23,7 +23,9 @@ export const vdpaSimProfile: Profile = {
     maxIotlbEntries: 2048, // vdpa_sim's iotlb limit per address space
     maxQueuePairs: 1,
     maxQueueSize: 256,
-    ringLayouts: ['split', 'packed'],
+    // Split only: VDPASIM_FEATURES (drivers/vdpa/vdpa_sim/vdpa_sim.h) is ANY_LAYOUT | VERSION_1 |
+    // ACCESS_PLATFORM, no RING_PACKED — the simulator's vringh drives split rings only.
+    ringLayouts: ['split'],
     inOrder: false,
     partialOrder: false,
     // use_va with the process mm bound (vhost_vdpa_bind_mm → the parent's bind_mm): the worker

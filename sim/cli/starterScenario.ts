@@ -67,6 +67,7 @@ migration:
     iotlbPersist: false         # proposal: maps survive device resets
     batchMaps: false            # proposal: shadow-vring and CVQ map updates in one IOTLB batch
     # pageFaults: false         # proposal: guest RAM mapped unpinned, the device takes page faults (capabilities.pageFaults)
+    # svqPacked: false          # proposal: SVQ accepts RING_PACKED (otherwise a device offering packed blocks migration)
 
 variants:                       # each sets fields by path; all use the same random streams
   - name: baseline

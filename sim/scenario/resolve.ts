@@ -113,6 +113,7 @@ function toScenario(input: ScenarioInput, profiles: readonly Profile[]): Scenari
         earlyMap: m.strategies.earlyMap,
         batchMaps: m.strategies.batchMaps,
         pageFaults: m.strategies.pageFaults,
+        svqPacked: m.strategies.svqPacked,
       },
     },
     gates: input.gates.map((g) => parseThreshold(g) as Threshold),

@@ -91,6 +91,7 @@ export interface Scenario {
       earlyMap: boolean;
       batchMaps: boolean;
       pageFaults: boolean;
+      svqPacked: boolean;
     };
   };
   /** Parsed gate thresholds. */

@@ -188,6 +188,8 @@ const strategiesSchema = z
     batchMaps: z.boolean().default(false),
     /** Page faults instead of pinning (proposed VHOST_BACKEND_F_IOPF; needs capabilities.pageFaults). */
     pageFaults: z.boolean().default(false),
+    /** Proposal: QEMU's SVQ accepts VIRTIO_F_RING_PACKED (packed-SVQ series), so a device offering packed rings is not a migration blocker. */
+    svqPacked: z.boolean().default(false),
   })
   .strict();
 

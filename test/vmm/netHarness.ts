@@ -47,7 +47,7 @@ export function netHarness(o: NetHarnessOptions) {
       queuePairs: qp,
       queueSize: 256,
       features: featureBit('VERSION_1') | featureBit('ACCESS_PLATFORM') | featureBit('NET_F_CTRL_VQ') | (qp > 1 ? featureBit('NET_F_MQ') : 0n),
-      strategies: { descGroup: false, iotlbPersist: false, earlyMap: false, batchMaps: false, pageFaults: false, ...o.strategies },
+      strategies: { descGroup: false, iotlbPersist: false, earlyMap: false, batchMaps: false, pageFaults: false, svqPacked: false, ...o.strategies },
       svqSizes: { descBytes: sizes.descArea, driverAreaBytes: sizes.svqDriverArea, deviceAreaBytes: sizes.svqDeviceArea },
       cvqBufferBytes: 4096,
       guestRingGpa: 0x100000,

@@ -69,7 +69,7 @@ export function scenario(o: ScenarioOpts = {}): Scenario {
       maxIterations: 30,
       startAt: 100_000_000,
       transport: 'vhost-vdpa',
-      strategies: { descGroup: false, iotlbPersist: false, earlyMap: false, batchMaps: false, pageFaults: false, ...o.strategies },
+      strategies: { descGroup: false, iotlbPersist: false, earlyMap: false, batchMaps: false, pageFaults: false, svqPacked: false, ...o.strategies },
     },
     gates: [],
     faults: o.faults ?? [],

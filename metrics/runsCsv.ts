@@ -17,7 +17,9 @@
 //   inside downtime1 and inside downtime2 (downtime1.update, …);
 // - when some run took page faults (the pageFaults strategy): pageFaults,
 //   pageFaults.postSwitchover, faultLatencyP99_ns, faultLatencyMax_ns, faultStall_ns, outOfOrder,
-//   flushBatches, invalidations, postSwitchover.rxDropped (empty for the runs without).
+//   flushBatches, invalidations, postSwitchover.rxDropped (empty for the runs without);
+// - when some run failed: outcome.step, outcome.errno, outcome.vmRunsOn (empty for the runs that
+//   completed), last.
 // Rows: documents in the order given, each scenario's variants in the scenario's own order, then
 // replication. Quoting and line ends are RFC 4180 (csv.ts).
 
@@ -52,6 +54,14 @@ const FIXED_TAIL = [
 const COUNT_COLUMNS = [...COUNT_FIELDS, ...WINDOWS.flatMap((w) => COUNT_FIELDS.map((f) => `${w}.${f}`))];
 /** Last columns when some run took page faults (the pageFaults strategy): the metric of each (times with `_ns`). */
 const PAGE_FAULT_COLUMNS = ['pageFaults', 'pageFaults.postSwitchover', 'faultLatencyP99_ns', 'faultLatencyMax_ns', 'faultStall_ns', 'outOfOrder', 'flushBatches', 'invalidations', 'postSwitchover.rxDropped'];
+
+/** Last columns when some run failed: where, with which errno, and where the VM runs afterwards. */
+const OUTCOME_COLUMNS = ['outcome.step', 'outcome.errno', 'outcome.vmRunsOn'];
+
+function outcomeCells(r: RunRecord): Cell[] {
+  const o = r.outcome;
+  return o === undefined ? [undefined, undefined, undefined] : [o.step, o.errno, o.vmRunsOn];
+}
 
 function phaseColumn(window: string, name: string, device: string | undefined): string {
   return `${window}.${name}${device !== undefined ? `[${device}]` : ''}_ns`;
@@ -98,7 +108,8 @@ export function* runsCsvChunks(docs: readonly ResultDocument[], chunkRecords = 1
   const paramHead = params.map((p) => (fixed.has(p) ? `sweep.${p}` : p));
   const phaseCols = phases.flat();
   const faultCols = runs.some((r) => r.pageFaults !== undefined) ? PAGE_FAULT_COLUMNS : [];
-  yield csvRecord([...FIXED_HEAD, ...paramHead, ...FIXED_TAIL, ...phaseCols, ...COUNT_COLUMNS, ...faultCols]);
+  const outcomeCols = runs.some((r) => r.outcome !== undefined) ? OUTCOME_COLUMNS : [];
+  yield csvRecord([...FIXED_HEAD, ...paramHead, ...FIXED_TAIL, ...phaseCols, ...COUNT_COLUMNS, ...faultCols, ...outcomeCols]);
   let chunk = '';
   let n = 0;
   for (const r of runs) {
@@ -133,6 +144,7 @@ export function* runsCsvChunks(docs: readonly ResultDocument[], chunkRecords = 1
       ...phaseCols.map((c) => durations.get(c)),
       ...COUNT_COLUMNS.map((c) => m[c]),
       ...faultCols.map((c) => m[c.replace(/_ns$/, '')]),
+      ...(outcomeCols.length === 0 ? [] : outcomeCells(r)),
     ];
     chunk += csvRecord(cells);
     if (++n % chunkRecords === 0) {

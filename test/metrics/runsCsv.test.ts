@@ -37,6 +37,17 @@ describe('runsCsv', () => {
     expect(head!.at(-1)).toBe('downtime2.faults');
   });
 
+  it('adds the outcome columns last when some run failed, empty for the runs that completed', () => {
+    const d = structuredClone(doc);
+    const failed = d.runs.find((r) => r.variant === 'desc-persist' && r.replication === 2)!;
+    failed.outcome = { status: 'failed', step: 'migrate', device: 'src:net0', errno: 'EPERM', reason: 'migration blocker', atNs: 5, vmRunsOn: 'source', recovered: true };
+    const [head, ...body] = parseCsv(runsCsv([d]));
+    expect(head!.slice(-3)).toEqual(['outcome.step', 'outcome.errno', 'outcome.vmRunsOn']);
+    expect(body[5]!.slice(-3)).toEqual(['migrate', 'EPERM', 'source']);
+    expect(body[0]!.slice(-3)).toEqual(['', '', '']);
+    for (const r of body) expect(r).toHaveLength(head!.length);
+  });
+
   it('is deterministic, quotes what needs quoting, and streams in chunks that add up', () => {
     const d = structuredClone(doc);
     for (const r of d.runs) r.params = { ...r.params, 'devices[0].nic': { note: 'a, "b"' }, scenario: 'x\ny' };

@@ -46,7 +46,7 @@ describe('loadScenarioFile', () => {
     expect(s.migration.downtimeLimit).toBe(300_000_000);
     expect(s.migration.startAt).toBe(100_000_000);
     expect(s.migration.maxIterations).toBe(30);
-    expect(s.migration.strategies).toEqual({ descGroup: false, iotlbPersist: true, earlyMap: true, batchMaps: false, pageFaults: false });
+    expect(s.migration.strategies).toEqual({ descGroup: false, iotlbPersist: true, earlyMap: true, batchMaps: false, pageFaults: false, svqPacked: false });
     expect(s.gates.map((g) => [g.metric, g.stat, g.op, g.value])).toEqual([
       ['downtime2', 'p99', '<', 300_000_000],
       ['update', 'max', '<=', 40],
@@ -112,7 +112,7 @@ describe('loadScenarioFile', () => {
     expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  adminVq:\n    mode: deviceParts\n')))).toBe(
       's.yaml:10:5: migration.adminVq: applies to migration.transport admin-vq only (transport is vhost-vdpa)',
     );
-    expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  transport: admin-vq\n', '    ring: packed\n')))).toMatch(/^s\.yaml:7:11: devices\[0\]\.ring: .*split rings only/);
+    expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  transport: admin-vq\n', "    ring: packed\n    capabilities: { ringLayouts: ['split', 'packed'] }\n")))).toMatch(/^s\.yaml:7:11: devices\[0\]\.ring: .*split rings only/);
     const faults = (kind: string, mode = 'svq') =>
       body(`  transport: admin-vq\n  adminVq: { mode: ${mode} }\nfaults:\n  - { kind: ${kind}, device: n, host: destination }\n`);
     expect(await errorOf('s.yaml', tmpFile('s.yaml', faults('iotlbUpdate')))).toMatch(/^s\.yaml:12:13: faults\[0\]\.kind: iotlbUpdate is a vhost-vdpa fault point/);

@@ -42,7 +42,8 @@ const totalFaults = (r: RunRecord) => Object.values(r.pageFaults!.faultsByPhase)
 
 describe('page faults instead of pinning, through a whole migration', () => {
   it('pins nothing: downtime #2 holds no pinning, and the device faults after the switchover instead', () => {
-    const pinAll = run(opts({ strategies: { earlyMap: true } })).record;
+    // Upstream QEMU's SVQ refuses the proposed PARTIAL_ORDER bit: the pin-all device does not offer it.
+    const pinAll = run(opts({ strategies: { earlyMap: true }, capabilities: { pageFaults: 'pri' } })).record;
     const faults = run(opts()).record;
     expect(pinAll.pageFaults).toBeUndefined();
     expect(pinAll.downtime2.counts.pagesPinned).toBeGreaterThanOrEqual(GiB / 4096);

@@ -1,6 +1,7 @@
 // report.ts — one self-contained HTML report. Per scenario, in command-line order (then file
-// order): a statistics table; when the scenario sweeps parameters, each downtime (median with a
-// p10–p90 band) against each swept parameter; per downtime, every run of every variant on one axis
+// order): a statistics table; the failed migrations, if any (failureReport.ts); when the
+// scenario sweeps parameters, each downtime (median with a p10–p90 band) against each swept
+// parameter; per downtime, every run of every variant on one axis
 // (box and ticks), histograms on one shared axis and CDFs; and the phase waterfalls of a
 // representative run (closest to the median downtime #2) of each variant.
 // A variant has one colour in every plot of its section (reportColours.ts). Plots are vega-lite
@@ -17,6 +18,7 @@ import { formatNs } from './display.js';
 import { percentileSorted } from './stats.js';
 import { formatBytes } from '../sim/notation/units.js';
 import { pageFaultTable } from './pageFaultReport.js';
+import { failureTable } from './failureReport.js';
 
 export { representativeRun };
 
@@ -206,6 +208,7 @@ async function sectionHtml(s: Section): Promise<string> {
     parts.push(`<ul class="strategies">${s.strategies.map((st) => `<li><b>${htmlEscape(st.name)}</b>: ${htmlEscape(st.source)}</li>`).join('')}</ul>`);
   }
   parts.push('<h3>Statistics</h3>', statsTable(entries, palette));
+  parts.push(failureTable(entries.map((e) => ({ label: e.label, colour: palette.range[palette.domain.indexOf(e.label)], runs: e.runs }))));
   parts.push(pageFaultTable(entries.map((e) => ({ label: e.label, colour: palette.range[palette.domain.indexOf(e.label)], agg: e.agg }))));
 
   const sweeps = await sweepPlots(entries, palette);

@@ -10,7 +10,7 @@ import type { Problem } from './problem.js';
 import type { ScenarioInput } from './schema.js';
 
 /** The vhost-vdpa strategies a run over the admin-vq transport would ignore. */
-const VHOST_STRATEGIES = ['descGroup', 'iotlbPersist', 'batchMaps'] as const;
+const VHOST_STRATEGIES = ['descGroup', 'iotlbPersist', 'batchMaps', 'svqPacked'] as const;
 
 export function checkAdminVq(input: ScenarioInput, profiles: readonly Profile[]): Problem[] {
   const m = input.migration;

@@ -109,6 +109,9 @@ describe('loadScenarioFile', () => {
     expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  transport: admin-vq\n  strategies:\n    batchMaps: true\n')))).toBe(
       's.yaml:11:16: migration.strategies.batchMaps: a vhost-vdpa strategy; with transport admin-vq expected false, found true',
     );
+    expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  transport: admin-vq\n  strategies:\n    svqPacked: true\n')))).toBe(
+      's.yaml:11:16: migration.strategies.svqPacked: a vhost-vdpa strategy; with transport admin-vq expected false, found true',
+    );
     expect(await errorOf('s.yaml', tmpFile('s.yaml', body('  adminVq:\n    mode: deviceParts\n')))).toBe(
       's.yaml:10:5: migration.adminVq: applies to migration.transport admin-vq only (transport is vhost-vdpa)',
     );

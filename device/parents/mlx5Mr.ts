@@ -165,6 +165,12 @@ export class Mlx5MemoryRegions {
     this.bus.emit({ kind: 'mapWork', t: now, dur: now - t0, device: this.device, asid, what, ...counts });
   }
 
+  /** The host preparing `count` commands in turn, `perCommand` ns each (mkeyHostNs, mkeyDestroyHostNs): no slot held. */
+  private *hostShare(count: number, perCommand: number | undefined): Proc<void> {
+    const ns = count * (perCommand ?? 0);
+    if (ns > 0) yield ns;
+  }
+
   /** One firmware command taking `ns`. */
   private *command(ns: number): Proc<void> {
     const t = this.throttle;
@@ -238,7 +244,7 @@ export class Mlx5MemoryRegions {
     if (plan.direct > 0) {
       // fill_create_direct_mr for every direct MR before mlx5_vdpa_exec_async_cmds issues them:
       // the host's share is serial, only the firmware's overlaps.
-      if ((c.mkeyHostNs ?? 0) > 0) yield plan.direct * (c.mkeyHostNs ?? 0);
+      yield* this.hostShare(plan.direct, c.mkeyHostNs);
       const perMkey = c.mkeyCreateNs + Math.round((plan.mttEntries * (c.mttEntryNs ?? 0)) / plan.direct);
       yield* this.parallel(plan.direct, perMkey, 'mkey');
       yield* this.command(c.indirectMkeyNs);
@@ -258,8 +264,7 @@ export class Mlx5MemoryRegions {
    * parallel"); with one in flight (before that series) this is the one-at-a-time destroy.
    */
   private *batchDestroy(count: number): Proc<void> {
-    const host = this.costs.mkeyDestroyHostNs ?? 0;
-    if (host > 0 && count > 0) yield count * host;
+    yield* this.hostShare(count, this.costs.mkeyDestroyHostNs);
     yield* this.parallel(count, this.costs.mkeyDestroyNs, 'mkeyDestroy');
   }
 
@@ -295,7 +300,7 @@ export class Mlx5MemoryRegions {
     yield* this.batchDestroy(destroyed);
     const created = identity ? 1 : 0;
     if (identity) {
-      if ((this.costs.mkeyHostNs ?? 0) > 0) yield this.costs.mkeyHostNs ?? 0;
+      yield* this.hostShare(1, this.costs.mkeyHostNs);
       yield* this.command(this.costs.mkeyCreateNs);
     }
     this.live.set(asid, created);

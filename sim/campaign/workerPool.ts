@@ -32,9 +32,18 @@ function workerScript(): string {
 /** Runs queued ahead per worker, so a worker never waits for the main thread between runs. */
 const PREFETCH = 3;
 
-/** Workers inherit the parent's execArgv; flags about the parent's own entry (an --input-type=module -e script) do not apply to the worker's file and make it fail. */
-function workerExecArgv(): string[] {
-  return process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
+/** Flags about the parent's own entry (an --input-type=module -e script): they do not apply to the worker's file and make it fail. */
+function entryFlag(a: string): boolean {
+  return a.startsWith('--input-type') || a === '-e' || a === '--eval';
+}
+
+/**
+ * The worker's execArgv: inherited (undefined) as a rule, since an explicit list may not hold V8
+ * options (`node --max-semi-space-size=64 …` would make every worker fail to start); the
+ * parent's list without its entry flags when it has them.
+ */
+function workerExecArgv(): string[] | undefined {
+  return process.execArgv.some(entryFlag) ? process.execArgv.filter((a) => !entryFlag(a)) : undefined;
 }
 
 /** A worker started before its campaign was planned, waiting for the plan (and whether it died meanwhile). */

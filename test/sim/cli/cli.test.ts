@@ -259,6 +259,13 @@ describe('the installed bin', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('svqsim: error: missing.yaml: no such file\n');
   });
+
+  it('runs under node with a V8 option (the workers inherit it)', () => {
+    const bin = join(ROOT, 'dist', 'sim', 'cli', 'bin.js');
+    const r = spawnSync(process.execPath, ['--max-semi-space-size=16', bin, 'run', 'scenarios/default.yaml', '--replications', '1', '--jobs', '1', '--quiet'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
 });
 
 describe('interrupting a long run', () => {

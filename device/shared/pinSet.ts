@@ -13,18 +13,19 @@ export function pageSpan(addr: number, size: number): [number, number] {
 }
 
 /**
- * Replaces `count` elements of `arr` at `from` with `items`: what arr.splice(from, count, ...items)
- * leaves, written in place when the length does not change or the items go at the end (the usual
- * edits: a run re-counted, a range pinned past the last run), so no removed-elements array is built.
+ * Replaces `count` elements of `arr` at `from` with the first `n` of `items`: what
+ * arr.splice(from, count, ...items.slice(0, n)) leaves, written in place when the length does not
+ * change or the items go at the end (the usual edits: a run re-counted, a range pinned past the
+ * last run), so no removed-elements array is built.
  */
-function replaceRuns(arr: number[], from: number, count: number, items: readonly number[]): void {
-  if (items.length === count) {
+function replaceRuns(arr: number[], from: number, count: number, items: readonly number[], n: number): void {
+  if (n === count) {
     for (let k = 0; k < count; k++) arr[from + k] = items[k]!;
   } else if (from + count === arr.length) {
     arr.length = from;
-    for (const v of items) arr.push(v);
+    for (let k = 0; k < n; k++) arr.push(items[k]!);
   } else {
-    arr.splice(from, count, ...items);
+    arr.splice(from, count, ...items.slice(0, n));
   }
 }
 
@@ -37,12 +38,17 @@ export class PinSet {
   private readonly counts: number[] = [];
   /** Pages with a pin count >= 1. */
   private pinned = 0;
-  /** Scratch of adjust(): the runs that replace the edited ones (reused, emptied at each edit). */
+  /**
+   * Scratch of adjust(): the runs that replace the edited ones, the first `newLen` of each array
+   * (kept at their size between edits, so an edit allocates nothing).
+   */
   private readonly newStarts: number[] = [];
   /** Scratch of adjust(): their ends. */
   private readonly newEnds: number[] = [];
   /** Scratch of adjust(): their counts. */
   private readonly newCounts: number[] = [];
+  /** Runs in the scratch arrays. */
+  private newLen = 0;
 
   /** Number of distinct pinned pages. */
   get pinnedPages(): number {
@@ -62,14 +68,14 @@ export class PinSet {
 
   /** Pins the pages covering [addr, addr+size); returns how many were not pinned before. */
   pin(addr: number, size: number): number {
-    const [a, b] = pageSpan(addr, size);
-    return this.adjust(a, b, +1);
+    const a = Math.floor(addr / PAGE_SIZE);
+    return this.adjust(a, Math.max(a, Math.ceil((addr + size) / PAGE_SIZE)), +1);
   }
 
   /** Unpins the pages covering [addr, addr+size); returns how many became unpinned. */
   unpin(addr: number, size: number): number {
-    const [a, b] = pageSpan(addr, size);
-    return this.adjust(a, b, -1);
+    const a = Math.floor(addr / PAGE_SIZE);
+    return this.adjust(a, Math.max(a, Math.ceil((addr + size) / PAGE_SIZE)), -1);
   }
 
   /** Pages of [addr, addr+size) that are pinned at least once. */
@@ -99,63 +105,73 @@ export class PinSet {
     return lo;
   }
 
+  /** Appends the run [s, e) of count c to the scratch, merged into the last one when they join. */
+  private push(s: number, e: number, c: number): void {
+    if (e <= s || c <= 0) return;
+    const k = this.newLen - 1;
+    const pe = this.newEnds;
+    if (k >= 0 && pe[k] === s && this.newCounts[k] === c) {
+      pe[k] = e;
+      return;
+    }
+    const n = this.newLen++;
+    if (n < this.newStarts.length) {
+      this.newStarts[n] = s;
+      pe[n] = e;
+      this.newCounts[n] = c;
+    } else {
+      this.newStarts.push(s);
+      pe.push(e);
+      this.newCounts.push(c);
+    }
+  }
+
   /** Adds delta (+1/-1) to every page of [a, b); returns pages crossing between 0 and 1. */
   private adjust(a: number, b: number, delta: 1 | -1): number {
     if (b <= a) return 0;
+    const starts = this.starts;
+    const ends = this.ends;
+    const counts = this.counts;
     const i = this.firstEndingAfter(a);
     let j = i;
-    const ps = this.newStarts;
-    const pe = this.newEnds;
-    const pc = this.newCounts;
-    ps.length = 0;
-    pe.length = 0;
-    pc.length = 0;
-    const push = (s: number, e: number, c: number): void => {
-      if (e <= s || c <= 0) return;
-      const k = ps.length - 1;
-      if (k >= 0 && pe[k] === s && pc[k] === c) pe[k] = e;
-      else {
-        ps.push(s);
-        pe.push(e);
-        pc.push(c);
-      }
-    };
+    this.newLen = 0;
     let crossed = 0;
     let cursor = a;
     // Keep the run just before, if adjacent, so equal counts merge across the edit.
     let from = i;
-    if (i > 0 && this.ends[i - 1] === a) {
+    if (i > 0 && ends[i - 1] === a) {
       from = i - 1;
-      push(this.starts[from]!, this.ends[from]!, this.counts[from]!);
+      this.push(starts[from]!, ends[from]!, counts[from]!);
     }
-    for (; j < this.starts.length && this.starts[j]! < b; j++) {
-      const s = this.starts[j]!;
-      const e = this.ends[j]!;
-      const c = this.counts[j]!;
-      if (s < a) push(s, a, c);
+    for (; j < starts.length && starts[j]! < b; j++) {
+      const s = starts[j]!;
+      const e = ends[j]!;
+      const c = counts[j]!;
+      if (s < a) this.push(s, a, c);
       const lo = Math.max(s, a);
       if (cursor < lo && delta > 0) {
-        push(cursor, lo, 1);
+        this.push(cursor, lo, 1);
         crossed += lo - cursor;
       }
       const hi = Math.min(e, b);
       if (delta < 0 && c === 1) crossed += hi - lo;
-      push(lo, hi, c + delta);
-      if (e > b) push(b, e, c);
+      this.push(lo, hi, c + delta);
+      if (e > b) this.push(b, e, c);
       cursor = hi;
     }
     if (cursor < b && delta > 0) {
-      push(cursor, b, 1);
+      this.push(cursor, b, 1);
       crossed += b - cursor;
     }
     let to = j;
-    if (j < this.starts.length && this.starts[j] === (pe.length > 0 ? pe[pe.length - 1] : -1)) {
-      push(this.starts[j]!, this.ends[j]!, this.counts[j]!);
+    if (j < starts.length && starts[j] === (this.newLen > 0 ? this.newEnds[this.newLen - 1] : -1)) {
+      this.push(starts[j]!, ends[j]!, counts[j]!);
       to = j + 1;
     }
-    replaceRuns(this.starts, from, to - from, ps);
-    replaceRuns(this.ends, from, to - from, pe);
-    replaceRuns(this.counts, from, to - from, pc);
+    const n = this.newLen;
+    replaceRuns(starts, from, to - from, this.newStarts, n);
+    replaceRuns(ends, from, to - from, this.newEnds, n);
+    replaceRuns(counts, from, to - from, this.newCounts, n);
     this.pinned += delta > 0 ? crossed : -crossed;
     return crossed;
   }

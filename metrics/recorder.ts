@@ -28,19 +28,35 @@ interface Open {
   name: string;
   device?: string;
   start: number;
+  /** Phases begun before it in the run (the order open phases are listed in). */
+  seq: number;
+}
+
+/** A Counts object being filled, with its ioctls counted apart (written into it by flush). */
+interface Bucket {
+  counts: Counts;
+  /** Calls by message type, in first-call order. */
+  ioctls: Map<string, number>;
 }
 
 export class RunRecorder {
-  /** Counts by top-level phase name ("other" outside any). */
-  readonly countsByPhase: Record<string, Counts> = {};
-  /** The same counts split by device: device name → phase → counts. */
-  readonly countsByDevice: Record<string, Record<string, Counts>> = {};
+  /** Counts by top-level phase name ("other" outside any); read through countsByPhase. */
+  private readonly phaseCounts: Record<string, Counts> = {};
+  /** The same counts split by device: device name → phase → counts; read through countsByDevice. */
+  private readonly deviceCounts: Record<string, Record<string, Counts>> = {};
+  /**
+   * The ioctl tallies of every Counts object above: a Map per object is counted into at every
+   * message (one shape whatever the message types), and copied into its `ioctls` record on read.
+   */
+  private readonly ioctlTallies = new Map<Counts, Bucket>();
   /** Global top-level phase currently open (device-less phase events). */
   private globalPhase: string | null = null;
   /** Device-scoped top-level phase per device. */
   private readonly devicePhase = new Map<string, string>();
-  /** Open nested phases by key "device|name". */
-  private readonly open = new Map<string, Open>();
+  /** Open phases by device ("" for the run's own) and name. */
+  private readonly open = new Map<string, Map<string, Open>>();
+  /** Phases begun so far. */
+  private begun = 0;
   /** Closed phases with their spans (absolute start). */
   private readonly spans: PhaseSpan[] = [];
   /** Downtime windows by name: [start, end]. */
@@ -51,7 +67,7 @@ export class RunRecorder {
    * buckets() of each device under the top-level phases open now (cleared when one opens or
    * closes): the same Counts objects, created at the same first event, looked up once per phase.
    */
-  private readonly bucketsNow = new Map<string, readonly [Counts, Counts]>();
+  private readonly bucketsNow = new Map<string, readonly [Bucket, Bucket]>();
   /** Inconsistencies in the event stream, reported by check(). */
   private readonly problems: string[] = [];
   /** The stream subscription. */
@@ -65,28 +81,70 @@ export class RunRecorder {
     this.subscription.unsubscribe();
   }
 
+  /** Counts by top-level phase name ("other" outside any). */
+  get countsByPhase(): Record<string, Counts> {
+    this.flush();
+    return this.phaseCounts;
+  }
+
+  /** The same counts split by device: device name → phase → counts. */
+  get countsByDevice(): Record<string, Record<string, Counts>> {
+    this.flush();
+    return this.deviceCounts;
+  }
+
+  /** Writes every tally's ioctls into its Counts object (in first-call order, as counted). */
+  private flush(): void {
+    for (const b of this.ioctlTallies.values()) {
+      const out: Record<string, number> = {};
+      for (const [type, n] of b.ioctls) out[type] = n;
+      b.counts.ioctls = out;
+    }
+  }
+
+  /** The tally of a Counts object, created at its first use. */
+  private tally(counts: Counts): Bucket {
+    let b = this.ioctlTallies.get(counts);
+    if (b === undefined) {
+      b = { counts, ioctls: new Map() };
+      this.ioctlTallies.set(counts, b);
+    }
+    return b;
+  }
+
   /** Throws if the stream was inconsistent (a phase ended twice or never began, or is still open). */
   check(): void {
-    const open = [...this.open.values()].map((o) => `phase ${o.name}${o.device ? ` of ${o.device}` : ''} began at ${o.start} ns and never ended`);
+    const open = this.openList().map((o) => `phase ${o.name}${o.device ? ` of ${o.device}` : ''} began at ${o.start} ns and never ended`);
     const all = [...this.problems, ...open];
     if (all.length > 0) throw new Error(`inconsistent event stream: ${all.join('; ')}`);
   }
 
   /** The counts an event of `device` adds to: its phase's, and its device's in that phase. */
-  private buckets(device: string): readonly [Counts, Counts] {
+  private buckets(device: string): readonly [Bucket, Bucket] {
     const cached = this.bucketsNow.get(device);
     if (cached !== undefined) return cached;
     const name = this.devicePhase.get(device) ?? this.globalPhase ?? 'other';
-    const byDevice = (this.countsByDevice[device] ??= {});
-    const pair: [Counts, Counts] = [(this.countsByPhase[name] ??= emptyCounts()), (byDevice[name] ??= emptyCounts())];
+    const byDevice = (this.deviceCounts[device] ??= {});
+    const pair: [Bucket, Bucket] = [this.tally((this.phaseCounts[name] ??= emptyCounts())), this.tally((byDevice[name] ??= emptyCounts()))];
     this.bucketsNow.set(device, pair);
     return pair;
+  }
+
+  /** The open phases in the order they began. */
+  private openList(): Open[] {
+    const all: Open[] = [];
+    for (const byName of this.open.values()) all.push(...byName.values());
+    return all.sort((a, b) => a.seq - b.seq);
   }
 
   private on(ev: ModelEvent): void {
     switch (ev.kind) {
       case 'phase': {
-        const key = `${ev.device ?? ''}|${ev.name}`;
+        let byName = this.open.get(ev.device ?? '');
+        if (byName === undefined) {
+          byName = new Map();
+          this.open.set(ev.device ?? '', byName);
+        }
         if (TOP.has(ev.name)) {
           this.bucketsNow.clear();
           if (ev.device !== undefined) {
@@ -97,15 +155,15 @@ export class RunRecorder {
           }
         }
         if (ev.edge === 'begin') {
-          this.open.set(key, { name: ev.name, device: ev.device, start: ev.t });
+          byName.set(ev.name, { name: ev.name, device: ev.device, start: ev.t, seq: this.begun++ });
         } else {
-          const o = this.open.get(key);
+          const o = byName.get(ev.name);
           if (o === undefined) {
             // Subscribers must not throw (RxJS would report it asynchronously): keep it for check().
             this.problems.push(`phase ${ev.name}${ev.device ? ` of ${ev.device}` : ''} ended at ${ev.t} ns without a begin`);
             return;
           }
-          this.open.delete(key);
+          byName.delete(ev.name);
           if (ev.name === 'downtime1' || ev.name === 'downtime2' || ev.name === 'recovery') this.windows.set(ev.name, [o.start, ev.t]);
           const span: PhaseSpan = { name: o.name, startNs: o.start, durNs: ev.t - o.start };
           if (o.device !== undefined) span.device = o.device;
@@ -114,29 +172,30 @@ export class RunRecorder {
         return;
       }
       case 'msg':
-        for (const c of this.buckets(ev.device)) {
-          c.ioctls[ev.type] = (c.ioctls[ev.type] ?? 0) + 1;
+        for (const b of this.buckets(ev.device)) {
+          b.ioctls.set(ev.type, (b.ioctls.get(ev.type) ?? 0) + 1);
           if (ev.errno !== undefined) continue;
+          const c = b.counts;
           if (ev.type === 'IOTLB_UPDATE') c.update++;
           else if (ev.type === 'IOTLB_INVALIDATE') c.invalidate++;
           else if (ev.type === 'IOTLB_BATCH_END') c.batches++;
         }
         return;
       case 'mapWork':
-        for (const c of this.buckets(ev.device)) {
+        for (const { counts: c } of this.buckets(ev.device)) {
           if (ev.what === 'setMapRebuild') c.setMapRebuilds++;
           c.mkeysCreated += ev.mkeysCreated ?? 0;
           c.mkeysDestroyed += ev.mkeysDestroyed ?? 0;
         }
         return;
       case 'pin':
-        for (const c of this.buckets(ev.device)) {
+        for (const { counts: c } of this.buckets(ev.device)) {
           if (ev.pages >= 0) c.pagesPinned += ev.pages;
           else c.pagesUnpinned -= ev.pages;
         }
         return;
       case 'fault':
-        for (const c of this.buckets(ev.device)) c.faults++;
+        for (const { counts: c } of this.buckets(ev.device)) c.faults++;
         return;
       case 'probe':
         if (ev.delivered) {
@@ -192,7 +251,7 @@ export class RunRecorder {
   /** The downtime window `name` with its nested phases (start offsets relative to the window). */
   /** The phases still open, as a suffix for a message ("" when none). */
   openPhases(): string {
-    const open = [...this.open.values()].map((o) => `${o.name}${o.device ? ` of ${o.device}` : ''}`);
+    const open = this.openList().map((o) => `${o.name}${o.device ? ` of ${o.device}` : ''}`);
     return open.length === 0 ? '' : `; open phases: ${open.join(', ')}`;
   }
 

@@ -49,6 +49,15 @@ describe('the npm package', () => {
     for (const f of js) expect(files).toContain(f.replace(/\.js$/, '.d.ts'));
   });
 
+  it("has a worker bundle with no schema library and rxjs's ES module build (tree-shaken)", () => {
+    // esbuild marks each bundled file with its path; the worker's run path never needs zod, and
+    // rxjs's CommonJS build (what the node condition picks) would bring all of rxjs along.
+    const bundle = readFileSync(join(ROOT, 'dist', 'sim', 'campaign', 'worker.bundle.js'), 'utf8');
+    expect(bundle).not.toMatch(/\/\/ node_modules\/zod\//);
+    expect(bundle).not.toMatch(/\/\/ node_modules\/rxjs\/dist\/cjs\//);
+    expect(bundle).toMatch(/\/\/ node_modules\/rxjs\/dist\/esm\//);
+  });
+
   it('holds nothing else: no sources, tests, CI files, source maps or the bench', () => {
     const stray = files.filter((f) => !(f.startsWith('dist/') || f.startsWith('scenarios/') || f === 'README.md' || f === 'LICENSE' || f === 'package.json'));
     expect(stray).toEqual([]);

@@ -14,7 +14,7 @@ import { Mlx5MemoryRegions } from './mlx5Mr.js';
 import { PAGE_SIZE } from '../shared/pinSet.js';
 import type { AccessMode } from '../uapi/uapi.js';
 import type { DeviceCore } from '../core/deviceCore.js';
-import { dmaMapNs } from '../profiles/profile.js';
+import { dmaMapNs } from '../profiles/dmaMap.js';
 import type { VqWorker } from '../core/vqWorker.js';
 import { backendBit } from '../uapi/uapi.js';
 import type { Iopf } from '../core/iopf.js';

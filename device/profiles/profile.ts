@@ -212,12 +212,3 @@ export const profileFileSchema = z
 export function persistentMaps(c: Pick<Capabilities, 'resetMap' | 'iotlbPersist' | 'mapModel'>): boolean {
   return c.mapModel === 'platformIommu' || c.resetMap || c.iotlbPersist;
 }
-
-/**
- * The time of incremental mapping or unmapping (a parent's dma_map/dma_unmap, or vhost-vdpa's
- * iommu_map/iommu_unmap for a platform-IOMMU parent): dmaMapPerRangeNs per IOTLB entry plus
- * dmaMapPerPageNs per 4 KiB page, before the run's jitter.
- */
-export function dmaMapNs(c: Pick<Costs, 'dmaMapPerRangeNs' | 'dmaMapPerPageNs'>, entries: number, pages: number): number {
-  return entries * c.dmaMapPerRangeNs + Math.round(pages * c.dmaMapPerPageNs);
-}

@@ -17,7 +17,7 @@ import { PAGE_SIZE, pageSpan } from '../shared/pinSet.js';
 import type { PinShape } from '../shared/hostMemory.js';
 import { defaultHostCosts, type HostCosts } from './hostCosts.js';
 import { NO_FAULTS, type FaultPlan } from '../shared/faultPlan.js';
-import { dmaMapNs } from '../profiles/profile.js';
+import { dmaMapNs } from '../profiles/dmaMap.js';
 import {
   BackendFeature,
   Status,

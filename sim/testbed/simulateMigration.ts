@@ -20,6 +20,7 @@ import type { DetailMode } from './detailWindows.js';
 import { RunFailure } from './runFailure.js';
 import { FaultPlan, type FaultSpec } from '../../device/shared/faultPlan.js';
 import { PageFaultRun } from './pageFaultRun.js';
+import { recycleSince, slabMark } from '../../device/shared/ring/ringSlab.js';
 
 
 /** What identifies one run inside an invocation. */
@@ -192,6 +193,17 @@ function cancelOf(sc: Scenario): { cancelAfterPass?: number } {
 }
 
 export function simulateMigration(spec: RunInput, opts: RunOptions = {}): RunOutput {
+  // The run's rings are carved after this mark; their memory goes to the next run when it ends.
+  const rings = slabMark();
+  try {
+    return runOnce(spec, opts);
+  } finally {
+    recycleSince(rings);
+  }
+}
+
+/** One run, its rings carved from the slab after the caller's mark. */
+function runOnce(spec: RunInput, opts: RunOptions): RunOutput {
   const sc = spec.scenario;
   const kernel = new Kernel({ inlineWaits: opts.inlineWaits ?? true });
   const bus = new EventBus();

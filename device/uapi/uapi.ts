@@ -65,9 +65,12 @@ export const VirtioFeature = {
 } as const;
 export type VirtioFeatureName = keyof typeof VirtioFeature;
 
+/** Each feature's bit mask, computed once (a bigint shift allocates). */
+const FEATURE_BITS = Object.fromEntries(Object.entries(VirtioFeature).map(([n, b]) => [n, 1n << BigInt(b)])) as Record<VirtioFeatureName, bigint>;
+
 /** Feature set as a bigint bit mask (virtio features are 64-bit). */
 export function featureBit(name: VirtioFeatureName): bigint {
-  return 1n << BigInt(VirtioFeature[name]);
+  return FEATURE_BITS[name];
 }
 
 /** IOTLB access permission (VHOST_ACCESS_*). */

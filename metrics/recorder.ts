@@ -49,6 +49,8 @@ export class RunRecorder {
    * message (one shape whatever the message types), and copied into its `ioctls` record on read.
    */
   private readonly ioctlTallies = new Map<Counts, Bucket>();
+  /** A message was counted since the tallies were last written into their Counts objects. */
+  private unflushed = false;
   /** Global top-level phase currently open (device-less phase events). */
   private globalPhase: string | null = null;
   /** Device-scoped top-level phase per device. */
@@ -95,6 +97,8 @@ export class RunRecorder {
 
   /** Writes every tally's ioctls into its Counts object (in first-call order, as counted). */
   private flush(): void {
+    if (!this.unflushed) return;
+    this.unflushed = false;
     for (const b of this.ioctlTallies.values()) {
       const out: Record<string, number> = {};
       for (const [type, n] of b.ioctls) out[type] = n;
@@ -172,6 +176,7 @@ export class RunRecorder {
         return;
       }
       case 'msg':
+        this.unflushed = true;
         for (const b of this.buckets(ev.device)) {
           b.ioctls.set(ev.type, (b.ioctls.get(ev.type) ?? 0) + 1);
           if (ev.errno !== undefined) continue;

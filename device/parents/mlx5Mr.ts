@@ -20,6 +20,15 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
+/** 2^k for k = 0..1023, looked up (a float power costs far more than a load). */
+const POW2 = Float64Array.from({ length: 1024 }, (_, k) => 2 ** k);
+
+/** 2^ilog2(x) for x >= 1 (ilog2 as the kernel's, taken on the double's log2 as before). */
+function ilog2Pow(x: number): number {
+  const k = Math.floor(Math.log2(x));
+  return POW2[k] ?? 2 ** k;
+}
+
 /** The direct MRs of one memory region, as create_user_mr lays them out. */
 export interface MrPlan {
   /** Direct MKEYs (one per IOVA-contiguous, same-permission chunk of at most the chunk size). */
@@ -45,7 +54,7 @@ export function planMr(iotlb: VhostIotlb, chunkBytes: number): MrPlan {
   let chunkGcd = 0;
   const close = (): void => {
     if (chunkBytesNow === 0) return;
-    const entity = 2 ** Math.floor(Math.log2(chunkGcd));
+    const entity = ilog2Pow(chunkGcd);
     plan.direct++;
     plan.mttEntries += Math.ceil(chunkBytesNow / entity);
     plan.pages += Math.ceil(chunkBytesNow / PAGE_SIZE);
@@ -70,7 +79,7 @@ export function planMr(iotlb: VhostIotlb, chunkBytes: number): MrPlan {
     close();
     const whole = Math.floor(left / chunkBytes);
     if (whole > 0) {
-      const entity = 2 ** Math.floor(Math.log2(gcd(r.value.entryGcd, chunkBytes)));
+      const entity = ilog2Pow(gcd(r.value.entryGcd, chunkBytes));
       plan.direct += whole;
       plan.mttEntries += whole * Math.ceil(chunkBytes / entity);
       plan.pages += whole * Math.ceil(chunkBytes / PAGE_SIZE);

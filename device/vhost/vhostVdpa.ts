@@ -32,11 +32,27 @@ import {
 
 /** Fields a MessageEvent may carry besides its type. */
 interface MsgInfo {
-  asid?: number;
-  iova?: number;
-  size?: number;
-  index?: number;
-  value?: number;
+  asid: number | undefined;
+  iova: number | undefined;
+  size: number | undefined;
+  index: number | undefined;
+  value: number | undefined;
+}
+
+/**
+ * A message's fields, every one present (absent ones undefined): one object shape for all
+ * messages, so `call` reads them at one cost whatever the ioctl.
+ */
+function msgInfo(asid?: number, iova?: number, size?: number, index?: number, value?: number): MsgInfo {
+  return { asid, iova, size, index, value };
+}
+
+/** A message with no fields of its own. */
+const NO_INFO: MsgInfo = Object.freeze(msgInfo());
+
+/** A vring ioctl's fields: its index, and the value written where it has one. */
+function vqInfo(index: number, value?: number): MsgInfo {
+  return msgInfo(undefined, undefined, undefined, index, value);
 }
 
 /** What the driver needs of the host: the clock, the event stream, and the opening process's memory (current->mm). */
@@ -168,11 +184,35 @@ export class VhostVdpa implements VhostVdpaFd {
       this.mutex.release();
     }
     if (onError !== null && !r.ok) r = onError(r);
+    this.report(type, info, t0, r);
+    return r;
+  }
+
+  /** `call` for a body that never waits (it returns its Result, never a parent op's generator). */
+  private *callNow<T>(type: MessageType, info: MsgInfo, body: () => Result<T>): Proc<Result<T>> {
+    const k = this.kernel;
+    if (!this.mutex.acquireNow()) yield this.mutex.acquire();
+    const t0 = k.now;
+    let r: Result<T>;
+    try {
+      const ioctlNs = this.device.costs.ioctlNs;
+      if (!k.advanceIfNext(ioctlNs)) yield ioctlNs;
+      r = body();
+    } finally {
+      this.mutex.release();
+    }
+    this.report(type, info, t0, r);
+    return r;
+  }
+
+  /** The MessageEvent of a call that began at t0 and ends now with `r`. */
+  private report(type: MessageType, info: MsgInfo, t0: number, r: Result<unknown>): void {
+    const now = this.kernel.now;
     // One object shape for every message (absent fields undefined): no spread copies per call.
     this.bus.emit({
       kind: 'msg',
-      t: k.now,
-      dur: k.now - t0,
+      t: now,
+      dur: now - t0,
       device: this.name,
       type,
       asid: info.asid,
@@ -182,7 +222,6 @@ export class VhostVdpa implements VhostVdpaFd {
       value: info.value,
       errno: r.ok ? undefined : r.errno,
     });
-    return r;
   }
 
   /** vhost_vdpa_vring_ioctl rejects an index >= nvqs with ENOBUFS. */
@@ -191,13 +230,13 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   getFeatures(): Proc<Result<bigint>> {
-    return this.call('GET_FEATURES', {}, () => {
+    return this.callNow('GET_FEATURES', NO_INFO, () => {
       return ok(this.ops.getDeviceFeatures());
     });
   }
 
   setFeatures(features: bigint): Proc<Result> {
-    return this.call('SET_FEATURES', {}, () => {
+    return this.call('SET_FEATURES', NO_INFO, () => {
       // Features cannot change once negotiated (vhost_vdpa_set_features: EBUSY).
       if ((this.ops.getStatus() & Status.FEATURES_OK) !== 0) return err('EBUSY', 'features already negotiated (FEATURES_OK)');
       return this.ops.setDriverFeatures(features);
@@ -205,7 +244,7 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   getBackendFeatures(): Proc<Result<number>> {
-    return this.call('GET_BACKEND_FEATURES', {}, () => {
+    return this.callNow('GET_BACKEND_FEATURES', NO_INFO, () => {
       return ok(this.offeredBackendFeatures());
     });
   }
@@ -217,7 +256,7 @@ export class VhostVdpa implements VhostVdpaFd {
    * without get_vq_desc_group EOPNOTSUPP; IOTLB_PERSIST without persistent maps EOPNOTSUPP.
    */
   setBackendFeatures(features: number): Proc<Result> {
-    return this.call('SET_BACKEND_FEATURES', {}, () => {
+    return this.call('SET_BACKEND_FEATURES', NO_INFO, () => {
       const bit = (n: keyof typeof BackendFeature): boolean => (features & backendBit(n)) !== 0;
       if ((features & ~KNOWN_BACKEND_BITS) !== 0) return err('EOPNOTSUPP', `unknown backend feature bits 0x${(features & ~KNOWN_BACKEND_BITS).toString(16)}`);
       if (bit('SUSPEND') && !this.ops.suspend) return err('EOPNOTSUPP', 'device cannot suspend');
@@ -251,31 +290,31 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   getVqsCount(): Proc<Result<number>> {
-    return this.call('GET_VQS_COUNT', {}, () => {
+    return this.callNow('GET_VQS_COUNT', NO_INFO, () => {
       return ok(this.ops.nvqs);
     });
   }
 
   getGroupNum(): Proc<Result<number>> {
-    return this.call('GET_GROUP_NUM', {}, () => {
+    return this.callNow('GET_GROUP_NUM', NO_INFO, () => {
       return ok(this.ops.ngroups);
     });
   }
 
   getIovaRange(): Proc<Result<IovaRange>> {
-    return this.call('GET_IOVA_RANGE', {}, () => {
+    return this.callNow('GET_IOVA_RANGE', NO_INFO, () => {
       return ok(this.iovaRange);
     });
   }
 
   getAsNum(): Proc<Result<number>> {
-    return this.call('GET_AS_NUM', {}, () => {
+    return this.callNow('GET_AS_NUM', NO_INFO, () => {
       return ok(this.ops.nas);
     });
   }
 
   getVringGroup(vq: number): Proc<Result<number>> {
-    return this.call('GET_VRING_GROUP', { index: vq }, () => {
+    return this.callNow('GET_VRING_GROUP', vqInfo(vq), () => {
       const bad = this.vqCheck(vq);
       if (bad) return bad;
       const g = this.ops.getVqGroup(vq);
@@ -284,7 +323,7 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   getVringDescGroup(vq: number): Proc<Result<number>> {
-    return this.call('GET_VRING_DESC_GROUP', { index: vq }, () => {
+    return this.callNow('GET_VRING_DESC_GROUP', vqInfo(vq), () => {
       const bad = this.vqCheck(vq);
       if (bad) return bad;
       if (!this.ops.getVqDescGroup) return err('EOPNOTSUPP', 'device has no descriptor group (get_vq_desc_group)');
@@ -295,7 +334,7 @@ export class VhostVdpa implements VhostVdpaFd {
 
   /** VHOST_VDPA_SET_GROUP_ASID: ENOBUFS for a group >= nvqs (the vring prelude), EINVAL for an ASID >= nas, then the parent's answer. */
   setGroupAsid(group: number, asid: number): Proc<Result> {
-    return this.call('SET_GROUP_ASID', { asid, index: group }, () => {
+    return this.call('SET_GROUP_ASID', msgInfo(asid, undefined, undefined, group), () => {
       // A vring ioctl: the group number goes through the vring index check (against nvqs) first.
       const bad = this.vqCheck(group);
       if (bad) return bad;
@@ -305,14 +344,14 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   getStatus(): Proc<Result<number>> {
-    return this.call('GET_STATUS', {}, () => {
+    return this.callNow('GET_STATUS', NO_INFO, () => {
       return ok(this.ops.getStatus());
     });
   }
 
   /** Status 0 resets; clearing any bit otherwise is EINVAL (vhost_vdpa_set_status). */
   setStatus(status: number): Proc<Result> {
-    return this.call('SET_STATUS', { value: status }, () => {
+    return this.call('SET_STATUS', msgInfo(undefined, undefined, undefined, undefined, status), () => {
       if (status === 0) return this.reset();
       const old = this.ops.getStatus() & ~Status.DEVICE_NEEDS_RESET;
       if ((old & ~status) !== 0) return err('EINVAL', `status 0x${status.toString(16)} clears bits of 0x${old.toString(16)} without a reset`);
@@ -333,50 +372,50 @@ export class VhostVdpa implements VhostVdpaFd {
   }
 
   setVringNum(vq: number, num: number): Proc<Result> {
-    return this.call('SET_VRING_NUM', { index: vq, value: num }, () => {
+    return this.call('SET_VRING_NUM', vqInfo(vq, num), () => {
       return this.vqCheck(vq) ?? this.ops.setVqNum(vq, num);
     });
   }
 
   setVringAddr(vq: number, addr: VringAddr): Proc<Result> {
-    return this.call('SET_VRING_ADDR', { index: vq }, () => {
+    return this.call('SET_VRING_ADDR', vqInfo(vq), () => {
       return this.vqCheck(vq) ?? this.ops.setVqAddress(vq, addr);
     });
   }
 
   setVringBase(vq: number, base: VringBase): Proc<Result> {
-    return this.call('SET_VRING_BASE', { index: vq, value: base.lastAvailIdx }, () => {
+    return this.call('SET_VRING_BASE', vqInfo(vq, base.lastAvailIdx), () => {
       return this.vqCheck(vq) ?? this.ops.setVqState(vq, base);
     });
   }
 
   getVringBase(vq: number): Proc<Result<VringBase>> {
-    return this.call('GET_VRING_BASE', { index: vq }, () => {
+    return this.callNow('GET_VRING_BASE', vqInfo(vq), () => {
       return this.vqCheck(vq) ?? this.ops.getVqState(vq);
     });
   }
 
   setVringKick(vq: number, _fd: number): Proc<Result> {
-    return this.call('SET_VRING_KICK', { index: vq }, () => {
+    return this.callNow('SET_VRING_KICK', vqInfo(vq), () => {
       return this.vqCheck(vq) ?? OK;
     });
   }
 
   setVringCall(vq: number, _fd: number): Proc<Result> {
-    return this.call('SET_VRING_CALL', { index: vq }, () => {
+    return this.callNow('SET_VRING_CALL', vqInfo(vq), () => {
       return this.vqCheck(vq) ?? OK;
     });
   }
 
   setVringEnable(vq: number, enable: boolean): Proc<Result> {
-    return this.call('SET_VRING_ENABLE', { index: vq, value: enable ? 1 : 0 }, () => {
+    return this.call('SET_VRING_ENABLE', vqInfo(vq, enable ? 1 : 0), () => {
       return this.vqCheck(vq) ?? this.ops.setVqReady(vq, enable);
     });
   }
 
   /** VHOST_VDPA_SUSPEND: nothing to do before DRIVER_OK; EOPNOTSUPP without the op. */
   suspend(): Proc<Result> {
-    return this.call('SUSPEND', {}, () => {
+    return this.call('SUSPEND', NO_INFO, () => {
       // vhost_vdpa_suspend: nothing to do before DRIVER_OK; EOPNOTSUPP without the op.
       if ((this.ops.getStatus() & Status.DRIVER_OK) === 0) return OK;
       if (!this.ops.suspend) return err('EOPNOTSUPP', 'device cannot suspend');
@@ -386,7 +425,7 @@ export class VhostVdpa implements VhostVdpaFd {
 
   /** vhost_vdpa_resume: nothing to do before DRIVER_OK; EOPNOTSUPP without the op. */
   resume(): Proc<Result> {
-    return this.call('RESUME', {}, () => {
+    return this.call('RESUME', NO_INFO, () => {
       if ((this.ops.getStatus() & Status.DRIVER_OK) === 0) return OK;
       if (!this.ops.resume) return err('EOPNOTSUPP', 'device cannot resume');
       return this.ops.resume();
@@ -412,7 +451,7 @@ export class VhostVdpa implements VhostVdpaFd {
   iotlbMsg(msg: IotlbMsg): Proc<Result> {
     const type: MessageType =
       msg.type === 'update' ? 'IOTLB_UPDATE' : msg.type === 'invalidate' ? 'IOTLB_INVALIDATE' : msg.type === 'batchBegin' ? 'IOTLB_BATCH_BEGIN' : 'IOTLB_BATCH_END';
-    const info: MsgInfo = msg.type === 'update' || msg.type === 'invalidate' ? { asid: msg.asid, iova: msg.iova, size: msg.size } : { asid: msg.asid };
+    const info = msg.type === 'update' || msg.type === 'invalidate' ? msgInfo(msg.asid, msg.iova, msg.size) : msgInfo(msg.asid);
     if ((msg.type === 'update' || msg.type === 'invalidate') && !(msg.size > 0)) return this.call(type, info, () => err('EINVAL', `${type} of size 0`));
     return this.call(
       type,

@@ -22,8 +22,12 @@ const LOOKAHEAD_ENDS = 256;
 
 /** One batch of commands: what never changes, and its signal. */
 interface Batch {
-  /** Command times, in the order commands start. */
-  readonly durations: readonly number[];
+  /** Commands in the batch. */
+  readonly count: number;
+  /** Command times, in the order commands start; null when every command takes `d`. */
+  readonly durations: readonly number[] | null;
+  /** Every command's time when `durations` is null. */
+  readonly d: number;
   /** Settles when the last submitter ends. */
   readonly done: Signal<void>;
   /** `done` was triggered. */
@@ -135,7 +139,7 @@ export class FirmwareQueue {
       if (at.inflight > 0) busy -= at.inflight * (r.t0 + (at.rounds + 1) * r.d - now) + (r.count - at.started) * r.d;
     }
     for (const f of this.state.inflight) busy -= Math.max(0, f.end - now);
-    for (const [b, p] of this.state.progress) for (let k = p.started; k < b.durations.length; k++) busy -= b.durations[k]!;
+    for (const [b, p] of this.state.progress) for (let k = p.started; k < b.count; k++) busy -= durationOf(b, k);
     return now === 0 ? 0 : busy / now / this.capacity;
   }
 
@@ -147,7 +151,7 @@ export class FirmwareQueue {
       return done;
     }
     this.catchUp();
-    this.enqueue(durations, done);
+    this.enqueue(batchOf(durations.length, 0, durations, done));
     return done;
   }
 
@@ -165,7 +169,7 @@ export class FirmwareQueue {
     this.catchUp();
     const s = this.state;
     if (s.inflight.length > 0 || s.waiting.length > 0 || s.progress.size > 0) {
-      this.enqueue(new Array<number>(count).fill(d), done);
+      this.enqueue(batchOf(count, d, null, done));
       return done;
     }
     const now = this.kernel.now;
@@ -205,7 +209,7 @@ export class FirmwareQueue {
       r.done.trigger();
       return;
     }
-    const batch: Batch = { durations: new Array<number>(r.count).fill(r.d), done: r.done, settled: false };
+    const batch = batchOf(r.count, r.d, null, r.done);
     const end = r.t0 + (at.rounds + 1) * r.d;
     const first = r.seq0 + at.rounds * this.capacity;
     // Equal ends in increasing start order: already a heap.
@@ -217,15 +221,14 @@ export class FirmwareQueue {
   }
 
   /** Adds a batch to the real state (brought to now) and looks ahead again. */
-  private enqueue(durations: readonly number[], done: Signal<void>): void {
+  private enqueue(batch: Batch): void {
     const now = this.kernel.now;
-    const batch: Batch = { durations, done, settled: false };
-    for (const d of durations) this.busyNs += d;
+    this.busyNs = addTimes(this.busyNs, batch);
     this.open.push(batch);
     const p = progressOf(0, 0, 0);
     this.state.progress.set(batch, p);
     // Each submitter's first step: claim a command and ask for a slot.
-    const n = Math.min(durations.length, this.capacity);
+    const n = Math.min(batch.count, this.capacity);
     for (let i = 0; i < n; i++) {
       p.alive++;
       p.claimed++;
@@ -341,8 +344,28 @@ function acquire(s: QueueState, batch: Batch, p: Progress, t: number): void {
 
 /** A submitter of `batch` holding a slot starts the batch's next command at `t`. */
 function start(s: QueueState, batch: Batch, p: Progress, t: number): void {
-  s.inflight.push(inFlight(t + batch.durations[p.started++]!, s.seq++, batch));
+  s.inflight.push(inFlight(t + durationOf(batch, p.started++), s.seq++, batch));
   siftUp(s.inflight, s.inflight.length - 1);
+}
+
+/** One shape for every Batch: `count` commands of the times given, or all of `d` ns. */
+function batchOf(count: number, d: number, durations: readonly number[] | null, done: Signal<void>): Batch {
+  return { count, durations, d, done, settled: false };
+}
+
+/** The time of command `k` of a batch. */
+function durationOf(b: Batch, k: number): number {
+  return b.durations === null ? b.d : b.durations[k]!;
+}
+
+/**
+ * `total` plus every command time of the batch, added one by one as the commands' times would
+ * be (the product for equal integer times, which sums to the same exact integer).
+ */
+function addTimes(total: number, b: Batch): number {
+  if (b.durations === null && b.d >= 0 && Number.isSafeInteger(total) && Number.isSafeInteger(b.d) && Number.isSafeInteger(total + b.count * b.d)) return total + b.count * b.d;
+  for (let k = 0; k < b.count; k++) total += durationOf(b, k);
+  return total;
 }
 
 /** One shape for every InFlight (copies included), so the hot loop stays monomorphic. */
@@ -370,7 +393,7 @@ function complete(s: QueueState): boolean {
   const next = s.waiting.shift();
   let starter: Batch | undefined = next;
   let ended = false;
-  if (p.claimed < b.durations.length) {
+  if (p.claimed < b.count) {
     p.claimed++;
     // With a waiter the slot went to it and this submitter queues; else it takes its own slot back.
     if (next === undefined) starter = b;
@@ -391,7 +414,7 @@ function complete(s: QueueState): boolean {
     }
   } else {
     const sp = starter === b ? p : s.progress.get(starter)!;
-    f.end = t + starter.durations[sp.started++]!;
+    f.end = t + durationOf(starter, sp.started++);
     f.seq = s.seq++;
     f.batch = starter;
     siftDown(h);

@@ -36,6 +36,8 @@ interface Batch {
 
 /** Where a batch's submitters are (part of the state a look-ahead copies). */
 interface Progress {
+  /** The batch. */
+  readonly batch: Batch;
   /** Commands claimed by a submitter (a submitter claims before it asks for a slot). */
   claimed: number;
   /** Commands started. */
@@ -44,19 +46,19 @@ interface Progress {
   alive: number;
 }
 
-/** A command holding a slot: when it ends, in start order on ties. */
+/** A command holding a slot: when it ends, in start order on ties, and its batch's progress in this state. */
 interface InFlight {
   end: number;
   seq: number;
-  batch: Batch;
+  p: Progress;
 }
 
 /** The throttle's state at some time. */
 interface QueueState {
   /** Commands in flight (at most capacity), a binary heap by (end, seq): the next to end on top. */
   inflight: InFlight[];
-  /** Submitters waiting for a slot, by batch, oldest first. */
-  waiting: Batch[];
+  /** Submitters waiting for a slot, as their batch's progress in this state, oldest first. */
+  waiting: Progress[];
   /** Free slots. */
   free: number;
   /** Next start sequence number (tie-break between equal end times). */
@@ -213,10 +215,11 @@ export class FirmwareQueue {
     const end = r.t0 + (at.rounds + 1) * r.d;
     const first = r.seq0 + at.rounds * this.capacity;
     // Equal ends in increasing start order: already a heap.
-    for (let i = 0; i < at.inflight; i++) s.inflight.push(inFlight(end, first + i, batch));
+    const p = progressOf(batch, at.started, at.started, at.inflight);
+    for (let i = 0; i < at.inflight; i++) s.inflight.push(inFlight(end, first + i, p));
     s.free = this.capacity - at.inflight;
     s.seq = r.seq0 + at.started;
-    s.progress.set(batch, progressOf(at.started, at.started, at.inflight));
+    s.progress.set(batch, p);
     this.open.push(batch);
   }
 
@@ -225,14 +228,14 @@ export class FirmwareQueue {
     const now = this.kernel.now;
     this.busyNs = addTimes(this.busyNs, batch);
     this.open.push(batch);
-    const p = progressOf(0, 0, 0);
+    const p = progressOf(batch, 0, 0, 0);
     this.state.progress.set(batch, p);
     // Each submitter's first step: claim a command and ask for a slot.
     const n = Math.min(batch.count, this.capacity);
     for (let i = 0; i < n; i++) {
       p.alive++;
       p.claimed++;
-      acquire(this.state, batch, p, now);
+      acquire(this.state, p, now);
     }
     this.lookAhead();
   }
@@ -263,15 +266,16 @@ export class FirmwareQueue {
   private lookAhead(): void {
     const s = this.state;
     if (s.inflight.length === 0) return;
+    const progress = new Map<Batch, Progress>();
+    // The same entries in the same order as the real state's, without the intermediate arrays.
+    for (const [b, p] of s.progress) progress.set(b, progressOf(b, p.claimed, p.started, p.alive));
     const copy: QueueState = {
-      inflight: s.inflight.map((f) => inFlight(f.end, f.seq, f.batch)),
-      waiting: s.waiting.slice(),
+      inflight: s.inflight.map((f) => inFlight(f.end, f.seq, progress.get(f.p.batch)!)),
+      waiting: s.waiting.map((p) => progress.get(p.batch)!),
       free: s.free,
       seq: s.seq,
-      progress: new Map(),
+      progress,
     };
-    // The same entries in the same order as the real state's, without the intermediate arrays.
-    for (const [b, p] of s.progress) copy.progress.set(b, progressOf(p.claimed, p.started, p.alive));
     let end = this.kernel.now;
     for (let n = 0; n < LOOKAHEAD_ENDS && copy.inflight.length > 0; n++) {
       end = copy.inflight[0]!.end;
@@ -316,35 +320,44 @@ function siftUp(h: InFlight[], i: number): void {
   h[i] = e;
 }
 
-/** Moves the top entry down to its place in the heap. */
+/** Moves the top entry down to its place in the heap (before(), inlined with the entry's keys held). */
 function siftDown(h: InFlight[]): void {
   const n = h.length;
   const e = h[0]!;
+  const end = e.end;
+  const seq = e.seq;
   let i = 0;
   for (;;) {
     let c = 2 * i + 1;
     if (c >= n) break;
-    if (c + 1 < n && before(h[c + 1]!, h[c]!)) c++;
-    if (!before(h[c]!, e)) break;
-    h[i] = h[c]!;
+    let child = h[c]!;
+    if (c + 1 < n) {
+      const right = h[c + 1]!;
+      if (right.end < child.end || (right.end === child.end && right.seq < child.seq)) {
+        c++;
+        child = right;
+      }
+    }
+    if (!(child.end < end || (child.end === end && child.seq < seq))) break;
+    h[i] = child;
     i = c;
   }
   h[i] = e;
 }
 
-/** A submitter of `batch` that claimed a command asks for a slot at `t`: it starts, or waits. */
-function acquire(s: QueueState, batch: Batch, p: Progress, t: number): void {
+/** A submitter of p's batch that claimed a command asks for a slot at `t`: it starts, or waits. */
+function acquire(s: QueueState, p: Progress, t: number): void {
   if (s.free > 0) {
     s.free--;
-    start(s, batch, p, t);
+    start(s, p, t);
   } else {
-    s.waiting.push(batch);
+    s.waiting.push(p);
   }
 }
 
-/** A submitter of `batch` holding a slot starts the batch's next command at `t`. */
-function start(s: QueueState, batch: Batch, p: Progress, t: number): void {
-  s.inflight.push(inFlight(t + durationOf(batch, p.started++), s.seq++, batch));
+/** A submitter of p's batch holding a slot starts the batch's next command at `t`. */
+function start(s: QueueState, p: Progress, t: number): void {
+  s.inflight.push(inFlight(t + durationOf(p.batch, p.started++), s.seq++, p));
   siftUp(s.inflight, s.inflight.length - 1);
 }
 
@@ -369,13 +382,13 @@ function addTimes(total: number, b: Batch): number {
 }
 
 /** One shape for every InFlight (copies included), so the hot loop stays monomorphic. */
-function inFlight(end: number, seq: number, batch: Batch): InFlight {
-  return { end, seq, batch };
+function inFlight(end: number, seq: number, p: Progress): InFlight {
+  return { end, seq, p };
 }
 
 /** One shape for every Progress. */
-function progressOf(claimed: number, started: number, alive: number): Progress {
-  return { claimed, started, alive };
+function progressOf(batch: Batch, claimed: number, started: number, alive: number): Progress {
+  return { batch, claimed, started, alive };
 }
 
 /**
@@ -388,16 +401,16 @@ function complete(s: QueueState): boolean {
   const h = s.inflight;
   const f = h[0]!;
   const t = f.end;
-  const b = f.batch;
-  const p = s.progress.get(b)!;
+  const p = f.p;
+  const b = p.batch;
   const next = s.waiting.shift();
-  let starter: Batch | undefined = next;
+  let starter: Progress | undefined = next;
   let ended = false;
   if (p.claimed < b.count) {
     p.claimed++;
     // With a waiter the slot went to it and this submitter queues; else it takes its own slot back.
-    if (next === undefined) starter = b;
-    else s.waiting.push(b);
+    if (next === undefined) starter = p;
+    else s.waiting.push(p);
   } else {
     p.alive--;
     if (next === undefined) s.free++;
@@ -413,10 +426,9 @@ function complete(s: QueueState): boolean {
       siftDown(h);
     }
   } else {
-    const sp = starter === b ? p : s.progress.get(starter)!;
-    f.end = t + durationOf(starter, sp.started++);
+    f.end = t + durationOf(starter.batch, starter.started++);
     f.seq = s.seq++;
-    f.batch = starter;
+    f.p = starter;
     siftDown(h);
   }
   return ended;

@@ -10,7 +10,9 @@
 // resource (firmwareQueue.property.test.ts, firmwareSchedule.test.ts: byte for byte). A batch of
 // equal commands issued into an idle queue is not played at all: its slots run in lock-step
 // rounds, so its end is known at once, and its state at any time is counted when another batch
-// arrives before it ends (issueUniform).
+// arrives before it ends (issueUniform). Once such a batch is alone again after others went
+// (its slots now out of step), it is counted again from there (refold): each slot then runs on
+// its own with period d, so only the stretch where batches overlap is played.
 
 import { Signal, type Kernel, type QueuedEvent, type Waitable } from '../../sim/kernel/index.js';
 
@@ -67,17 +69,27 @@ interface QueueState {
   progress: Map<Batch, Progress>;
 }
 
-/** A batch of equal commands issued into an idle queue, counted rather than played. */
+/**
+ * A batch of equal commands counted rather than played: issued into an idle queue, or left alone
+ * in it with nobody waiting (refold). Each of its slots then runs on its own: the slot whose
+ * command ends takes the batch's next one, so with every command `d` long the slots keep the
+ * order of their first ends (those lie within d of each other) and command m + j (m slots)
+ * starts on slot j mod m when that slot's round j / m ends.
+ */
 interface UniformRun {
-  /** When every slot started its first command. */
-  readonly t0: number;
-  /** Commands in the batch. */
+  /** Commands of the run, the m in flight when it began included. */
   readonly count: number;
   /** Each command's time (ns). */
   readonly d: number;
-  /** The queue's start sequence number when it was issued (its commands' numbers follow). */
-  readonly seq0: number;
-  /** Settles when its last command ends. */
+  /** When each slot's first command ends, slots in the order of those ends (start order on ties). */
+  readonly ends0: readonly number[];
+  /** Start numbers of those first commands. */
+  readonly seqs0: readonly number[];
+  /** Start number of the first command started after them (the others follow in order). */
+  readonly seqNext: number;
+  /** When its last command ends. */
+  readonly end: number;
+  /** Settles then. */
   readonly done: Signal<void>;
   /** The kernel event at that end. */
   readonly ev: QueuedEvent;
@@ -119,7 +131,7 @@ export class FirmwareQueue {
     this.runEnds = () => {
       const r = this.run!;
       this.run = null;
-      this.state.seq = r.seq0 + r.count;
+      this.state.seq = r.seqNext + r.count - r.ends0.length;
       r.done.trigger();
     };
   }
@@ -127,7 +139,7 @@ export class FirmwareQueue {
   /** Commands in flight now. */
   inUse(): number {
     advance(this.state, this.kernel.now);
-    return this.state.inflight.length + (this.run === null ? 0 : runAt(this.run, this.capacity, this.kernel.now).inflight);
+    return this.state.inflight.length + (this.run === null ? 0 : runAt(this.run, this.kernel.now).inflight.length);
   }
 
   /** Mean share of the slots busy between t=0 and now. */
@@ -137,8 +149,11 @@ export class FirmwareQueue {
     let busy = this.busyNs;
     const r = this.run;
     if (r !== null) {
-      const at = runAt(r, this.capacity, now);
-      if (at.inflight > 0) busy -= at.inflight * (r.t0 + (at.rounds + 1) * r.d - now) + (r.count - at.started) * r.d;
+      const at = runAt(r, now);
+      if (at.inflight.length > 0) {
+        for (const c of at.inflight) busy -= c.end - now;
+        busy -= (r.count - at.started) * r.d;
+      }
     }
     for (const f of this.state.inflight) busy -= Math.max(0, f.end - now);
     for (const [b, p] of this.state.progress) for (let k = p.started; k < b.count; k++) busy -= durationOf(b, k);
@@ -177,7 +192,10 @@ export class FirmwareQueue {
     const now = this.kernel.now;
     this.busyNs += count * d;
     const end = now + Math.ceil(count / this.capacity) * d;
-    this.run = { t0: now, count, d, seq0: s.seq, done, ev: this.kernel.at(end, this.runEnds) };
+    const m = Math.min(count, this.capacity);
+    const ends0 = new Array<number>(m).fill(now + d);
+    const seqs0 = Array.from({ length: m }, (_, i) => s.seq + i);
+    this.run = { count, d, ends0, seqs0, seqNext: s.seq + m, end, done, ev: this.kernel.at(end, this.runEnds) };
     return done;
   }
 
@@ -197,28 +215,28 @@ export class FirmwareQueue {
   }
 
   /**
-   * The played state of a counted batch at `now`: the commands of its current round in flight
-   * (start numbers in slot order, as each round's ends restart the submitters in that order), the
-   * submitters that found nothing left ended; or, if its last round ended now, settled.
+   * The played state of a counted batch at `now`: each slot's current command in flight, the
+   * submitters that found nothing left ended; or, if its last command ended now, settled.
    */
   private unfold(r: UniformRun, now: number): void {
     this.run = null;
     this.kernel.cancel(r.ev);
     const s = this.state;
-    const at = runAt(r, this.capacity, now);
-    if (at.inflight === 0) {
-      s.seq = r.seq0 + r.count;
+    const at = runAt(r, now);
+    const m = r.ends0.length;
+    if (at.inflight.length === 0) {
+      s.seq = r.seqNext + r.count - m;
       r.done.trigger();
       return;
     }
     const batch = batchOf(r.count, r.d, null, r.done);
-    const end = r.t0 + (at.rounds + 1) * r.d;
-    const first = r.seq0 + at.rounds * this.capacity;
-    // Equal ends in increasing start order: already a heap.
-    const p = progressOf(batch, at.started, at.started, at.inflight);
-    for (let i = 0; i < at.inflight; i++) s.inflight.push(inFlight(end, first + i, p));
-    s.free = this.capacity - at.inflight;
-    s.seq = r.seq0 + at.started;
+    const p = progressOf(batch, at.started, at.started, at.inflight.length);
+    for (const c of at.inflight) {
+      s.inflight.push(inFlight(c.end, c.seq, p));
+      siftUp(s.inflight, s.inflight.length - 1);
+    }
+    s.free = this.capacity - at.inflight.length;
+    s.seq = r.seqNext + at.started - m;
     s.progress.set(batch, p);
     this.open.push(batch);
   }
@@ -260,12 +278,42 @@ export class FirmwareQueue {
   }
 
   /**
+   * Counts the real state again instead of playing it when it is a counted batch's state: one
+   * batch of equal commands left, nobody waiting, every submitter holding a slot. From there
+   * each slot runs on its own (UniformRun), as a counted batch's do, and unfold() turns it back
+   * into played state if another batch arrives first. Returns whether it did.
+   */
+  private refold(): boolean {
+    const s = this.state;
+    const h = s.inflight;
+    const m = h.length;
+    if (this.run !== null || s.waiting.length > 0 || s.progress.size !== 1 || m === 0) return false;
+    const p = h[0]!.p;
+    const b = p.batch;
+    if (b.durations !== null || !(b.d > 0) || p.claimed !== p.started || p.alive !== m) return false;
+    // Slots in the order their commands end; they all end within d of now (ends at now were played).
+    const slots = h.slice().sort((x, y) => (before(x, y) ? -1 : 1));
+    const ends0 = slots.map((f) => f.end);
+    const seqs0 = slots.map((f) => f.seq);
+    const count = m + b.count - p.started;
+    // The last command runs on slot (count - 1) mod m, in its round (count - 1) / m; it ends last.
+    const end = ends0[(count - 1) % m]! + Math.floor((count - 1) / m) * b.d;
+    s.progress.delete(b);
+    h.length = 0;
+    s.free = this.capacity;
+    const open = this.open;
+    open.splice(open.indexOf(b), 1);
+    this.run = { count, d: b.d, ends0, seqs0, seqNext: s.seq, end, done: b.done, ev: this.kernel.at(end, this.runEnds) };
+    return true;
+  }
+
+  /**
    * Plays a copy of the real state forward to the next end of a batch, or through
    * LOOKAHEAD_ENDS command ends, and sets the event at the last end it played.
    */
   private lookAhead(): void {
     const s = this.state;
-    if (s.inflight.length === 0) return;
+    if (s.inflight.length === 0 || this.refold()) return;
     const progress = new Map<Batch, Progress>();
     // The same entries in the same order as the real state's, without the intermediate arrays.
     for (const [b, p] of s.progress) progress.set(b, progressOf(b, p.claimed, p.started, p.alive));
@@ -286,16 +334,33 @@ export class FirmwareQueue {
   }
 }
 
+/** A counted batch's command in flight: when it ends, its start number. */
+interface RunCommand {
+  end: number;
+  seq: number;
+}
+
 /**
- * Where a counted batch is at `t`: its rounds ended by then (ends at or before `t` count, as
- * advance() plays them), its commands started, and those in flight (0 once it ended).
+ * Where a counted batch is at `t`: the commands it has started (ends at or before `t` count as
+ * ended, as advance() plays them, each starting the next command if one is left) and those in
+ * flight, slot by slot (none once it ended).
  */
-function runAt(r: UniformRun, capacity: number, t: number): { rounds: number; started: number; inflight: number } {
-  const total = Math.ceil(r.count / capacity);
-  const rounds = r.d === 0 ? total : Math.min(total, Math.floor((t - r.t0) / r.d));
-  if (rounds >= total) return { rounds, started: r.count, inflight: 0 };
-  const started = Math.min(r.count, capacity * (rounds + 1));
-  return { rounds, started, inflight: started - capacity * rounds };
+function runAt(r: UniformRun, t: number): { started: number; inflight: RunCommand[] } {
+  const m = r.ends0.length;
+  const inflight: RunCommand[] = [];
+  let ended = 0;
+  for (let i = 0; i < m; i++) {
+    // Commands of slot i: i, i + m, i + 2m, … below count.
+    const onSlot = Math.floor((r.count - 1 - i) / m) + 1;
+    const e0 = r.ends0[i]!;
+    const done = t < e0 ? 0 : r.d === 0 ? onSlot : Math.min(onSlot, Math.floor((t - e0) / r.d) + 1);
+    ended += done;
+    if (done < onSlot) {
+      const k = i + done * m;
+      inflight.push({ end: e0 + done * r.d, seq: k < m ? r.seqs0[k]! : r.seqNext + k - m });
+    }
+  }
+  return { started: Math.min(r.count, m + ended), inflight };
 }
 
 /** Plays `s` forward through every command end at or before `t`. */

@@ -118,6 +118,49 @@ describe('FirmwareQueue', () => {
     expect(kernel.processed).toBeLessThan(10);
   });
 
+  it('counts a batch again once it is alone, its slots out of step, and plays it again when another arrives', () => {
+    // A long batch of equal commands, commands arriving while it runs (they put its slots out of
+    // step), and batches arriving after they have gone (which find it counted, not played).
+    const long = fc.record({ count: fc.integer({ min: 10, max: 120 }), d: fc.integer({ min: 3, max: 25 }) });
+    const single = fc.record({ at: fc.integer({ min: 1, max: 300 }), d: fc.integer({ min: 1, max: 40 }), n: fc.integer({ min: 1, max: 3 }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), long, fc.array(single, { minLength: 1, maxLength: 5 }), fc.boolean(), (capacity, l, singles, asList) => {
+        const issues: Issue[] = [
+          { at: 0, durations: new Array<number>(l.count).fill(l.d), uniform: true },
+          ...singles.map((x) => ({ at: x.at, durations: new Array<number>(x.n).fill(x.d), uniform: !asList })),
+        ];
+        expect(byQueue(capacity, issues).ends).toEqual(byProcesses(capacity, issues));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('does not play 16,384 commands whose slots one other command put out of step', () => {
+    const kernel = new Kernel();
+    const q = new FirmwareQueue(kernel, 16);
+    const ends: number[] = [];
+    kernel.spawn(
+      (function* (): Proc<void> {
+        yield q.issueUniform(16_384, 1000);
+        ends.push(kernel.now);
+      })(),
+    );
+    kernel.at(1500, () => {
+      kernel.spawn(
+        (function* (): Proc<void> {
+          yield q.issueUniform(1, 700);
+          ends.push(kernel.now);
+        })(),
+      );
+    });
+    kernel.run();
+    // The single command takes the first slot freed at 2000 and ends at 2700; that slot's
+    // submitter runs 700 ns behind the others from then on. 16,384 = 16 x 1,024: slot 0 (now
+    // last of the order) takes the last command, starting at 1,023,000 + 700.
+    expect(ends).toEqual([2700, 1_024_700]);
+    expect(kernel.processed).toBeLessThan(40);
+  });
+
   it('ends every batch when the submitter processes would, with at most capacity in flight', () => {
     agreesWithProcesses(issueArb, 400);
   });

@@ -256,7 +256,7 @@ async function main(argv: string[]): Promise<void> {
       ...(m === null
         ? []
         : [
-            `reference run warm (same process, best of 10): ${m.warmReferenceRunMs.toFixed(1)} ms (target <= 40), ${fmt(m.referenceEventsPerRun)} events,`,
+            `reference run warm (same process, best of 20 after 20): ${m.warmReferenceRunMs.toFixed(1)} ms (target <= 40), ${fmt(m.referenceEventsPerRun)} events,`,
             `  x${m.referenceLoopVsHeapLimit} the time those events take on the plain heap (target <= 5)`,
             `fresh process \`svqsim run scenarios/default.yaml --quiet\`: ${m.freshProcessMs.toFixed(0)} ms (target <= 400)`,
             `16 TiB / 16 GiB (memory-sweep baseline): time x${m.memory16TiBVs16GiBTime} (target <= 1.5)`,

@@ -4,8 +4,12 @@
 import { performance } from 'node:perf_hooks';
 import { variantRun } from './variantRun.js';
 
-/** Best wall time (ms) of `rounds` warm runs of a variant, after `warmup` discarded ones, and its event count. */
-export async function warmRun(file: string, variantId: string, warmup = 3, rounds = 10): Promise<{ ms: number; events: number }> {
+/**
+ * Best wall time (ms) of `rounds` warm runs of a variant, after `warmup` discarded ones (enough for
+ * V8 to have compiled its hot code: the first few runs of a process run mostly interpreted), and
+ * its event count.
+ */
+export async function warmRun(file: string, variantId: string, warmup = 20, rounds = 20): Promise<{ ms: number; events: number }> {
   const once = await variantRun(file, variantId);
   let events = 0;
   for (let i = 0; i < warmup; i++) events = once().eventsFired;

@@ -12,7 +12,9 @@
 // rounds, so its end is known at once, and its state at any time is counted when another batch
 // arrives before it ends (issueUniform). Once such a batch is alone again after others went
 // (its slots now out of step), it is counted again from there (refold): each slot then runs on
-// its own with period d, so only the stretch where batches overlap is played.
+// its own with period d; and two such batches taking turns (every slot handed from one to the
+// other at each round's end) are jumped a pair of rounds at a time (fastForward), so only the
+// few rounds where batches begin, end or meet a third are played command by command.
 
 import { Signal, type Kernel, type QueuedEvent, type Waitable } from '../../sim/kernel/index.js';
 
@@ -326,6 +328,11 @@ export class FirmwareQueue {
     };
     let end = this.kernel.now;
     for (let n = 0; n < LOOKAHEAD_ENDS && copy.inflight.length > 0; n++) {
+      const jumped = fastForward(copy, Number.POSITIVE_INFINITY);
+      if (jumped >= 0) {
+        end = jumped;
+        continue;
+      }
       end = copy.inflight[0]!.end;
       if (complete(copy)) break;
     }
@@ -365,7 +372,60 @@ function runAt(r: UniformRun, t: number): { started: number; inflight: RunComman
 
 /** Plays `s` forward through every command end at or before `t`. */
 function advance(s: QueueState, t: number): void {
-  while (s.inflight.length > 0 && s.inflight[0]!.end <= t) complete(s);
+  while (s.inflight.length > 0 && s.inflight[0]!.end <= t) if (fastForward(s, t) < 0) complete(s);
+}
+
+/**
+ * Two batches of equal commands taking turns, played round by round at once: every slot holds
+ * a command of batch X ending at the same instant with consecutive start numbers, and as many
+ * submitters of batch Y (all of them) wait. Then X's ends hand every slot to Y's waiters and X's
+ * submitters queue behind them, Y's ends hand the slots back the same way, and so on for as long
+ * as each has a whole round of commands left to claim. Jumps the pairs of rounds whose ends lie
+ * at or before `t`, leaving the state as playing them would. Returns the last end it played, or
+ * -1 when the state is not that or no pair fits.
+ */
+function fastForward(s: QueueState, t: number): number {
+  const h = s.inflight;
+  const w = s.waiting;
+  const c = h.length;
+  if (c === 0 || s.free !== 0 || w.length !== c || s.progress.size !== 2) return -1;
+  const px = h[0]!.p;
+  const py = w[0]!;
+  const x = px.batch;
+  const y = py.batch;
+  if (px === py || x.durations !== null || y.durations !== null || !(x.d > 0) || !(y.d > 0)) return -1;
+  if (px.alive !== c || px.claimed !== px.started || py.alive !== c || py.claimed !== py.started + c) return -1;
+  const at = h[0]!.end;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < c; i++) {
+    const f = h[i]!;
+    if (f.p !== px || f.end !== at || w[i] !== py) return -1;
+    first = Math.min(first, f.seq);
+    last = Math.max(last, f.seq);
+  }
+  if (first !== s.seq - c || last !== s.seq - 1) return -1;
+  const period = x.d + y.d;
+  // Pairs of rounds: X's submitters claim a whole round at X's ends, Y's at Y's ends, and Y's
+  // ends of the last pair jumped lie at or before t.
+  const byX = Math.floor((x.count - px.claimed) / c);
+  const byY = Math.floor((y.count - py.claimed) / c);
+  const byT = t < at + y.d ? 0 : Math.floor((t - at - y.d) / period) + 1;
+  const k = Math.min(byX, byY, byT);
+  if (!(k > 0)) return -1;
+  px.claimed += k * c;
+  px.started += k * c;
+  py.claimed += k * c;
+  py.started += k * c;
+  s.seq += 2 * k * c;
+  const end = at + k * period;
+  // X's commands of the next pair: equal ends, start numbers in array order (a heap).
+  for (let i = 0; i < c; i++) {
+    const f = h[i]!;
+    f.end = end;
+    f.seq = s.seq - c + i;
+  }
+  return end - x.d;
 }
 
 /** Whether in-flight command a ends before b (start order on equal ends). */

@@ -135,6 +135,46 @@ describe('FirmwareQueue', () => {
     );
   });
 
+  it('jumps whole rounds of two batches of equal commands taking turns, and ends them as the processes do', () => {
+    const long = fc.record({ at: fc.integer({ min: 0, max: 150 }), count: fc.integer({ min: 1, max: 150 }), d: fc.integer({ min: 1, max: 25 }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(long, { minLength: 2, maxLength: 4 }), fc.array(fc.record({ at: fc.integer({ min: 0, max: 400 }), d: fc.integer({ min: 1, max: 30 }) }), { maxLength: 2 }), (capacity, batches, singles) => {
+        const issues: Issue[] = [
+          ...batches.map((b) => ({ at: b.at, durations: new Array<number>(b.count).fill(b.d), uniform: true })),
+          ...singles.map((x) => ({ at: x.at, durations: [x.d], uniform: true })),
+        ];
+        expect(byQueue(capacity, issues).ends).toEqual(byProcesses(capacity, issues));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('plays two overlapping batches of 16,384 equal commands in a few events', () => {
+    const kernel = new Kernel();
+    const q = new FirmwareQueue(kernel, 16);
+    const ends: number[] = [];
+    for (const [at, d] of [[0, 1000], [500, 700]] as const) {
+      kernel.at(at, () => {
+        kernel.spawn(
+          (function* (): Proc<void> {
+            yield q.issueUniform(16_384, d);
+            ends.push(kernel.now);
+          })(),
+        );
+      });
+    }
+    kernel.run();
+    // The first ends its first round alone at 1000; from then on they take turns, a round of
+    // each every 1700 ns: its 1,024th round ends at 1000 + 1023 x 1700, the other's 700 later.
+    expect(ends).toEqual([1000 + 1023 * 1700, 1700 + 1023 * 1700]);
+    expect(kernel.processed).toBeLessThan(40);
+    const issues = [
+      { at: 0, durations: new Array<number>(16_384).fill(1000) },
+      { at: 500, durations: new Array<number>(16_384).fill(700) },
+    ];
+    expect(byProcesses(16, issues)).toEqual(ends);
+  });
+
   it('does not play 16,384 commands whose slots one other command put out of step', () => {
     const kernel = new Kernel();
     const q = new FirmwareQueue(kernel, 16);

@@ -164,13 +164,23 @@ export class VhostVdpa implements VhostVdpaFd {
   /**
    * Runs one call: mutex, ioctlNs, body, MessageEvent with duration and errno; `onError` (if
    * any) turns the body's error into the one the caller sees. The body returns
-   * its result, or the generator of the parent op it ends with (delegated to here, one level
+   * its result, or the generator of the parent op it ends with (delegated to, one level
    * fewer than a wrapping generator). The mutex grant and the ioctlNs wait take the kernel's
    * fast path (Resource.acquireNow, Kernel.advanceIfNext) when their event would be the next to
    * fire: the same clock, state and event order as yielding, without a resume of every
    * generator up the VMM's stack.
    */
-  private *call<T>(type: MessageType, info: MsgInfo, body: () => Proc<Result<T>> | Result<T>, onError: ((e: Err) => Err) | null = null): Proc<Result<T>> {
+  private call<T>(type: MessageType, info: MsgInfo, body: () => Proc<Result<T>> | Result<T>, onError: ((e: Err) => Err) | null = null): Proc<Result<T>> {
+    return this.ioctl(type, info, body, false, onError);
+  }
+
+  /** `call` for a body that never waits (it returns its Result, never a parent op's generator). */
+  private callNow<T>(type: MessageType, info: MsgInfo, body: () => Result<T>): Proc<Result<T>> {
+    return this.ioctl(type, info, body, true, null);
+  }
+
+  /** The call itself; `sync` says the body returns its Result (no generator to tell apart from it). */
+  private *ioctl<T>(type: MessageType, info: MsgInfo, body: () => Proc<Result<T>> | Result<T>, sync: boolean, onError: ((e: Err) => Err) | null): Proc<Result<T>> {
     const k = this.kernel;
     if (!this.mutex.acquireNow()) yield this.mutex.acquire();
     const t0 = k.now;
@@ -179,28 +189,11 @@ export class VhostVdpa implements VhostVdpaFd {
       const ioctlNs = this.device.costs.ioctlNs;
       if (!k.advanceIfNext(ioctlNs)) yield ioctlNs;
       const b = body();
-      r = 'ok' in b ? b : yield* b;
+      r = sync ? (b as Result<T>) : 'ok' in b ? b : yield* b;
     } finally {
       this.mutex.release();
     }
     if (onError !== null && !r.ok) r = onError(r);
-    this.report(type, info, t0, r);
-    return r;
-  }
-
-  /** `call` for a body that never waits (it returns its Result, never a parent op's generator). */
-  private *callNow<T>(type: MessageType, info: MsgInfo, body: () => Result<T>): Proc<Result<T>> {
-    const k = this.kernel;
-    if (!this.mutex.acquireNow()) yield this.mutex.acquire();
-    const t0 = k.now;
-    let r: Result<T>;
-    try {
-      const ioctlNs = this.device.costs.ioctlNs;
-      if (!k.advanceIfNext(ioctlNs)) yield ioctlNs;
-      r = body();
-    } finally {
-      this.mutex.release();
-    }
     this.report(type, info, t0, r);
     return r;
   }

@@ -83,10 +83,14 @@ interface UniformRun {
   readonly count: number;
   /** Each command's time (ns). */
   readonly d: number;
-  /** When each slot's first command ends, slots in the order of those ends (start order on ties). */
-  readonly ends0: readonly number[];
-  /** Start numbers of those first commands. */
-  readonly seqs0: readonly number[];
+  /** When each slot's first command ends, slots in the order of those ends (start order on ties); null in lock-step. */
+  readonly ends0: readonly number[] | null;
+  /** Start numbers of those first commands; null in lock-step. */
+  readonly seqs0: readonly number[] | null;
+  /** Slots it runs on (m); with ends0 and seqs0 null, all m first commands end at `firstEnd`, numbered seqNext - m + i. */
+  readonly slots: number;
+  /** When the first commands end, in lock-step (ends0 null). */
+  readonly firstEnd: number;
   /** Start number of the first command started after them (the others follow in order). */
   readonly seqNext: number;
   /** When its last command ends. */
@@ -133,7 +137,7 @@ export class FirmwareQueue {
     this.runEnds = () => {
       const r = this.run!;
       this.run = null;
-      this.state.seq = r.seqNext + r.count - r.ends0.length;
+      this.state.seq = r.seqNext + r.count - r.slots;
       r.done.trigger();
     };
   }
@@ -195,9 +199,7 @@ export class FirmwareQueue {
     this.busyNs += count * d;
     const end = now + Math.ceil(count / this.capacity) * d;
     const m = Math.min(count, this.capacity);
-    const ends0 = new Array<number>(m).fill(now + d);
-    const seqs0 = Array.from({ length: m }, (_, i) => s.seq + i);
-    this.run = { count, d, ends0, seqs0, seqNext: s.seq + m, end, done, ev: this.kernel.at(end, this.runEnds) };
+    this.run = { count, d, ends0: null, seqs0: null, slots: m, firstEnd: now + d, seqNext: s.seq + m, end, done, ev: this.kernel.at(end, this.runEnds) };
     return done;
   }
 
@@ -225,7 +227,7 @@ export class FirmwareQueue {
     this.kernel.cancel(r.ev);
     const s = this.state;
     const at = runAt(r, now);
-    const m = r.ends0.length;
+    const m = r.slots;
     if (at.inflight.length === 0) {
       s.seq = r.seqNext + r.count - m;
       r.done.trigger();
@@ -305,7 +307,7 @@ export class FirmwareQueue {
     s.free = this.capacity;
     const open = this.open;
     open.splice(open.indexOf(b), 1);
-    this.run = { count, d: b.d, ends0, seqs0, seqNext: s.seq, end, done: b.done, ev: this.kernel.at(end, this.runEnds) };
+    this.run = { count, d: b.d, ends0, seqs0, slots: m, firstEnd: ends0[0]!, seqNext: s.seq, end, done: b.done, ev: this.kernel.at(end, this.runEnds) };
     return true;
   }
 
@@ -353,18 +355,18 @@ interface RunCommand {
  * flight, slot by slot (none once it ended).
  */
 function runAt(r: UniformRun, t: number): { started: number; inflight: RunCommand[] } {
-  const m = r.ends0.length;
+  const m = r.slots;
   const inflight: RunCommand[] = [];
   let ended = 0;
   for (let i = 0; i < m; i++) {
     // Commands of slot i: i, i + m, i + 2m, … below count.
     const onSlot = Math.floor((r.count - 1 - i) / m) + 1;
-    const e0 = r.ends0[i]!;
+    const e0 = r.ends0 === null ? r.firstEnd : r.ends0[i]!;
     const done = t < e0 ? 0 : r.d === 0 ? onSlot : Math.min(onSlot, Math.floor((t - e0) / r.d) + 1);
     ended += done;
     if (done < onSlot) {
       const k = i + done * m;
-      inflight.push({ end: e0 + done * r.d, seq: k < m ? r.seqs0[k]! : r.seqNext + k - m });
+      inflight.push({ end: e0 + done * r.d, seq: k >= m ? r.seqNext + k - m : r.seqs0 === null ? r.seqNext - m + k : r.seqs0[k]! });
     }
   }
   return { started: Math.min(r.count, m + ended), inflight };

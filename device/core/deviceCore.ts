@@ -12,7 +12,7 @@ import { err, ok, type Result } from '../uapi/errno.js';
 import type { HostMemory } from '../shared/hostMemory.js';
 import { VhostIotlb, type DmaAccess } from '../vhost/iotlb.js';
 import type { Capabilities, Costs, Profile } from '../profiles/profile.js';
-import { Status, VirtioFeature, featureBit, type VirtioFeatureName } from '../uapi/uapi.js';
+import { Status, featureBit, type VirtioFeatureName } from '../uapi/uapi.js';
 
 /** Which part of a virtqueue a DMA touches: the three ring areas, or a buffer they point to. */
 export type DmaArea = 'desc' | 'driver' | 'device' | 'buffer';
@@ -119,6 +119,8 @@ export class DeviceCore {
   private statusByte = 0;
   /** Features accepted from the driver. */
   private features = 0n;
+  /** RING_PACKED is among `features` (asked at every ring access, so kept apart from the bigint). */
+  private packedRing = false;
   /** Per-vq state. */
   private readonly vqState: VirtqueueState[];
   /** ASID each group is bound to. */
@@ -203,6 +205,7 @@ export class DeviceCore {
   /** Records the driver's accepted features. */
   acceptFeatures(features: bigint): void {
     this.features = features;
+    this.packedRing = (features & featureBit('RING_PACKED')) !== 0n;
   }
   /** Sets the three ring area IOVAs of a vq. */
   setVqAddr(vq: number, desc: number, driver: number, device: number): void {
@@ -281,7 +284,7 @@ export class DeviceCore {
 
   /** True when the driver negotiated the packed layout. */
   get packed(): boolean {
-    return (this.features & (1n << BigInt(VirtioFeature.RING_PACKED))) !== 0n;
+    return this.packedRing;
   }
 
   /** Number of data virtqueues (RX and TX of every pair). */
@@ -349,10 +352,27 @@ export class DeviceCore {
     return err('EFAULT', reason);
   }
 
+  /**
+   * dma() without its result object, for the data path's every access: the host address, or -1
+   * after a failed access (dma() then raises the fault, exactly as when called itself).
+   */
+  dmaAddr(vq: number, area: DmaArea, iova: number, len: number, access: DmaAccess): number {
+    if (!this.validVq(vq)) return -1;
+    const space = this.asMaps[this.asidFor(vq, area)]!;
+    const uaddr = space.identity ? iova : space.iotlb.translateAddr(iova, len, access);
+    if (uaddr < 0) {
+      this.dma(vq, area, iova, len, access);
+      return -1;
+    }
+    if (access === 'write' && this.writeLogger !== null) this.writeLogger(vq, iova, len);
+    return uaddr;
+  }
+
   /** Clears the virtio state a reset clears: status, features, vqs, group bindings, suspension. */
   resetState(): void {
     this.statusByte = 0;
     this.features = 0n;
+    this.packedRing = false;
     for (let i = 0; i < this.nvqs; i++) this.vqState[i] = freshVq();
     this.asidOfGroup.fill(0);
     this.asidOfVq.fill(null);

@@ -223,18 +223,18 @@ export class VqWorker {
     const s = dev.vqs[vq]!;
     const layout = dev.packed ? 'packed' : 'split';
     const sizes = ringAreaSizes(layout, s.num);
-    const d = dev.dma(vq, 'desc', s.desc, sizes.descArea, 'read');
-    if (!d.ok) return null;
-    const a = dev.dma(vq, 'driver', s.driver, sizes.driverArea, 'read');
-    if (!a.ok) return null;
-    const u = dev.dma(vq, 'device', s.device, sizes.deviceArea, 'write');
-    if (!u.ok) return null;
+    const d = dev.dmaAddr(vq, 'desc', s.desc, sizes.descArea, 'read');
+    if (d < 0) return null;
+    const a = dev.dmaAddr(vq, 'driver', s.driver, sizes.driverArea, 'read');
+    if (a < 0) return null;
+    const u = dev.dmaAddr(vq, 'device', s.device, sizes.deviceArea, 'write');
+    if (u < 0) return null;
     const e = this.q[vq]!;
-    if (e.ring !== null && !e.restore && e.hvaDesc === d.value && e.hvaDriver === a.value && e.hvaDevice === u.value) return e.ring;
+    if (e.ring !== null && !e.restore && e.hvaDesc === d && e.hvaDriver === a && e.hvaDevice === u) return e.ring;
     const mem = dev.hostMemory;
-    const placed = mem.objectAt<Virtqueue>(d.value);
+    const placed = mem.objectAt<Virtqueue>(d);
     const ring = placed?.obj;
-    if (ring === undefined || typeof ring.popAvail !== 'function' || mem.objectAt(a.value)?.obj !== ring || mem.objectAt(u.value)?.obj !== ring) {
+    if (ring === undefined || typeof ring.popAvail !== 'function' || mem.objectAt(a)?.obj !== ring || mem.objectAt(u)?.obj !== ring) {
       this.fault(vq, s.desc, `no ${layout} ring of vq ${vq} at the addresses set by SET_VRING_ADDR`);
       return null;
     }
@@ -255,9 +255,9 @@ export class VqWorker {
       }
       e.ring = ring;
     }
-    e.hvaDesc = d.value;
-    e.hvaDriver = a.value;
-    e.hvaDevice = u.value;
+    e.hvaDesc = d;
+    e.hvaDriver = a;
+    e.hvaDevice = u;
     return ring;
   }
 
@@ -286,9 +286,9 @@ export class VqWorker {
     for (let i = 0; i < descs.length; i++) {
       const dsc = descs[i]!;
       if (dsc.write !== write) continue;
-      const r = this.dev.dma(vq, 'buffer', dsc.addr, dsc.len, write ? 'write' : 'read');
-      if (!r.ok) return -2;
-      if (first < 0) first = r.value;
+      const r = this.dev.dmaAddr(vq, 'buffer', dsc.addr, dsc.len, write ? 'write' : 'read');
+      if (r < 0) return -2;
+      if (first < 0) first = r;
     }
     return first;
   }

@@ -144,6 +144,23 @@ export class VhostIotlb {
     return { ok: true, uaddr: first.value.uaddr + (iova - first.start) };
   }
 
+  /**
+   * translate() without its result object: the host address, or -1 on a miss or a permission
+   * violation (translate() says which and where). For the data path's every access.
+   */
+  translateAddr(iova: number, len: number, access: DmaAccess): number {
+    const first = this.ranges.find(iova);
+    if (first === undefined || !permits(first.value.perm, access)) return -1;
+    const end = iova + Math.max(len, 1);
+    let cur = first;
+    while (cur.start + cur.size < end) {
+      const next = this.ranges.startingAt(cur.start + cur.size);
+      if (next === undefined || !permits(next.value.perm, access)) return -1;
+      cur = next;
+    }
+    return first.value.uaddr + (iova - first.start);
+  }
+
   /** A copy with the given limit (set_map devices copy the vhost IOTLB into their own). */
   copy(limit: number | null = this.limit): { iotlb: VhostIotlb; result: Result } {
     // Adding the ranges one by one in IOVA order: they are disjoint and valid, so the only

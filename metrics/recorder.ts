@@ -28,8 +28,6 @@ interface Open {
   name: string;
   device?: string;
   start: number;
-  /** Phases begun before it in the run (the order open phases are listed in). */
-  seq: number;
 }
 
 /** A Counts object being filled, with its ioctls counted apart (written into it by flush). */
@@ -55,10 +53,8 @@ export class RunRecorder {
   private globalPhase: string | null = null;
   /** Device-scoped top-level phase per device. */
   private readonly devicePhase = new Map<string, string>();
-  /** Open phases by device ("" for the run's own) and name. */
-  private readonly open = new Map<string, Map<string, Open>>();
-  /** Phases begun so far. */
-  private begun = 0;
+  /** Open nested phases by key "device|name". */
+  private readonly open = new Map<string, Open>();
   /** Closed phases with their spans (absolute start). */
   private readonly spans: PhaseSpan[] = [];
   /** Downtime windows by name: [start, end]. */
@@ -118,7 +114,7 @@ export class RunRecorder {
 
   /** Throws if the stream was inconsistent (a phase ended twice or never began, or is still open). */
   check(): void {
-    const open = this.openList().map((o) => `phase ${o.name}${o.device ? ` of ${o.device}` : ''} began at ${o.start} ns and never ended`);
+    const open = [...this.open.values()].map((o) => `phase ${o.name}${o.device ? ` of ${o.device}` : ''} began at ${o.start} ns and never ended`);
     const all = [...this.problems, ...open];
     if (all.length > 0) throw new Error(`inconsistent event stream: ${all.join('; ')}`);
   }
@@ -134,21 +130,10 @@ export class RunRecorder {
     return pair;
   }
 
-  /** The open phases in the order they began. */
-  private openList(): Open[] {
-    const all: Open[] = [];
-    for (const byName of this.open.values()) all.push(...byName.values());
-    return all.sort((a, b) => a.seq - b.seq);
-  }
-
   private on(ev: ModelEvent): void {
     switch (ev.kind) {
       case 'phase': {
-        let byName = this.open.get(ev.device ?? '');
-        if (byName === undefined) {
-          byName = new Map();
-          this.open.set(ev.device ?? '', byName);
-        }
+        const key = `${ev.device ?? ''}|${ev.name}`;
         if (TOP.has(ev.name)) {
           this.bucketsNow.clear();
           if (ev.device !== undefined) {
@@ -159,15 +144,15 @@ export class RunRecorder {
           }
         }
         if (ev.edge === 'begin') {
-          byName.set(ev.name, { name: ev.name, device: ev.device, start: ev.t, seq: this.begun++ });
+          this.open.set(key, { name: ev.name, device: ev.device, start: ev.t });
         } else {
-          const o = byName.get(ev.name);
+          const o = this.open.get(key);
           if (o === undefined) {
             // Subscribers must not throw (RxJS would report it asynchronously): keep it for check().
             this.problems.push(`phase ${ev.name}${ev.device ? ` of ${ev.device}` : ''} ended at ${ev.t} ns without a begin`);
             return;
           }
-          byName.delete(ev.name);
+          this.open.delete(key);
           if (ev.name === 'downtime1' || ev.name === 'downtime2' || ev.name === 'recovery') this.windows.set(ev.name, [o.start, ev.t]);
           const span: PhaseSpan = { name: o.name, startNs: o.start, durNs: ev.t - o.start };
           if (o.device !== undefined) span.device = o.device;
@@ -256,7 +241,7 @@ export class RunRecorder {
   /** The downtime window `name` with its nested phases (start offsets relative to the window). */
   /** The phases still open, as a suffix for a message ("" when none). */
   openPhases(): string {
-    const open = this.openList().map((o) => `${o.name}${o.device ? ` of ${o.device}` : ''}`);
+    const open = [...this.open.values()].map((o) => `${o.name}${o.device ? ` of ${o.device}` : ''}`);
     return open.length === 0 ? '' : `; open phases: ${open.join(', ')}`;
   }
 

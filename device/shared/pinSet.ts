@@ -5,11 +5,19 @@
 /** Bytes per page the accounting uses (x86-64 base page). */
 export const PAGE_SIZE = 4096;
 
+/** First page of [addr, addr+size). */
+function firstPage(addr: number): number {
+  return Math.floor(addr / PAGE_SIZE);
+}
+
+/** End page (exclusive) covering [addr, addr+size), never before its first page. */
+function endPage(addr: number, size: number): number {
+  return Math.max(firstPage(addr), Math.ceil((addr + size) / PAGE_SIZE));
+}
+
 /** First page and end page (exclusive) covering [addr, addr+size). */
 export function pageSpan(addr: number, size: number): [number, number] {
-  const first = Math.floor(addr / PAGE_SIZE);
-  const end = Math.ceil((addr + size) / PAGE_SIZE);
-  return [first, Math.max(first, end)];
+  return [firstPage(addr), endPage(addr, size)];
 }
 
 /**
@@ -68,14 +76,12 @@ export class PinSet {
 
   /** Pins the pages covering [addr, addr+size); returns how many were not pinned before. */
   pin(addr: number, size: number): number {
-    const a = Math.floor(addr / PAGE_SIZE);
-    return this.adjust(a, Math.max(a, Math.ceil((addr + size) / PAGE_SIZE)), +1);
+    return this.adjust(firstPage(addr), endPage(addr, size), +1);
   }
 
   /** Unpins the pages covering [addr, addr+size); returns how many became unpinned. */
   unpin(addr: number, size: number): number {
-    const a = Math.floor(addr / PAGE_SIZE);
-    return this.adjust(a, Math.max(a, Math.ceil((addr + size) / PAGE_SIZE)), -1);
+    return this.adjust(firstPage(addr), endPage(addr, size), -1);
   }
 
   /** Pages of [addr, addr+size) that are pinned at least once. */

@@ -295,7 +295,8 @@ export class FirmwareQueue {
     const p = h[0]!.p;
     const b = p.batch;
     if (b.durations !== null || !(b.d > 0) || p.claimed !== p.started || p.alive !== m) return false;
-    // Slots in the order their commands end; they all end within d of now (ends at now were played).
+    // Slots in the order their commands end. All started by now and none ended before now, so
+    // their ends lie in [now, now + d]: each slot's later ends keep that order, round by round.
     const slots = h.slice().sort((x, y) => (before(x, y) ? -1 : 1));
     const ends0 = slots.map((f) => f.end);
     const seqs0 = slots.map((f) => f.seq);
@@ -447,26 +448,17 @@ function siftUp(h: InFlight[], i: number): void {
   h[i] = e;
 }
 
-/** Moves the top entry down to its place in the heap (before(), inlined with the entry's keys held). */
+/** Moves the top entry down to its place in the heap. */
 function siftDown(h: InFlight[]): void {
   const n = h.length;
   const e = h[0]!;
-  const end = e.end;
-  const seq = e.seq;
   let i = 0;
   for (;;) {
     let c = 2 * i + 1;
     if (c >= n) break;
-    let child = h[c]!;
-    if (c + 1 < n) {
-      const right = h[c + 1]!;
-      if (right.end < child.end || (right.end === child.end && right.seq < child.seq)) {
-        c++;
-        child = right;
-      }
-    }
-    if (!(child.end < end || (child.end === end && child.seq < seq))) break;
-    h[i] = child;
+    if (c + 1 < n && before(h[c + 1]!, h[c]!)) c++;
+    if (!before(h[c]!, e)) break;
+    h[i] = h[c]!;
     i = c;
   }
   h[i] = e;

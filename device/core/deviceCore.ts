@@ -8,7 +8,7 @@
 import { NO_FAULTS, type FaultPlan } from '../shared/faultPlan.js';
 import type { Kernel, Rng } from '../../sim/kernel/index.js';
 import type { EventBus } from '../../sim/events/events.js';
-import { err, ok, type Result } from '../uapi/errno.js';
+import { err, ok, type Err, type Result } from '../uapi/errno.js';
 import type { HostMemory } from '../shared/hostMemory.js';
 import { VhostIotlb, type DmaAccess } from '../vhost/iotlb.js';
 import type { Capabilities, Costs, Profile } from '../profiles/profile.js';
@@ -334,38 +334,40 @@ export class DeviceCore {
    */
   dma(vq: number, area: DmaArea, iova: number, len: number, access: DmaAccess): Result<number> {
     if (!this.validVq(vq)) return err('EINVAL', `no vq ${vq}`);
-    const asid = this.asidFor(vq, area);
-    const space = this.asMaps[asid]!;
-    if (space.identity) {
-      if (access === 'write' && this.writeLogger !== null) this.writeLogger(vq, iova, len);
-      return ok(iova);
-    }
-    const t = space.iotlb.translate(iova, len, access);
-    if (t.ok) {
-      if (access === 'write' && this.writeLogger !== null) this.writeLogger(vq, iova, len);
-      return ok(t.uaddr);
-    }
-    const reason = `${t.kind === 'miss' ? 'IOTLB miss' : 'permission violation'} on ${area} of vq ${vq} (${access} ${len} B at IOVA ${iova})`;
-    this.markNeedsReset();
-    this.faultListener?.({ vq, asid, iova, len, access, kind: t.kind });
-    this.bus.emit({ kind: 'fault', t: this.kernel.now, device: this.name, vq, asid, iova: t.iova, access, reason });
-    return err('EFAULT', reason);
+    const uaddr = this.access(vq, area, iova, len, access);
+    return uaddr >= 0 ? ok(uaddr) : this.dmaFault(vq, area, iova, len, access);
   }
 
   /**
    * dma() without its result object, for the data path's every access: the host address, or -1
-   * after a failed access (dma() then raises the fault, exactly as when called itself).
+   * (an invalid vq, or a fault raised as dma() raises it).
    */
   dmaAddr(vq: number, area: DmaArea, iova: number, len: number, access: DmaAccess): number {
     if (!this.validVq(vq)) return -1;
+    const uaddr = this.access(vq, area, iova, len, access);
+    if (uaddr < 0) this.dmaFault(vq, area, iova, len, access);
+    return uaddr;
+  }
+
+  /** The host address of a DMA through the vq's ASID (a write logged), or -1 when its IOTLB refuses it. */
+  private access(vq: number, area: DmaArea, iova: number, len: number, access: DmaAccess): number {
     const space = this.asMaps[this.asidFor(vq, area)]!;
     const uaddr = space.identity ? iova : space.iotlb.translateAddr(iova, len, access);
-    if (uaddr < 0) {
-      this.dma(vq, area, iova, len, access);
-      return -1;
-    }
-    if (access === 'write' && this.writeLogger !== null) this.writeLogger(vq, iova, len);
+    if (uaddr >= 0 && access === 'write' && this.writeLogger !== null) this.writeLogger(vq, iova, len);
     return uaddr;
+  }
+
+  /** A DMA the IOTLB refused (access() just returned -1): DEVICE_NEEDS_RESET, the listener, a FaultEvent; EFAULT. */
+  private dmaFault(vq: number, area: DmaArea, iova: number, len: number, access: DmaAccess): Err {
+    const asid = this.asidFor(vq, area);
+    const t = this.asMaps[asid]!.iotlb.translate(iova, len, access);
+    const kind = t.ok ? 'miss' : t.kind;
+    const at = t.ok ? iova : t.iova;
+    const reason = `${kind === 'miss' ? 'IOTLB miss' : 'permission violation'} on ${area} of vq ${vq} (${access} ${len} B at IOVA ${iova})`;
+    this.markNeedsReset();
+    this.faultListener?.({ vq, asid, iova, len, access, kind });
+    this.bus.emit({ kind: 'fault', t: this.kernel.now, device: this.name, vq, asid, iova: at, access, reason });
+    return err('EFAULT', reason);
   }
 
   /** Clears the virtio state a reset clears: status, features, vqs, group bindings, suspension. */

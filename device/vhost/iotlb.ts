@@ -53,6 +53,10 @@ export class VhostIotlb {
   readonly limit: number | null;
   /** Kernel entries held (the sum of the ranges' `entries`: what the limit counts). */
   private nmaps = 0;
+  /** Why the last translateAddr() failed: a miss or a permission violation (translate() reports it). */
+  private failKind: 'miss' | 'perm' = 'miss';
+  /** Where the last translateAddr() failed: the first IOVA that missed or lacked permission. */
+  private failIova = 0;
 
   constructor(limit: number | null = null) {
     this.limit = limit;
@@ -129,36 +133,35 @@ export class VhostIotlb {
    * lacked permission.
    */
   translate(iova: number, len: number, access: DmaAccess): Translation {
+    const uaddr = this.translateAddr(iova, len, access);
+    return uaddr >= 0 ? { ok: true, uaddr } : { ok: false, kind: this.failKind, iova: this.failIova };
+  }
+
+  /**
+   * translate() without its result object, for the data path's every access: the host address,
+   * or -1 (then failKind and failIova say what and where).
+   */
+  translateAddr(iova: number, len: number, access: DmaAccess): number {
     const first = this.ranges.find(iova);
-    if (first === undefined) return { ok: false, kind: 'miss', iova };
-    if (!permits(first.value.perm, access)) return { ok: false, kind: 'perm', iova };
+    if (first === undefined) return this.fail('miss', iova);
+    if (!permits(first.value.perm, access)) return this.fail('perm', iova);
     const end = iova + Math.max(len, 1);
     let cur = first;
     while (cur.start + cur.size < end) {
       const nextStart = cur.start + cur.size;
       const next = this.ranges.startingAt(nextStart);
-      if (next === undefined) return { ok: false, kind: 'miss', iova: nextStart };
-      if (!permits(next.value.perm, access)) return { ok: false, kind: 'perm', iova: nextStart };
-      cur = next;
-    }
-    return { ok: true, uaddr: first.value.uaddr + (iova - first.start) };
-  }
-
-  /**
-   * translate() without its result object: the host address, or -1 on a miss or a permission
-   * violation (translate() says which and where). For the data path's every access.
-   */
-  translateAddr(iova: number, len: number, access: DmaAccess): number {
-    const first = this.ranges.find(iova);
-    if (first === undefined || !permits(first.value.perm, access)) return -1;
-    const end = iova + Math.max(len, 1);
-    let cur = first;
-    while (cur.start + cur.size < end) {
-      const next = this.ranges.startingAt(cur.start + cur.size);
-      if (next === undefined || !permits(next.value.perm, access)) return -1;
+      if (next === undefined) return this.fail('miss', nextStart);
+      if (!permits(next.value.perm, access)) return this.fail('perm', nextStart);
       cur = next;
     }
     return first.value.uaddr + (iova - first.start);
+  }
+
+  /** Records a failed translation; -1. */
+  private fail(kind: 'miss' | 'perm', iova: number): number {
+    this.failKind = kind;
+    this.failIova = iova;
+    return -1;
   }
 
   /** A copy with the given limit (set_map devices copy the vhost IOTLB into their own). */

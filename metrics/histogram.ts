@@ -1,4 +1,4 @@
-// histogram.ts — HDR histograms of nanosecond values: record, encode, decode, add, percentiles, log export.
+// histogram.ts — HDR histograms of nanosecond values: record, encode, decode, add, percentiles, linear bins.
 //
 // Every histogram has the same fixed shape so encodings add exactly: values are integer ns,
 // trackable from 1 ns to 1 hour (3.6e12 ns), with 3 significant decimal digits (relative
@@ -8,7 +8,11 @@
 // encodings, adding them and encoding again yields the same string as recording every value
 // into one histogram.
 
-import * as hdr from 'hdr-histogram-js';
+// The builder and the codec by their own modules: the package's index also loads its log writer,
+// whose module-level number formatter costs a process ~20 ms of ICU start-up (hdrLogExport.ts
+// loads the writer, on demand).
+import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
+import { decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js/dist/encoding.js';
 import type { Histogram } from 'hdr-histogram-js';
 
 /** Highest trackable value: one hour in ns. */
@@ -20,7 +24,7 @@ export type { Histogram };
 
 /** A new empty histogram of the fixed shape. */
 function newHistogram(): Histogram {
-  return hdr.build({
+  return build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIST_MAX_NS,
     numberOfSignificantValueDigits: HIST_DIGITS,
@@ -44,12 +48,12 @@ export function histogramOf(values: Iterable<number>): Histogram {
 
 /** Compressed base64 form (HdrHistogram V2 compressed encoding). */
 function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
+  return encodeIntoCompressedBase64(h);
 }
 
 /** Decode a compressed base64 histogram into the fixed shape; throws on a foreign shape or bad data. */
 export function decodeHistogram(encoded: string): Histogram {
-  const decoded = hdr.decodeFromCompressedBase64(encoded, 32, false);
+  const decoded = decodeFromCompressedBase64(encoded, 32, false);
   if (decoded.highestTrackableValue !== HIST_MAX_NS || decoded.numberOfSignificantValueDigits !== HIST_DIGITS) {
     throw new RangeError(
       `histogram has shape (max ${decoded.highestTrackableValue}, ${decoded.numberOfSignificantValueDigits} digits); expected (max ${HIST_MAX_NS}, ${HIST_DIGITS} digits)`,
@@ -100,33 +104,4 @@ export function linearBins(values: readonly number[], n: number): Bin[] {
   for (let i = 0; i < n; i++) bins.push({ fromNs: lo + i * width, toNs: lo + (i + 1) * width, count: 0 });
   for (const v of values) bins[Math.min(n - 1, Math.floor((v - lo) / width))]!.count++; // v in [lo, hi]: index in [0, n - 1]
   return bins;
-}
-
-/** One labelled histogram for the log. */
-export interface LoggedHistogram {
-  /** Tag written with the interval line ("<scenario>/<variant>/<metric>"). */
-  tag: string;
-  encoded: string;
-}
-
-/**
- * HdrHistogram log (format 1.3, as written by HistogramLogWriter) of the given histograms, one
- * interval line per histogram, tagged, with interval max reported in milliseconds. Start
- * timestamps are the histogram's index (the log carries no wall-clock time: output is deterministic).
- */
-export function hdrLog(histograms: readonly LoggedHistogram[], comment?: string): string {
-  let out = '';
-  const w = new hdr.HistogramLogWriter((s: string) => {
-    out += s;
-  });
-  if (comment) w.outputComment(comment);
-  w.outputComment('values in ns; Interval_Max in ms');
-  w.outputLogFormatVersion();
-  w.outputLegend();
-  histograms.forEach((lh, i) => {
-    const h = decodeHistogram(lh.encoded);
-    h.tag = lh.tag.replace(/[\s,]/g, '_');
-    w.outputIntervalHistogram(h, i, i + 1, 1_000_000);
-  });
-  return out;
 }

@@ -6,6 +6,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { ModelEvent } from '../sim/events/events.js';
 import { emptyCounts, type Counts, type Downtime, type PhaseSpan } from './result.js';
+import { cmpStr } from './runMetrics.js';
 
 /** Phases that partition a run for counting; nested phases count towards these. */
 const TOP_LEVEL_PHASES = ['boot', 'destInit', 'downtime1', 'precopy', 'downtime2', 'recovery'] as const;
@@ -257,7 +258,7 @@ export class RunRecorder {
     const phases = this.spans
       .filter((s) => s.name !== name && s.startNs >= start && s.startNs + s.durNs <= end && !TOP.has(s.name))
       .map((s) => ({ ...s, startNs: s.startNs - start }))
-      .sort((a, b) => a.startNs - b.startNs || (a.device ?? '').localeCompare(b.device ?? '') || a.name.localeCompare(b.name));
+      .sort((a, b) => a.startNs - b.startNs || cmpStr(a.device ?? '', b.device ?? '') || cmpStr(a.name, b.name));
     const out: Downtime = { totalNs: end - start, startNs: start, phases, counts: this.countsByPhase[name] ?? emptyCounts() };
     const gap = this.longestProbeGap(start, end);
     if (gap !== undefined) out.observedNs = gap;

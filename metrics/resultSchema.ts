@@ -6,7 +6,7 @@
 // arrays. The parsed value is never used: callers keep the document as read, so member order and
 // bytes survive (merge writes the runs back).
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { quoted } from '../sim/notation/units.js';
 import { RESULT_VERSION } from './result.js';
 

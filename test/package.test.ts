@@ -58,6 +58,29 @@ describe('the npm package', () => {
     expect(bundle).toMatch(/\/\/ node_modules\/rxjs\/dist\/esm\//);
   });
 
+  it("`svqsim run` loads no HDR log writer and no schema-library locale but zod's English one", () => {
+    // The chunks of the executable and its run command, and what they import statically,
+    // transitively (dynamic imports load on demand: --hdr-log loads the log writer).
+    const dir = join(ROOT, 'dist', 'sim', 'cli', 'bundle');
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s*"\.\/([^"]+)";/gms)) visit(m[1]!);
+      for (const m of text.matchAll(/^import\s*"\.\/([^"]+)";/gm)) visit(m[1]!);
+    };
+    visit('bin.js');
+    const run = /\["run", async \(\) => \(await import\("\.\/([^"]+)"\)\)/.exec(readFileSync(join(dir, 'bin.js'), 'utf8'));
+    expect(run).not.toBeNull();
+    visit(run![1]!);
+    const startup = [...seen].map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    expect(seen.size).toBeGreaterThan(3);
+    expect(startup).toMatch(/\/\/ node_modules\/hdr-histogram-js\/dist\/encoding\.js/);
+    expect(startup).not.toMatch(/\/\/ node_modules\/hdr-histogram-js\/dist\/HistogramLogWriter\.js/);
+    expect([...startup.matchAll(/\/\/ node_modules\/zod\/v4\/locales\/([^\s]+)/g)].map((m) => m[1])).toEqual(['en.js']);
+  });
+
   it('holds nothing else: no sources, tests, CI files, source maps or the bench', () => {
     const stray = files.filter((f) => !(f.startsWith('dist/') || f.startsWith('scenarios/') || f === 'README.md' || f === 'LICENSE' || f === 'package.json'));
     expect(stray).toEqual([]);

@@ -3,7 +3,7 @@
 // (loaded by sim/scenario and validated against `profileSchema`). Every cost names its source
 // in the shipped profile that sets it, or says "unsourced".
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 const ns = z.number().int().nonnegative();
 

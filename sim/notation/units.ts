@@ -2,7 +2,7 @@
 // Parsing is exact (decimal arithmetic on BigInt): `1.5GiB` is exactly 1610612736 bytes, and a
 // value that is not a whole number of bytes or nanoseconds is rejected rather than rounded.
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A parse result: the value, or the reason it is not one. */
 export type UnitResult = { ok: true; value: number } | { ok: false; message: string };

@@ -3,7 +3,7 @@
 // (pattern + examples) or a plain number in base units. Every field's description and examples
 // come from the field docs (fieldDocs.ts, device/profiles/profileDocs.ts), merged in here by path.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { profileFileSchema, profileSchema } from '../../device/profiles/profile.js';
 import { PROFILE_FIELD_DOCS, type FieldDoc, type FieldDocs } from '../../device/profiles/profileDocs.js';
 import { shippedProfiles } from '../../device/profiles/index.js';

@@ -2,7 +2,7 @@
 // Rules that need a device profile or span several fields live in checks.ts; the resolved
 // scenario (profiles attached, defaults filled) is typed in scenario.ts.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { capabilitiesSchema, costsSchema } from '../../device/profiles/profile.js';
 import { parseThreshold } from '../notation/threshold.js';
 import { DURATION, PACKET_RATE, RATE, SIZE, unitField } from '../notation/units.js';

@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { addEncoded, decodeHistogram, encodeValues, hdrLog, HIST_MAX_NS, histogramOf, percentileNs } from '../../metrics/histogram.js';
+import { addEncoded, decodeHistogram, encodeValues, HIST_MAX_NS, histogramOf, percentileNs } from '../../metrics/histogram.js';
+import { hdrLog } from '../../metrics/hdrLogExport.js';
 import { defined } from '../defined.js';
 
 describe('histogram', () => {

@@ -5,7 +5,6 @@ import type { Command } from 'commander';
 import { InputError, type CliIo } from '../io.js';
 import { COMPARE_DEFAULT_COLUMNS, compareResults, type CompareFormat } from '../../../metrics/compare.js';
 import { readResultFile } from '../../../metrics/resultFile.js';
-import { documentsHdrLog } from '../../../metrics/hdrLogExport.js';
 import { writeOutputFile } from '../../../metrics/outputFile.js';
 import type { ResultDocument } from '../../../metrics/result.js';
 import { toolVersion } from '../../tool/version.js';
@@ -70,7 +69,7 @@ export function registerCompareCommand(program: Command, io: CliIo): void {
         const replications = intFlag('--replications', opts.replications, 1);
         const jobs = intFlag('--jobs', opts.jobs, 1);
         const docs = await documentsOf(files, io, replications, jobs);
-        if (opts.hdrLog) writeOutputFile(io.cwd, opts.hdrLog, documentsHdrLog(docs));
+        if (opts.hdrLog) writeOutputFile(io.cwd, opts.hdrLog, (await import('../../../metrics/hdrLogExport.js')).documentsHdrLog(docs));
         io.stdout(
           compareResults(docs, {
             baseline: opts.baseline,

@@ -14,7 +14,6 @@ import { prestartWorkers } from '../../campaign/workerPool.js';
 import { SIGNAL_EXIT, SignalWatch } from '../../campaign/signals.js';
 import { checkJournal, journalHeaderLine, journalOptions, journalRunLine, readJournal } from '../../campaign/journal.js';
 import { formatSummary, wantsColor } from '../../../metrics/summary.js';
-import { documentsHdrLog } from '../../../metrics/hdrLogExport.js';
 import type { RunRecord } from '../../../metrics/result.js';
 import { printDocument, writeResultFile } from '../../../metrics/resultText.js';
 
@@ -169,7 +168,7 @@ async function runCampaign(files: string[], flags: RunFlags, jobs: number | unde
   if (out !== undefined) writeResultFile(io.cwd, out, doc);
   // The journal is needed until the campaign is complete.
   if (journal && !outcome.interrupted) rmSync(journal.path, { force: true });
-  if (flags.hdrLog) writeFile(io, flags.hdrLog, documentsHdrLog([doc]));
+  if (flags.hdrLog) writeFile(io, flags.hdrLog, (await import('../../../metrics/hdrLogExport.js')).documentsHdrLog([doc]));
   if (flags.json) printDocument(doc, io.stdout);
   else if (!flags.quiet) io.stdout(formatSummary(doc, { color: wantsColor(io.env, io.isTTY) }));
   if (outcome.interrupted) {

@@ -32,7 +32,7 @@ export interface BenchFigures {
   rxjsVsHeap: number;
 }
 
-export function runKernelBench(rounds = 5): BenchFigures {
+export function runKernelBench(rounds = 15): BenchFigures {
   const delays = holdDelays(1 << 16);
   // Warm the JIT on all three before measuring.
   for (const fn of [holdPlainHeap, holdKernel, holdRxjs]) fn(PENDING, 200_000, delays);

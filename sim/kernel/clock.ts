@@ -9,7 +9,7 @@ export type EventFn = (arg: unknown) => void;
 export interface Clock {
   /** Simulated time, integer nanoseconds. */
   readonly now: number;
-  /** Runs `fn(arg)` after `delay` ns (>= 0). */
+  /** Runs `fn(arg)` after `delay` ns (>= 0); lower priority (an integer within ±1023) first on ties. */
   after(delay: number, fn: EventFn, arg?: unknown, priority?: number): QueuedEvent;
   /** Marks the start of a process step; returns the mark it replaces (Kernel.enterStep). */
   enterStep(resume: EventFn): EventFn | null;

@@ -2,23 +2,30 @@
 // Order: (time, priority, sequence). Sequence is assigned at insertion, so two
 // events with equal time and priority fire in the order they were scheduled.
 
+/** Priorities an event may have: integers in [-MAX_PRIORITY, MAX_PRIORITY]. */
+export const MAX_PRIORITY = 1023;
+/** Sequence numbers stay below SEQ_SPAN = 2^42 (4.4e12 events), so one number holds (priority, sequence). */
+export const SEQ_SPAN = 2 ** 42;
+
+/** The tie-break key of (priority, seq): ordered as the pair is, below 2^52 in magnitude. */
+export function tieKey(priority: number, seq: number): number {
+  return priority * SEQ_SPAN + seq;
+}
+
 /** One pending event. Fields are public for the kernel's hot loop; treat as read-only elsewhere. */
 export class QueuedEvent {
   /** Absolute simulated time in integer nanoseconds. */
   time: number;
-  /** Lower fires first among equal times. */
-  priority: number;
-  /** Insertion order; breaks the remaining ties deterministically. */
-  seq: number;
+  /** Breaks ties of time: priority (lower fires first), then insertion order, as one number (tieKey). */
+  key: number;
   /** What to run; null once cancelled or fired. */
   fn: ((arg: unknown) => void) | null;
   /** Argument handed to fn (avoids a closure per event). */
   arg: unknown;
 
-  constructor(time: number, priority: number, seq: number, fn: (arg: unknown) => void, arg: unknown) {
+  constructor(time: number, key: number, fn: (arg: unknown) => void, arg: unknown) {
     this.time = time;
-    this.priority = priority;
-    this.seq = seq;
+    this.key = key;
     this.fn = fn;
     this.arg = arg;
   }
@@ -30,9 +37,7 @@ export class QueuedEvent {
 }
 
 function before(a: QueuedEvent, b: QueuedEvent): boolean {
-  if (a.time !== b.time) return a.time < b.time;
-  if (a.priority !== b.priority) return a.priority < b.priority;
-  return a.seq < b.seq;
+  return a.time !== b.time ? a.time < b.time : a.key < b.key;
 }
 
 /** Array-backed binary heap; cancelled entries are dropped lazily when they reach the top. */

@@ -2,7 +2,7 @@
 // The tiny core everything else runs on (SimPy-like): schedule callbacks, run them in
 // (time, priority, sequence) order, and host generator processes (process.ts).
 
-import { EventQueue, QueuedEvent } from './eventQueue.js';
+import { EventQueue, MAX_PRIORITY, QueuedEvent, SEQ_SPAN, tieKey } from './eventQueue.js';
 import { SimulationError } from './errors.js';
 import { Process, type Proc } from './process.js';
 import type { Clock, EventFn } from './clock.js';
@@ -60,22 +60,33 @@ export class Kernel implements Clock {
     return this.queue.size;
   }
 
-  /** Schedules fn(arg) at absolute time `time` (>= now). Lower priority fires first on ties. */
+  /** Schedules fn(arg) at absolute time `time` (>= now). Lower priority (an integer, |p| <= 1023) fires first on ties. */
   at(time: number, fn: EventFn, arg?: unknown, priority = 0): QueuedEvent {
     checkTime('event time', time);
     if (time < this.clock) {
       throw new SimulationError(`cannot schedule at t=${time} ns: the clock is already at ${this.clock} ns`);
     }
-    const ev = new QueuedEvent(time, priority, this.nextSeq++, fn, arg);
+    const ev = new QueuedEvent(time, this.tieKey(priority), fn, arg);
     this.queue.push(ev);
     return ev;
+  }
+
+  /** The next sequence number, as the tie-break key of an event of this priority. */
+  private tieKey(priority: number): number {
+    const seq = this.nextSeq++;
+    if (priority === 0 && seq < SEQ_SPAN) return seq;
+    if (!Number.isInteger(priority) || Math.abs(priority) > MAX_PRIORITY) {
+      throw new SimulationError(`event priority must be an integer in [-${MAX_PRIORITY}, ${MAX_PRIORITY}], got ${priority}`);
+    }
+    if (seq >= SEQ_SPAN) throw new SimulationError(`more than ${SEQ_SPAN} events scheduled in one run`);
+    return tieKey(priority, seq);
   }
 
   /** Schedules fn(arg) after `delay` ns (a non-negative integer). */
   after(delay: number, fn: EventFn, arg?: unknown, priority = 0): QueuedEvent {
     if (delay < 0) throw new SimulationError(`negative delay ${delay} ns`);
     checkTime('delay', delay);
-    const ev = new QueuedEvent(this.clock + delay, priority, this.nextSeq++, fn, arg);
+    const ev = new QueuedEvent(this.clock + delay, this.tieKey(priority), fn, arg);
     this.queue.push(ev);
     return ev;
   }

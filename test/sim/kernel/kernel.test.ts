@@ -23,10 +23,22 @@ describe('Kernel event ordering', () => {
     expect(seen).toEqual(['b', 'd', 'a', 'c']);
   });
 
+  it('refuses a priority that is not an integer within ±1023', () => {
+    const k = new Kernel();
+    for (const p of [1024, -1024, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => k.at(1, () => {}, undefined, p)).toThrow(SimulationError);
+      expect(() => k.after(1, () => {}, undefined, p)).toThrow(/priority must be an integer/);
+    }
+    expect(k.pending).toBe(0);
+    k.at(1, () => {}, undefined, 1023);
+    k.at(1, () => {}, undefined, -1023);
+    expect(k.pending).toBe(2);
+  });
+
   it('matches a sort by (time, priority, seq) for arbitrary schedules', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ t: fc.integer({ min: 0, max: 20 }), p: fc.integer({ min: -2, max: 2 }) }), { maxLength: 200 }),
+        fc.array(fc.record({ t: fc.integer({ min: 0, max: 20 }), p: fc.oneof(fc.integer({ min: -2, max: 2 }), fc.integer({ min: -1023, max: 1023 })) }), { maxLength: 200 }),
         (items) => {
           const k = new Kernel();
           const seen: number[] = [];

@@ -31,11 +31,38 @@ interface Open {
   start: number;
 }
 
+/** Message types by the small number the tallies index them with (every recorder shares the numbering). */
+const TYPE_NAMES: string[] = [];
+/** The number of each message type seen so far. */
+const TYPE_IDS = new Map<string, number>();
+
+/** The number of message type `type`, given at its first sight. */
+function typeId(type: string): number {
+  let id = TYPE_IDS.get(type);
+  if (id === undefined) {
+    id = TYPE_NAMES.length;
+    TYPE_NAMES.push(type);
+    TYPE_IDS.set(type, id);
+  }
+  return id;
+}
+
 /** A Counts object being filled, with its ioctls counted apart (written into it by flush). */
 interface Bucket {
   counts: Counts;
-  /** Calls by message type, in first-call order. */
-  ioctls: Map<string, number>;
+  /** Calls by message type number (0 where none yet). */
+  calls: number[];
+  /** The message type numbers called, in first-call order. */
+  order: number[];
+}
+
+/** Counts one call of message type `id` into `b`. */
+function countCall(b: Bucket, id: number): void {
+  const calls = b.calls;
+  while (calls.length <= id) calls.push(0);
+  const n = calls[id]!;
+  if (n === 0) b.order.push(id);
+  calls[id] = n + 1;
 }
 
 export class RunRecorder {
@@ -44,7 +71,7 @@ export class RunRecorder {
   /** The same counts split by device: device name → phase → counts; read through countsByDevice. */
   private readonly deviceCounts: Record<string, Record<string, Counts>> = {};
   /**
-   * The ioctl tallies of every Counts object above: a Map per object is counted into at every
+   * The ioctl tallies of every Counts object above: counted into by message type number at every
    * message (one shape whatever the message types), and copied into its `ioctls` record on read.
    */
   private readonly ioctlTallies = new Map<Counts, Bucket>();
@@ -67,6 +94,9 @@ export class RunRecorder {
    * closes): the same Counts objects, created at the same first event, looked up once per phase.
    */
   private readonly bucketsNow = new Map<string, readonly [Bucket, Bucket]>();
+  /** The device buckets() last answered for, and its answer (most messages follow one of the same device). */
+  private lastDevice: string | null = null;
+  private lastBuckets: readonly [Bucket, Bucket] | null = null;
   /** Inconsistencies in the event stream, reported by check(). */
   private readonly problems: string[] = [];
   /** The stream subscription. */
@@ -98,7 +128,7 @@ export class RunRecorder {
     this.unflushed = false;
     for (const b of this.ioctlTallies.values()) {
       const out: Record<string, number> = {};
-      for (const [type, n] of b.ioctls) out[type] = n;
+      for (const id of b.order) out[TYPE_NAMES[id]!] = b.calls[id]!;
       b.counts.ioctls = out;
     }
   }
@@ -107,7 +137,7 @@ export class RunRecorder {
   private tally(counts: Counts): Bucket {
     let b = this.ioctlTallies.get(counts);
     if (b === undefined) {
-      b = { counts, ioctls: new Map() };
+      b = { counts, calls: [], order: [] };
       this.ioctlTallies.set(counts, b);
     }
     return b;
@@ -122,8 +152,15 @@ export class RunRecorder {
 
   /** The counts an event of `device` adds to: its phase's, and its device's in that phase. */
   private buckets(device: string): readonly [Bucket, Bucket] {
-    const cached = this.bucketsNow.get(device);
-    if (cached !== undefined) return cached;
+    if (device === this.lastDevice) return this.lastBuckets!;
+    const pair = this.bucketsNow.get(device) ?? this.newBuckets(device);
+    this.lastDevice = device;
+    this.lastBuckets = pair;
+    return pair;
+  }
+
+  /** buckets() of a device under the phases open now, at its first event there. */
+  private newBuckets(device: string): readonly [Bucket, Bucket] {
     const name = this.devicePhase.get(device) ?? this.globalPhase ?? 'other';
     const byDevice = (this.deviceCounts[device] ??= {});
     const pair: [Bucket, Bucket] = [this.tally((this.phaseCounts[name] ??= emptyCounts())), this.tally((byDevice[name] ??= emptyCounts()))];
@@ -137,6 +174,8 @@ export class RunRecorder {
         const key = `${ev.device ?? ''}|${ev.name}`;
         if (TOP.has(ev.name)) {
           this.bucketsNow.clear();
+          this.lastDevice = null;
+          this.lastBuckets = null;
           if (ev.device !== undefined) {
             if (ev.edge === 'begin') this.devicePhase.set(ev.device, ev.name);
             else this.devicePhase.delete(ev.device);
@@ -161,17 +200,25 @@ export class RunRecorder {
         }
         return;
       }
-      case 'msg':
+      case 'msg': {
         this.unflushed = true;
-        for (const b of this.buckets(ev.device)) {
-          b.ioctls.set(ev.type, (b.ioctls.get(ev.type) ?? 0) + 1);
-          if (ev.errno !== undefined) continue;
-          const c = b.counts;
-          if (ev.type === 'IOTLB_UPDATE') c.update++;
-          else if (ev.type === 'IOTLB_INVALIDATE') c.invalidate++;
-          else if (ev.type === 'IOTLB_BATCH_END') c.batches++;
+        const [phase, device] = this.buckets(ev.device);
+        const id = typeId(ev.type);
+        countCall(phase, id);
+        countCall(device, id);
+        if (ev.errno !== undefined) return;
+        if (ev.type === 'IOTLB_UPDATE') {
+          phase.counts.update++;
+          device.counts.update++;
+        } else if (ev.type === 'IOTLB_INVALIDATE') {
+          phase.counts.invalidate++;
+          device.counts.invalidate++;
+        } else if (ev.type === 'IOTLB_BATCH_END') {
+          phase.counts.batches++;
+          device.counts.batches++;
         }
         return;
+      }
       case 'mapWork':
         for (const { counts: c } of this.buckets(ev.device)) {
           if (ev.what === 'setMapRebuild') c.setMapRebuilds++;

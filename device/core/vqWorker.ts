@@ -327,7 +327,7 @@ export class VqWorker {
       if (hva === -2) return;
       let len = 0;
       for (const d of c.descs) if (!d.write) len += d.len;
-      const frame = hva >= 0 ? mem.objectAt(hva)?.obj : undefined;
+      const frame = hva >= 0 ? mem.objAt(hva) : undefined;
       const r = ring.pushUsed(c.head, 0);
       if (!r.ok) throw new RingInvariantError(ring.name, r.reason);
       this.stats.txFrames++;
@@ -370,7 +370,7 @@ export class VqWorker {
         if (got > 0) this.publish(vq, ring);
         return got;
       }
-      const frame = hva >= 0 ? mem.objectAt(hva)?.obj : undefined;
+      const frame = hva >= 0 ? mem.objAt(hva) : undefined;
       if (isFrame(frame)) {
         frame.tag = tag;
         frame.packets = packets;

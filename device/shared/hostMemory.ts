@@ -263,6 +263,12 @@ export class HostMemory {
     return { obj: r.value as T, hva: r.start, size: r.size, offset: hva - r.start };
   }
 
+  /** The object placed over `hva`, if any: objectAt(hva)?.obj without building the placement. */
+  objAt<T = unknown>(hva: number): T | undefined {
+    const i = this.objects.indexOf(hva);
+    return i < 0 ? undefined : (this.objects.valueAt(i) as T);
+  }
+
   /** Pins the pages of [hva, hva+size): EFAULT unless mapped; returns pages newly pinned. */
   pin(hva: number, size: number): Result<number> {
     if (!this.covers(hva, size)) return err('EFAULT', `pin of unmapped range [${hva}, ${hva + size})`);

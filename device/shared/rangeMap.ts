@@ -58,9 +58,24 @@ export class RangeMap<T> {
 
   /** The range containing addr, if any. */
   find(addr: number): RangeEntry<T> | undefined {
+    const i = this.indexOf(addr);
+    return i < 0 ? undefined : this.entry(i);
+  }
+
+  /** Index (address order) of the range containing addr, or -1: find() without building the entry. */
+  indexOf(addr: number): number {
     const i = this.floor(addr);
-    if (i < 0 || this.ends[i]! <= addr) return undefined;
-    return this.entry(i);
+    return i < 0 || this.ends[i]! <= addr ? -1 : i;
+  }
+
+  /** First address of the range at index i, 0 <= i < count. */
+  startAt(i: number): number {
+    return this.starts[i]!;
+  }
+
+  /** Exclusive end of the range at index i, 0 <= i < count. */
+  endAt(i: number): number {
+    return this.ends[i]!;
   }
 
   /** True when some range intersects [start, start+size). */
@@ -119,12 +134,6 @@ export class RangeMap<T> {
     if (i < 0) return out;
     for (; i < this.starts.length && this.starts[i]! < end; i++) out.push(this.entry(i));
     return out;
-  }
-
-  /** The range starting exactly at `end` of a previous range, if any (for walking adjacent ranges). */
-  startingAt(addr: number): RangeEntry<T> | undefined {
-    const i = this.floor(addr);
-    return i >= 0 && this.starts[i] === addr ? this.entry(i) : undefined;
   }
 
   /** The value of the range at index i (address order), 0 <= i < count. */

@@ -142,19 +142,22 @@ export class VhostIotlb {
    * or -1 (then failKind and failIova say what and where).
    */
   translateAddr(iova: number, len: number, access: DmaAccess): number {
-    const first = this.ranges.find(iova);
-    if (first === undefined) return this.fail('miss', iova);
-    if (!permits(first.value.perm, access)) return this.fail('perm', iova);
+    const ranges = this.ranges;
+    const first = ranges.indexOf(iova);
+    if (first < 0) return this.fail('miss', iova);
+    const map = ranges.valueAt(first);
+    if (!permits(map.perm, access)) return this.fail('perm', iova);
     const end = iova + Math.max(len, 1);
-    let cur = first;
-    while (cur.start + cur.size < end) {
-      const nextStart = cur.start + cur.size;
-      const next = this.ranges.startingAt(nextStart);
-      if (next === undefined) return this.fail('miss', nextStart);
-      if (!permits(next.value.perm, access)) return this.fail('perm', nextStart);
-      cur = next;
+    // The ranges are disjoint and sorted: the one starting where range i ends, if any, is range i + 1.
+    let i = first;
+    let reached = ranges.endAt(i);
+    while (reached < end) {
+      if (i + 1 >= ranges.count || ranges.startAt(i + 1) !== reached) return this.fail('miss', reached);
+      i++;
+      if (!permits(ranges.valueAt(i).perm, access)) return this.fail('perm', reached);
+      reached = ranges.endAt(i);
     }
-    return first.value.uaddr + (iova - first.start);
+    return map.uaddr + (iova - ranges.startAt(first));
   }
 
   /** Records a failed translation; -1. */

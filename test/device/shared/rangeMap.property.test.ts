@@ -1,4 +1,4 @@
-// rangeMap.property.test.ts — RangeMap against a plain list of ranges: inserts (in order and not), removals (tail and middle).
+// rangeMap.property.test.ts — RangeMap against a plain list of ranges: inserts (in order and not), removals (tail and middle), point lookups.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { RangeMap } from '../../../device/shared/rangeMap.js';
@@ -29,6 +29,13 @@ describe('RangeMap', () => {
           }
           expect([...map]).toEqual(model);
           expect(map.bytes).toBe(model.reduce((n, r) => n + r.size, 0));
+          // Point lookups, with and without building the entry, agree with the list.
+          for (const a of [o.start - 1, o.start, o.start + (o.size >> 1), end - 1, end]) {
+            const k = model.findIndex((r) => r.start <= a && a < r.start + r.size);
+            expect(map.indexOf(a)).toBe(k);
+            expect(map.find(a)).toEqual(k < 0 ? undefined : model[k]);
+            if (k >= 0) expect([map.startAt(k), map.endAt(k), map.valueAt(k)]).toEqual([model[k]!.start, model[k]!.start + model[k]!.size, model[k]!.value]);
+          }
         });
       }),
       { numRuns: 200 },

@@ -422,28 +422,43 @@ export class Workload {
       this.rxAcc[q]! -= rx;
       this.txAcc[q]! -= tx;
       if (rx > 0) {
-        this.items(rx, size, (count, len, packets) => {
-          const n = this.cfg.wire.deliver(2 * q, count, len, packets, 0);
-          if (took >= 0) took += n;
-          return count - n;
-        });
+        const n = this.items(true, q, rx, size);
+        if (took >= 0) took += n;
       } else {
         took = -1;
       }
-      if (tx > 0) this.items(tx, size, (count, len, packets) => count - this.cfg.guest.sendTx(q, count, len, packets, 0));
+      if (tx > 0) this.items(false, q, tx, size);
     }
     return took;
   }
 
-  /** Splits `packets` into full work items and one partial item; `send` returns frames dropped. */
-  private items(packets: number, size: number, send: (count: number, len: number, packets: number) => number): void {
+  /**
+   * Sends `packets` of queue pair `q` as full work items and one partial item, RX from the wire or
+   * TX from the guest; counts the frames dropped and returns those taken.
+   */
+  private items(rx: boolean, q: number, packets: number, size: number): number {
     const full = Math.floor(packets / this.perItem);
     const rest = packets - full * this.perItem;
     const itemLen = Math.min(GUEST_BUFFER_BYTES, this.perItem * size);
+    let taken = 0;
     let dropped = 0;
-    if (full > 0) dropped += send(full, itemLen, this.perItem);
-    if (rest > 0) dropped += send(1, Math.min(GUEST_BUFFER_BYTES, rest * size), rest);
+    if (full > 0) {
+      const n = this.send(rx, q, full, itemLen, this.perItem);
+      taken += n;
+      dropped += full - n;
+    }
+    if (rest > 0) {
+      const n = this.send(rx, q, 1, Math.min(GUEST_BUFFER_BYTES, rest * size), rest);
+      taken += n;
+      dropped += 1 - n;
+    }
     this.droppedFrames += dropped;
+    return taken;
+  }
+
+  /** `count` frames of `len` bytes, `packets` each: into RX vq 2q from the wire, or out of the guest on TX queue q. Returns those taken. */
+  private send(rx: boolean, q: number, count: number, len: number, packets: number): number {
+    return rx ? this.cfg.wire.deliver(2 * q, count, len, packets, 0) : this.cfg.guest.sendTx(q, count, len, packets, 0);
   }
 
   private probe(): void {

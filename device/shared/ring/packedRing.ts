@@ -247,18 +247,26 @@ export class PackedRing<T = unknown> extends RingBase<T> {
 
   popAvail(): AvailChain | null {
     if (!this.hasAvail()) return null;
-    const descs: BufferDesc[] = [];
-    let writeLen = 0;
+    // The first slot (available: hasAvail) in an array of its own size (most chains are one
+    // descriptor), then the rest.
     let i = this.devLastAvailIdx;
     let wrap = this.devAvailWrapCounter;
-    let id = 0;
-    for (;;) {
-      const f = this.descFlags[i]!;
+    let f = this.descFlags[i]!;
+    let write = (f & VRING_DESC_F_WRITE) !== 0;
+    const descs: BufferDesc[] = [{ addr: this.descAddr[i]!, len: this.descLen[i]!, write }];
+    let writeLen = write ? this.descLen[i]! : 0;
+    let id = this.descId[i]!;
+    if (++i === this.num) {
+      i = 0;
+      wrap = !wrap;
+    }
+    while ((f & VRING_DESC_F_NEXT) !== 0) {
+      f = this.descFlags[i]!;
       if (!isAvail(f, wrap)) {
         throw new RingInvariantError(this.name, `chain starting at slot ${this.devLastAvailIdx} continues into unavailable slot ${i}`);
       }
       if (descs.length === this.num) throw new RingInvariantError(this.name, `chain at slot ${this.devLastAvailIdx} is longer than the ring`);
-      const write = (f & VRING_DESC_F_WRITE) !== 0;
+      write = (f & VRING_DESC_F_WRITE) !== 0;
       descs.push({ addr: this.descAddr[i]!, len: this.descLen[i]!, write });
       if (write) writeLen += this.descLen[i]!;
       id = this.descId[i]!;
@@ -266,7 +274,6 @@ export class PackedRing<T = unknown> extends RingBase<T> {
         i = 0;
         wrap = !wrap;
       }
-      if ((f & VRING_DESC_F_NEXT) === 0) break;
     }
     if (id >= this.num) throw new RingInvariantError(this.name, `chain at slot ${this.devLastAvailIdx} carries buffer id ${id}`);
     this.devLastAvailIdx = i;

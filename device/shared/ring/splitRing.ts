@@ -202,18 +202,20 @@ export class SplitRing<T = unknown> extends RingBase<T> {
     }
     const head = this.availRing[this.lastAvailIdx & this.mask]!;
     if (head >= this.num) throw new RingInvariantError(this.name, `avail entry ${this.lastAvailIdx} names descriptor ${head}`);
-    const descs: BufferDesc[] = [];
-    let writeLen = 0;
+    // The head first, in an array of its own size (most chains are one descriptor), then the rest.
     let i = head;
-    for (;;) {
-      if (descs.length === this.num) throw new RingInvariantError(this.name, `descriptor chain at head ${head} loops`);
-      const flags = this.descFlags[i]!;
-      const write = (flags & VRING_DESC_F_WRITE) !== 0;
-      descs.push({ addr: this.descAddr[i]!, len: this.descLen[i]!, write });
-      if (write) writeLen += this.descLen[i]!;
-      if ((flags & VRING_DESC_F_NEXT) === 0) break;
+    let flags = this.descFlags[i]!;
+    let write = (flags & VRING_DESC_F_WRITE) !== 0;
+    const descs: BufferDesc[] = [{ addr: this.descAddr[i]!, len: this.descLen[i]!, write }];
+    let writeLen = write ? this.descLen[i]! : 0;
+    while ((flags & VRING_DESC_F_NEXT) !== 0) {
       i = this.descNext[i]!;
       if (i >= this.num) throw new RingInvariantError(this.name, `descriptor chain at head ${head} points to ${i}`);
+      if (descs.length === this.num) throw new RingInvariantError(this.name, `descriptor chain at head ${head} loops`);
+      flags = this.descFlags[i]!;
+      write = (flags & VRING_DESC_F_WRITE) !== 0;
+      descs.push({ addr: this.descAddr[i]!, len: this.descLen[i]!, write });
+      if (write) writeLen += this.descLen[i]!;
     }
     this.lastAvailIdx = (this.lastAvailIdx + 1) & 0xffff;
     if (this.eventIdx && this.notifyEnabled) this.availEvent = this.lastAvailIdx;

@@ -47,11 +47,6 @@ export interface ShadowVirtqueueConfig {
   hook?: SvqHook;
 }
 
-/** One guest descriptor chain forwarded to the shadow vring, by guest head. */
-interface InFlight {
-  chain: AvailChain;
-}
-
 export class ShadowVirtqueue {
   readonly vq: number;
   /** Static configuration. */
@@ -61,9 +56,7 @@ export class ShadowVirtqueue {
   /** The shadow vring; QEMU drives its driver side. Null while stopped. */
   shadow: Virtqueue<number> | null = null;
   /** Guest chains in flight in the shadow vring, by guest head (desc_state[]). */
-  private readonly inFlight: (InFlight | undefined)[];
-  /** Translated descriptors, reused for every element (no per-element allocation beyond the chain). */
-  private readonly scratch: BufferDesc[] = [];
+  private readonly inFlight: (AvailChain | undefined)[];
   /** Forwarding is on (between start and stop). */
   active = false;
   /** Buffers forwarded and returned, for tests and notes. */
@@ -76,7 +69,7 @@ export class ShadowVirtqueue {
     this.cfg = cfg;
     this.vq = cfg.vq;
     this.guest = cfg.guest;
-    this.inFlight = new Array<InFlight | undefined>(cfg.guest.num).fill(undefined);
+    this.inFlight = new Array<AvailChain | undefined>(cfg.guest.num).fill(undefined);
     this.callFn = () => this.onCall();
   }
 
@@ -176,24 +169,34 @@ export class ShadowVirtqueue {
 
   /** vhost_svq_add: translate every descriptor and add the chain with the guest head as token. */
   private add(shadow: Virtqueue<number>, elem: AvailChain): boolean {
-    const out = this.scratch;
-    out.length = 0;
-    for (const d of elem.descs) {
-      const iova = this.cfg.translateAddr(d.addr);
-      if (iova === undefined) {
-        this.cfg.violation(this.cfg.name, `vhost_svq_translate_addr: GPA 0x${d.addr.toString(16)} is not mapped`);
-        return false;
-      }
-      out.push({ addr: iova, len: d.len, write: d.write });
+    const descs = elem.descs;
+    // The translated chain in an array of its size (most chains are one descriptor).
+    const first = this.translated(descs[0]!);
+    if (first === null) return false;
+    const out: BufferDesc[] = [first];
+    for (let i = 1; i < descs.length; i++) {
+      const d = this.translated(descs[i]!);
+      if (d === null) return false;
+      out.push(d);
     }
     const r = shadow.addBuf(out, elem.head);
     if (!r.ok) {
       this.cfg.violation(this.cfg.name, `shadow vring add: ${r.reason}`);
       return false;
     }
-    this.inFlight[elem.head] = { chain: elem };
+    this.inFlight[elem.head] = elem;
     this.forwarded++;
     return true;
+  }
+
+  /** vhost_svq_translate_addr of one guest descriptor; null (a violation reported) when its GPA is not mapped. */
+  private translated(d: BufferDesc): BufferDesc | null {
+    const iova = this.cfg.translateAddr(d.addr);
+    if (iova === undefined) {
+      this.cfg.violation(this.cfg.name, `vhost_svq_translate_addr: GPA 0x${d.addr.toString(16)} is not mapped`);
+      return null;
+    }
+    return { addr: iova, len: d.len, write: d.write };
   }
 
   /** The device's call: return used buffers to the guest and notify it. */
@@ -224,7 +227,7 @@ export class ShadowVirtqueue {
           continue;
         }
         this.inFlight[token] = undefined;
-        this.markWritten(f.chain, u.len);
+        this.markWritten(f, u.len);
         const r = g.pushUsed(token, u.len);
         if (!r.ok) this.cfg.violation(this.cfg.name, `guest used: ${r.reason}`);
         this.returned++;

@@ -30,8 +30,14 @@ function replaceRuns(arr: number[], from: number, count: number, items: readonly
   if (n === count) {
     for (let k = 0; k < count; k++) arr[from + k] = items[k]!;
   } else if (from + count === arr.length) {
-    arr.length = from;
-    for (let k = 0; k < n; k++) arr.push(items[k]!);
+    // At the tail: overwrite what both have, then push the rest or cut what is left over.
+    const common = Math.min(n, count);
+    for (let k = 0; k < common; k++) arr[from + k] = items[k]!;
+    if (n > count) {
+      for (let k = count; k < n; k++) arr.push(items[k]!);
+    } else {
+      arr.length = from + n;
+    }
   } else {
     arr.splice(from, count, ...items.slice(0, n));
   }

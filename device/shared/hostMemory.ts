@@ -4,7 +4,7 @@
 // there), and page-granular pin counts.
 
 import { err, ok, type Result } from '../uapi/errno.js';
-import { PinSet, pageSpan } from './pinSet.js';
+import { PinSet, pagesIn } from './pinSet.js';
 import { RangeMap } from './rangeMap.js';
 import { SMALL_PAGES, isLargeFolio, unitsSpanned, type Backing } from './backing.js';
 import { PAGE_SIZE } from './pinSet.js';
@@ -119,8 +119,7 @@ export class HostMemory {
 
   /** Pages of [hva, hva+size) that are not resident yet (cold). */
   coldPages(hva: number, size: number): number {
-    const [first, end] = pageSpan(hva, size);
-    return end - first - this.resident.pinnedIn(hva, size);
+    return pagesIn(hva, size) - this.resident.pinnedIn(hva, size);
   }
 
   /**
@@ -156,8 +155,7 @@ export class HostMemory {
     const out: PinShape = { pages: 0, smallPages: 0, largeSubpages: 0, coldSmallFolios: 0, coldLargeFolios: 0, coldBytes: 0, runs: 0, runGcd: 0, vmaPieces: 0, pieceGcd: 0 };
     for (const p of this.pieces(hva, size)) {
       const b = p.vma.backing;
-      const [first, end] = pageSpan(p.vma.hva + p.offset, p.size);
-      const pages = end - first;
+      const pages = pagesIn(p.vma.hva + p.offset, p.size);
       out.pages += pages;
       const cold = this.coldPages(p.vma.hva + p.offset, p.size);
       const coldFolios = Math.ceil((cold * PAGE_SIZE) / b.folioBytes);
@@ -182,8 +180,7 @@ export class HostMemory {
     const cold = this.coldPages(hva, size);
     if (cold === 0) return;
     // Only the cold part changes; resident pages keep a count of one.
-    const [first, end] = pageSpan(hva, size);
-    if (cold === end - first) this.resident.pin(hva, size);
+    if (cold === pagesIn(hva, size)) this.resident.pin(hva, size);
     else {
       this.resident.unpin(hva, size);
       this.resident.pin(hva, size);

@@ -20,6 +20,11 @@ export function pageSpan(addr: number, size: number): [number, number] {
   return [firstPage(addr), endPage(addr, size)];
 }
 
+/** Pages covering [addr, addr+size): pageSpan's end minus its first, without the pair. */
+export function pagesIn(addr: number, size: number): number {
+  return endPage(addr, size) - firstPage(addr);
+}
+
 /**
  * Replaces `count` elements of `arr` at `from` with the first `n` of `items`: what
  * arr.splice(from, count, ...items.slice(0, n)) leaves, written in place when the length does not
@@ -92,7 +97,8 @@ export class PinSet {
 
   /** Pages of [addr, addr+size) that are pinned at least once. */
   pinnedIn(addr: number, size: number): number {
-    const [a, b] = pageSpan(addr, size);
+    const a = firstPage(addr);
+    const b = endPage(addr, size);
     let n = 0;
     for (let i = this.firstEndingAfter(a); i < this.starts.length && this.starts[i]! < b; i++) {
       n += Math.min(this.ends[i]!, b) - Math.max(this.starts[i]!, a);

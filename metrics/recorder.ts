@@ -81,8 +81,11 @@ export class RunRecorder {
   private globalPhase: string | null = null;
   /** Device-scoped top-level phase per device. */
   private readonly devicePhase = new Map<string, string>();
-  /** Open nested phases by key "device|name". */
-  private readonly open = new Map<string, Open>();
+  /**
+   * Open phases in the order they began, one per (device, name): a few at a time, found by a scan
+   * from the newest (no key string built and hashed per phase event).
+   */
+  private readonly open: Open[] = [];
   /** Closed phases with their spans (absolute start). */
   private readonly spans: PhaseSpan[] = [];
   /** Downtime windows by name: [start, end]. */
@@ -145,7 +148,7 @@ export class RunRecorder {
 
   /** Throws if the stream was inconsistent (a phase ended twice or never began, or is still open). */
   check(): void {
-    const open = [...this.open.values()].map((o) => `phase ${o.name}${o.device ? ` of ${o.device}` : ''} began at ${o.start} ns and never ended`);
+    const open = this.open.map((o) => `phase ${o.name}${o.device ? ` of ${o.device}` : ''} began at ${o.start} ns and never ended`);
     const all = [...this.problems, ...open];
     if (all.length > 0) throw new Error(`inconsistent event stream: ${all.join('; ')}`);
   }
@@ -168,10 +171,19 @@ export class RunRecorder {
     return pair;
   }
 
+  /** Index in `open` of the open phase `name` of `device` (no device: ''), or -1. */
+  private openIndex(device: string | undefined, name: string): number {
+    const d = device ?? '';
+    for (let i = this.open.length - 1; i >= 0; i--) {
+      const o = this.open[i]!;
+      if (o.name === name && (o.device ?? '') === d) return i;
+    }
+    return -1;
+  }
+
   private on(ev: ModelEvent): void {
     switch (ev.kind) {
       case 'phase': {
-        const key = `${ev.device ?? ''}|${ev.name}`;
         if (TOP.has(ev.name)) {
           this.bucketsNow.clear();
           this.lastDevice = null;
@@ -183,16 +195,20 @@ export class RunRecorder {
             this.globalPhase = ev.edge === 'begin' ? ev.name : null;
           }
         }
+        const at = this.openIndex(ev.device, ev.name);
         if (ev.edge === 'begin') {
-          this.open.set(key, { name: ev.name, device: ev.device, start: ev.t });
+          // A second begin of an open phase restarts it in its place.
+          const o: Open = { name: ev.name, device: ev.device, start: ev.t };
+          if (at < 0) this.open.push(o);
+          else this.open[at] = o;
         } else {
-          const o = this.open.get(key);
+          const o = at < 0 ? undefined : this.open[at]!;
           if (o === undefined) {
             // Subscribers must not throw (RxJS would report it asynchronously): keep it for check().
             this.problems.push(`phase ${ev.name}${ev.device ? ` of ${ev.device}` : ''} ended at ${ev.t} ns without a begin`);
             return;
           }
-          this.open.delete(key);
+          this.open.splice(at, 1);
           if (ev.name === 'downtime1' || ev.name === 'downtime2' || ev.name === 'recovery') this.windows.set(ev.name, [o.start, ev.t]);
           const span: PhaseSpan = { name: o.name, startNs: o.start, durNs: ev.t - o.start };
           if (o.device !== undefined) span.device = o.device;
@@ -289,7 +305,7 @@ export class RunRecorder {
   /** The downtime window `name` with its nested phases (start offsets relative to the window). */
   /** The phases still open, as a suffix for a message ("" when none). */
   openPhases(): string {
-    const open = [...this.open.values()].map((o) => `${o.name}${o.device ? ` of ${o.device}` : ''}`);
+    const open = this.open.map((o) => `${o.name}${o.device ? ` of ${o.device}` : ''}`);
     return open.length === 0 ? '' : `; open phases: ${open.join(', ')}`;
   }
 

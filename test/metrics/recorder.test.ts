@@ -104,4 +104,27 @@ describe('RunRecorder', () => {
     expect(() => record([{ kind: 'phase', t: 5, edge: 'begin', name: 'precopy' }]).check()).toThrow(/precopy began at 5 ns and never ended/);
     expect(() => record([{ kind: 'phase', t: 5, edge: 'begin', name: 'precopy' }, { kind: 'phase', t: 6, edge: 'end', name: 'precopy' }]).check()).not.toThrow();
   });
+
+  it('pairs each end with the open phase of its device and name, whatever opened between', () => {
+    const ph = (t: number, edge: 'begin' | 'end', name: string, device?: string): ModelEvent =>
+      device === undefined ? { kind: 'phase', t, edge, name } : { kind: 'phase', t, edge, name, device };
+    const r = record([
+      ph(0, 'begin', 'map', 'a'),
+      ph(1, 'begin', 'map', 'b'),
+      ph(2, 'begin', 'map'),
+      ph(3, 'end', 'map', 'a'),
+      ph(4, 'begin', 'reset', 'b'),
+      ph(6, 'end', 'map', 'b'),
+      // A second begin of an open phase restarts it where it stood among the open ones.
+      ph(7, 'begin', 'map'),
+      ph(8, 'end', 'reset', 'b'),
+    ]);
+    expect(r.allSpans()).toEqual([
+      { name: 'map', startNs: 0, durNs: 3, device: 'a' },
+      { name: 'map', startNs: 1, durNs: 5, device: 'b' },
+      { name: 'reset', startNs: 4, durNs: 4, device: 'b' },
+    ]);
+    expect(r.openPhases()).toBe('; open phases: map');
+    expect(() => r.check()).toThrow(/phase map began at 7 ns and never ended/);
+  });
 });

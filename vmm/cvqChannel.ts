@@ -222,8 +222,8 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
     const inDesc = elem.descs.find((d) => d.write);
     const outHva = outDesc === undefined ? undefined : this.cfg.gpaToHva(outDesc.addr);
     const inHva = inDesc === undefined ? undefined : this.cfg.gpaToHva(inDesc.addr);
-    const msg = outHva === undefined ? undefined : mem.objectAt(outHva)?.obj;
-    const st = inHva === undefined ? undefined : mem.objectAt(inHva)?.obj;
+    const msg = outHva === undefined ? undefined : mem.objAt(outHva);
+    const st = inHva === undefined ? undefined : mem.objAt(inHva);
     let ack = VIRTIO_NET_ERR;
     if (isCtrlMessage(msg)) {
       const cmd = msg.command as CtrlCommand;

@@ -232,9 +232,8 @@ export class VqWorker {
     const e = this.q[vq]!;
     if (e.ring !== null && !e.restore && e.hvaDesc === d && e.hvaDriver === a && e.hvaDevice === u) return e.ring;
     const mem = dev.hostMemory;
-    const placed = mem.objectAt<Virtqueue>(d);
-    const ring = placed?.obj;
-    if (ring === undefined || typeof ring.popAvail !== 'function' || mem.objectAt(a)?.obj !== ring || mem.objectAt(u)?.obj !== ring) {
+    const ring = mem.objAt<Virtqueue>(d);
+    if (ring === undefined || typeof ring.popAvail !== 'function' || mem.objAt(a) !== ring || mem.objAt(u) !== ring) {
       this.fault(vq, s.desc, `no ${layout} ring of vq ${vq} at the addresses set by SET_VRING_ADDR`);
       return null;
     }

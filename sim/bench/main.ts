@@ -150,6 +150,8 @@ export interface ModelFigures {
   oneThreadCores: number;
   /** CPU time of two `--shard` processes over that of one process doing every run. */
   shardCpuRatio: number;
+  /** What the second process adds, in CPU ms: its fixed cost (start-up, the worker's warm-up, V8's compiler), whatever its number of runs. */
+  shardExtraCpuMs: number;
 }
 
 /** Best of 5 wall times (ms) of `svqsim run scenarios/default.yaml --quiet` as a fresh process. */
@@ -233,6 +235,7 @@ export async function runModelBench(heapEventsPerSec: number): Promise<ModelFigu
     workerEfficiency: r3(workerSpeedup / parallelCeiling),
     oneThreadCores: r3(oneThread.cores),
     shardCpuRatio: r3(shardsCpu / oneCpu),
+    shardExtraCpuMs: r3(shardsCpu - oneCpu),
   };
 }
 
@@ -269,6 +272,7 @@ async function main(argv: string[]): Promise<void> {
             `  ${m.sweepSec.toFixed(1)} s on 2 workers (target < 60), second worker x${m.workerSpeedup} (target >= 1.7); one thread ${m.sweepMsPerRun} ms per run (target <= 1.5)`,
             `  two independent processes, one shard each: x${m.parallelCeiling} (what 2 cores give these runs here),`,
             `  and their CPU time x${m.shardCpuRatio} that of one process doing every run (target <= 1.15),`,
+            `  the second process adding ${(m.shardExtraCpuMs / 1000).toFixed(2)} s of CPU (its start-up, warm-up and compiler work),`,
             `  so the pool reaches ${(m.workerEfficiency * 100).toFixed(0)}% of it (best of ${SWEEP_ROUNDS} interleaved rounds each);`,
             `  one thread already keeps ${m.oneThreadCores} cores busy (V8's collector and compiler threads),`,
             `  so ${availableParallelism()} cores allow two workers at most x${Math.min(2, availableParallelism() / m.oneThreadCores).toFixed(2)} without less work per run`,

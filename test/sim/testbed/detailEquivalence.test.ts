@@ -87,16 +87,11 @@ describe('the data plane in observation windows against full detail', () => {
     for (const { id, windows, full } of runs) {
       const w = observed(windows);
       const f = observed(full);
+      expect(w, id).toEqual(f);
       if (id === 'source-needs-reset') {
-        // The device fails mid pre-copy and the rest runs in full detail from the rings the last
-        // replay left: 8 of 4.4 M pages dirtied differently, 10 µs of transfer at the switchover.
-        expect(Math.abs(w.migration.bytesSent - f.migration.bytesSent)).toBeLessThanOrEqual(16 * 4096);
-        expect(Math.abs(w.downtime2.totalNs - f.downtime2.totalNs)).toBeLessThanOrEqual(20_000);
-        expect(w.downtime2.observedNs).toBe(f.downtime2.observedNs);
-        const rest = (o: typeof w) => ({ ...o, downtime2: null, migration: null, countsByPhase: null });
-        expect(rest(w)).toEqual(rest(f));
-      } else {
-        expect(w, id).toEqual(f);
+        // A NIC whose source device fails at a time runs in full detail (nicWiring.ts): the same record, the same events.
+        expect(windows.record, id).toEqual(full.record);
+        expect(windows.eventsFired, id).toBe(full.eventsFired);
       }
     }
   }, 120_000);

@@ -110,6 +110,8 @@ export class Workload {
   private lastProbeTag = 0;
   private lastProbeAt = 0;
   private probeLatency = Number.NaN;
+  /** When the last probe reply left the device (NaN until one did). */
+  private lastDeliveredAt = Number.NaN;
   /** Probes sent and delivered. */
   probesSent = 0;
   probesDelivered = 0;
@@ -174,6 +176,21 @@ export class Workload {
       this.answered.add(tag);
       cfg.guest.sendTx(0, 1, PROBE_BYTES, 1, tag);
     });
+  }
+
+  /**
+   * Every burst carries the same whole number of packets per queue pair and direction (no
+   * fraction carried from burst to burst), so every burst sends the same work items and a
+   * skipped stretch leaves the flow where it found it. Otherwise the items' sizes follow the
+   * carried fractions burst by burst, and which RX buffer gets a longer one (so how many pages
+   * SVQ reports dirty) depends on every burst before: such a flow must run in detail.
+   */
+  get uniformBursts(): boolean {
+    const t = this.cfg.traffic;
+    if (t === null || t.packetsPerSecond <= 0) return true;
+    // The very expressions carry() adds to the fractions.
+    const per = (t.packetsPerSecond * this.burstNs) / 1e9;
+    return Number.isInteger(per * t.rxFraction) && Number.isInteger(per * (1 - t.rxFraction));
   }
 
   /** Generating, dormant or down. */
@@ -257,20 +274,23 @@ export class Workload {
   }
 
   /**
-   * When the last probe of a dormant stretch would have been delivered: the steady flow delivers
-   * each ping its measured latency after it is sent, so the last one is the latest grid point
-   * whose delivery is not after now. Null before any latency was measured or when no ping of
-   * the stretch would have arrived yet.
+   * When the last probe up to now was delivered, counting those of the dormant stretch: the
+   * steady flow delivers each ping its measured latency after it is sent, so the last one is the
+   * latest grid point whose delivery is not after now; when no ping of the stretch would have
+   * arrived yet, the last one delivered before it (the gap open at the pause is still open).
+   * Null before any probe was delivered.
    */
   private lastDeliveredWhileDormant(): number | null {
     const p = this.cfg.probe;
     const lat = this.probeLatency;
-    if (p === null || Number.isNaN(lat) || this.probeAt === Number.POSITIVE_INFINITY) return null;
+    if (p === null || Number.isNaN(lat)) return null;
+    const before = Number.isNaN(this.lastDeliveredAt) ? null : this.lastDeliveredAt;
+    if (this.probeAt === Number.POSITIVE_INFINITY) return before;
     const until = Math.min(this.cfg.kernel.now, this.endAt + 1);
     const pings = gridPointsBefore(this.probeAt, p.interval, until);
-    if (pings === 0) return null;
+    if (pings === 0) return before;
     const j = Math.min(pings - 1, Math.floor((this.cfg.kernel.now - lat - this.probeAt) / p.interval));
-    return j < 0 ? null : this.probeAt + j * p.interval + lat;
+    return j < 0 ? before : this.probeAt + j * p.interval + lat;
   }
 
   /** The NIC's device stopped: nothing can be carried until up(); frames are dropped, probes lost. */
@@ -389,6 +409,7 @@ export class Workload {
     if (frame === undefined || frame.tag === 0) return;
     if (!this.answered.delete(frame.tag)) return;
     this.probesDelivered++;
+    this.lastDeliveredAt = this.cfg.kernel.now;
     if (frame.tag === this.lastProbeTag) this.probeLatency = this.cfg.kernel.now - this.lastProbeAt;
     this.cfg.bus.emit({ kind: 'probe', t: this.cfg.kernel.now, device: this.cfg.device, delivered: true });
   }

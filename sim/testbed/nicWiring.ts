@@ -155,9 +155,11 @@ class NicPath implements NicWiring {
       probe: input.scenario.workload.probe,
       guest: this.guest,
       wire: { deliver: (vq, count, len, packets, tag) => (this.current === null ? 0 : this.current.dev.port.receive(vq, count, len, packets, tag)) },
-      stallDown: () => this.windows,
+      stallDown: () => this.windows && this.rxLive(),
       ...(input.scenario.migration.strategies.pageFaults ? { canSleep: () => this.pf?.canSleep() !== false, tallyBatches: true } : {}),
     });
+    // A flow whose bursts differ (carried fractions of a packet) runs in detail: see uniformBursts.
+    if (!this.workload.uniformBursts) this.windows = false;
     this.pf = pageFaultWindows(input.scenario, this.guest, memory, d.queuePairs, () => this.current, () => this.workload.batchesSteady);
     this.src = this.makeSide('src', input.src);
     this.dst = this.makeSide('dst', input.dst);
@@ -287,6 +289,18 @@ class NicPath implements NicWiring {
     const t = this.input.scenario.workload;
     this.unplan();
     this.planned = [kernel.after(observeNs(t.probe?.interval ?? 0, this.workload.burstNs), () => this.workload.sleep())];
+  }
+
+  /**
+   * The device carrying the NIC takes frames on every RX vq now (running, each RX vq ready): only
+   * then does a frame it refused mean a full ring. Before its vqs are enabled (a start's CVQ
+   * replay comes first) it refuses frames it will take a moment later.
+   */
+  private rxLive(): boolean {
+    const v = this.current?.dev.view;
+    if (v === undefined || !v.running) return false;
+    for (let q = 0; q < this.input.device.queuePairs; q++) if (v.vqs[2 * q]?.ready !== true) return false;
+    return true;
   }
 
   /** A stop of `side`'s device begins (vhost_net_stop): a sleeping data plane wakes to meet it. */

@@ -1,0 +1,53 @@
+// detailWindows.property.test.ts — the observation windows against full detail on arbitrary
+// NICs and flows: whatever the profile, queue layout, traffic, probe interval, guest size and
+// strategies, a run whose data plane sleeps through its steady stretches gives the record of
+// the run that simulates every burst and probe (all of it but the count of invariant checks).
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { simulateMigration, type RunOutput } from '../../../sim/testbed/simulateMigration.js';
+import { GiB, scenario } from './helpers.js';
+import { shippedProfile } from '../../device/helpers.js';
+
+const same = (r: RunOutput) => {
+  const { invariants, ...rest } = r.record;
+  return { ...rest, violations: invariants.violations };
+};
+
+describe('observation windows against full detail, arbitrary NICs and flows', () => {
+  it('the same record', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          profile: fc.constantFrom('vdpa_sim', 'mlx5', 'platform_iommu'),
+          devices: fc.integer({ min: 1, max: 2 }),
+          queuePairs: fc.integer({ min: 1, max: 4 }),
+          queueSize: fc.constantFrom(64, 256, 1024),
+          traffic: fc.option(
+            fc.record({
+              packetsPerSecond: fc.integer({ min: 1_000, max: 400_000 }),
+              packetSize: fc.constantFrom(64, 1500, 9000),
+              rxFraction: fc.constantFrom(0, 0.2, 0.5, 1),
+            }),
+            { nil: null },
+          ),
+          probe: fc.option(fc.record({ interval: fc.integer({ min: 200_000, max: 20_000_000 }) }), { nil: null }),
+          memoryGiB: fc.constantFrom(1, 2, 4),
+          bandwidth: fc.constantFrom(0.5e9, 1.25e9, 3.125e9),
+          strategies: fc.record({ earlyMap: fc.boolean(), iotlbPersist: fc.boolean(), batchMaps: fc.boolean() }),
+          seed: fc.integer({ min: 0, max: 10_000 }),
+        }),
+        (p) => {
+          const caps = shippedProfile(p.profile).capabilities;
+          const nic = { queuePairs: Math.min(p.queuePairs, caps.maxQueuePairs), queueSize: Math.min(p.queueSize, caps.maxQueueSize) };
+          const sc = { ...scenario({ ...p, ...nic, memory: p.memoryGiB * GiB, prealloc: false, everWritten: 0.5 }), seed: p.seed };
+          const go = (detail: 'windows' | 'full') => simulateMigration({ scenario: sc, variant: 'v', params: {}, replication: 0, stream: 0, seed: p.seed }, { detail });
+          const windows = go('windows');
+          const full = go('full');
+          expect(same(windows)).toEqual(same(full));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  }, 300_000);
+});

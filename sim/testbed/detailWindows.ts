@@ -35,12 +35,13 @@ export interface DormantSpan {
 }
 
 /**
- * The dormant span inside a pass: from its start (the first pass: after a settle of W following
- * the SVQ switch, which ends as the first pass starts) to W before its end. Null when that
- * leaves less than W to sleep: a short pass runs in detail.
+ * The dormant span inside a pass: from its start (the first pass: once the settle of W after
+ * the NIC's SVQ switch, `settledAt`, has ended; a NIC switched before another one may have
+ * settled already) to W before its end. Null when that leaves less than W to sleep: a short
+ * pass runs in detail.
  */
-export function dormantSpan(pass: PrecopyPass, windowNs: number): DormantSpan | null {
-  const from = pass.index === 1 ? pass.startNs + windowNs : pass.startNs;
+export function dormantSpan(pass: PrecopyPass, windowNs: number, settledAt: number): DormantSpan | null {
+  const from = pass.index === 1 ? Math.max(pass.startNs, settledAt) : pass.startNs;
   const to = pass.endNs - windowNs;
   return to - from >= windowNs ? { from, to } : null;
 }

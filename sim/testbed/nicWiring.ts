@@ -116,6 +116,8 @@ class NicPath implements NicWiring {
   private planned: QueuedEvent[] = [];
   /** DMA faults seen on this NIC's devices. */
   private faults = 0;
+  /** When the settle window after the last start on the source ends (-Infinity before one). */
+  private settledAt = Number.NEGATIVE_INFINITY;
   /** A page-fault run's sleep rules (pageFaultWindows.ts), else null. */
   private readonly pf: PageFaultWindows | null;
 
@@ -288,7 +290,9 @@ class NicPath implements NicWiring {
     const kernel = this.input.kernel;
     const t = this.input.scenario.workload;
     this.unplan();
-    this.planned = [kernel.after(observeNs(t.probe?.interval ?? 0, this.workload.burstNs), () => this.workload.sleep())];
+    const w = observeNs(t.probe?.interval ?? 0, this.workload.burstNs);
+    this.settledAt = kernel.now + w;
+    this.planned = [kernel.after(w, () => this.workload.sleep())];
   }
 
   /**
@@ -378,6 +382,9 @@ class NicPath implements NicWiring {
   }
 
   deviceDirty(): Iterable<DirtyRange> {
+    // A sync reads what SVQ reported: a sleeping data plane first plays what it skipped (a NIC
+    // that settled before another NIC's switch ended sleeps through the sync at pre-copy start).
+    if (this.workload.mode === 'dormant') this.workload.wake();
     const out: DirtyRange[] = [];
     for (const [gpa, len] of this.dirty) out.push({ gpa, len });
     this.dirty = new Map();
@@ -391,7 +398,7 @@ class NicPath implements NicWiring {
     if (!this.windows || this.pf?.dormancy === false) return;
     const kernel = this.input.kernel;
     const t = this.input.scenario.workload;
-    const span = dormantSpan(pass, observeNs(t.probe?.interval ?? 0, this.workload.burstNs));
+    const span = dormantSpan(pass, observeNs(t.probe?.interval ?? 0, this.workload.burstNs), this.settledAt);
     if (span === null) return;
     this.planned = [kernel.at(Math.max(kernel.now, span.from), () => this.workload.sleep()), kernel.at(span.to, () => this.workload.wake())];
   }

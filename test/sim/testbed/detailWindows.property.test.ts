@@ -1,12 +1,13 @@
 // detailWindows.property.test.ts — the observation windows against full detail on arbitrary
 // NICs and flows: whatever the profile, queue layout, traffic, probe interval, guest size and
-// strategies, a run whose data plane sleeps through its steady stretches gives the record of
-// the run that simulates every burst and probe (all of it but the count of invariant checks).
+// backing, CPU dirtying, downtime limit and strategies, a run whose data plane sleeps through its
+// steady stretches gives the record of the run that simulates every burst and probe (all of it
+// but the count of invariant checks).
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { simulateMigration, type RunOutput } from '../../../sim/testbed/simulateMigration.js';
-import { GiB, scenario } from './helpers.js';
+import { GiB, MiB, scenario } from './helpers.js';
 import { shippedProfile } from '../../device/helpers.js';
 
 const same = (r: RunOutput) => {
@@ -35,19 +36,30 @@ describe('observation windows against full detail, arbitrary NICs and flows', ()
           memoryGiB: fc.constantFrom(1, 2, 4),
           bandwidth: fc.constantFrom(0.5e9, 1.25e9, 3.125e9),
           strategies: fc.record({ earlyMap: fc.boolean(), iotlbPersist: fc.boolean(), batchMaps: fc.boolean() }),
+          backing: fc.constantFrom('thp', '4k', 'hugetlb-2M'),
+          // CPU dirtying and a tight downtime limit make several passes, each slept through.
+          dirtyRate: fc.constantFrom(0, 64 * MiB, 512 * MiB),
+          downtimeLimit: fc.constantFrom(300_000_000, 20_000_000),
           seed: fc.integer({ min: 0, max: 10_000 }),
         }),
         (p) => {
           const caps = shippedProfile(p.profile).capabilities;
           const nic = { queuePairs: Math.min(p.queuePairs, caps.maxQueuePairs), queueSize: Math.min(p.queueSize, caps.maxQueueSize) };
-          const sc = { ...scenario({ ...p, ...nic, memory: p.memoryGiB * GiB, prealloc: false, everWritten: 0.5 }), seed: p.seed };
+          const base = scenario({ ...p, ...nic, memory: p.memoryGiB * GiB, prealloc: false, everWritten: 0.5});
+          const sc = {
+            ...base,
+            seed: p.seed,
+            workload: { ...base.workload, dirtyRate: p.dirtyRate, hotSet: 256 * MiB },
+            migration: { ...base.migration, downtimeLimit: p.downtimeLimit },
+          };
           const go = (detail: 'windows' | 'full') => simulateMigration({ scenario: sc, variant: 'v', params: {}, replication: 0, stream: 0, seed: p.seed }, { detail });
           const windows = go('windows');
           const full = go('full');
           expect(same(windows)).toEqual(same(full));
+          console.log('OUTCOME', windows.record.outcome?.step ?? 'ok', windows.record.migration.iterations);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 300 },
     );
   }, 300_000);
 });

@@ -85,6 +85,41 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
+type Traffic = WorkloadConfig['traffic'];
+
+/** Whether bursts `burstNs` apart carry a whole number of packets per queue pair in each direction (the very expressions carry() adds to its fractions). */
+export function wholeBursts(t: Traffic, burstNs: number): boolean {
+  if (t === null || t.packetsPerSecond <= 0) return true;
+  const per = (t.packetsPerSecond * burstNs) / 1e9;
+  return Number.isInteger(per * t.rxFraction) && Number.isInteger(per * (1 - t.rxFraction));
+}
+
+/** Candidate periods tried on each side of the one asked for. */
+const PERIOD_SEARCH = 10_000;
+
+/**
+ * The burst period: `want` when its bursts carry whole packets, else the nearest period within
+ * [BURST_NS, MAX_BURST_NS] whose bursts do (the first above, else the first below), so that all
+ * bursts are alike and the flow can sleep (Workload.uniformBursts). A rate that allows none there
+ * (33,333 pps: whole packets only every second) keeps `want`, and its NIC runs in detail.
+ */
+export function burstPeriod(t: Traffic, probeNs: number | null, want: number): number {
+  // On the probe's grid: one period divides the other, so bursts and pings keep their order.
+  const onGrid = (p: number): boolean => probeNs === null || probeNs % p === 0 || p % probeNs === 0;
+  const good = (p: number): boolean => wholeBursts(t, p) && onGrid(p);
+  if (good(want) || t === null || t.packetsPerSecond <= 0 || !Number.isInteger(t.packetsPerSecond)) return want;
+  // The shortest period carrying a whole number of packets at all.
+  const step = 1e9 / gcd(t.packetsPerSecond, 1e9);
+  if (!Number.isInteger(step) || step > MAX_BURST_NS) return want;
+  const near = (ok: (p: number) => boolean): number | null => {
+    const up = Math.ceil(want / step) * step;
+    for (let i = 0, p = up; i < PERIOD_SEARCH && p <= MAX_BURST_NS; i++, p += step) if (p >= BURST_NS && ok(p)) return p;
+    for (let i = 0, p = up - step; i < PERIOD_SEARCH && p >= BURST_NS; i++, p -= step) if (ok(p)) return p;
+    return null;
+  };
+  return near(good) ?? (wholeBursts(t, want) ? want : near((p) => wholeBursts(t, p))) ?? want;
+}
+
 /** Number of grid points first + j·period (j ≥ 0) strictly before `before`. */
 function gridPointsBefore(first: number, period: number, before: number): number {
   return first >= before ? 0 : Math.ceil((before - first) / period);
@@ -157,7 +192,7 @@ export class Workload {
     const t = cfg.traffic;
     const slowest = t === null ? 0 : t.packetsPerSecond * Math.min(t.rxFraction, 1 - t.rxFraction || 1);
     const fill = slowest > 0 ? Math.ceil((ITEMS_PER_BURST * this.perItem * 1e9) / slowest) : BURST_NS;
-    this.burstNs = Math.min(MAX_BURST_NS, Math.max(BURST_NS, fill));
+    this.burstNs = burstPeriod(t, cfg.probe?.interval ?? null, Math.min(MAX_BURST_NS, Math.max(BURST_NS, fill)));
     this.burstFn = () => this.burst();
     this.probeFn = () => this.probe();
     this.trySleepFn = () => this.trySleep();
@@ -186,11 +221,18 @@ export class Workload {
    * SVQ reports dirty) depends on every burst before: such a flow must run in detail.
    */
   get uniformBursts(): boolean {
-    const t = this.cfg.traffic;
-    if (t === null || t.packetsPerSecond <= 0) return true;
-    // The very expressions carry() adds to the fractions.
-    const per = (t.packetsPerSecond * this.burstNs) / 1e9;
-    return Number.isInteger(per * t.rxFraction) && Number.isInteger(per * (1 - t.rxFraction));
+    return wholeBursts(this.cfg.traffic, this.burstNs);
+  }
+
+  /**
+   * A resume replays exactly what full detail would have put into the rings: bursts are alike
+   * (uniformBursts) and, with both bursts and pings, their grids share a period (gridNs), so the
+   * frames replayed follow on in the order full detail has; otherwise which RX buffer holds a
+   * ping and which a burst's frame after a skipped stretch is not the one full detail has.
+   */
+  get replayExact(): boolean {
+    const bulk = this.cfg.traffic !== null && this.cfg.traffic.packetsPerSecond > 0;
+    return this.uniformBursts && (!bulk || this.cfg.probe === null || this.gridNs > 0);
   }
 
   /** Generating, dormant or down. */

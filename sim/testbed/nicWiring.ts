@@ -160,8 +160,8 @@ class NicPath implements NicWiring {
       stallDown: () => this.windows && this.rxLive(),
       ...(input.scenario.migration.strategies.pageFaults ? { canSleep: () => this.pf?.canSleep() !== false, tallyBatches: true } : {}),
     });
-    // A flow whose bursts differ (carried fractions of a packet) runs in detail: see uniformBursts.
-    if (!this.workload.uniformBursts) this.windows = false;
+    // A flow a replay cannot reproduce (bursts that differ, bursts and pings off a common grid) runs in detail.
+    if (!this.workload.replayExact) this.windows = false;
     this.pf = pageFaultWindows(input.scenario, this.guest, memory, d.queuePairs, () => this.current, () => this.workload.batchesSteady);
     this.src = this.makeSide('src', input.src);
     this.dst = this.makeSide('dst', input.dst);

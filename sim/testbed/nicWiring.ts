@@ -157,7 +157,7 @@ class NicPath implements NicWiring {
       probe: input.scenario.workload.probe,
       guest: this.guest,
       wire: { deliver: (vq, count, len, packets, tag) => (this.current === null ? 0 : this.current.dev.port.receive(vq, count, len, packets, tag)) },
-      stallDown: () => this.windows && this.rxLive(),
+      stallDown: () => this.windows && !this.rxEnabling(),
       ...(input.scenario.migration.strategies.pageFaults ? { canSleep: () => this.pf?.canSleep() !== false, tallyBatches: true } : {}),
     });
     // A flow a replay cannot reproduce (bursts that differ, bursts and pings off a common grid) runs in detail.
@@ -296,15 +296,16 @@ class NicPath implements NicWiring {
   }
 
   /**
-   * The device carrying the NIC takes frames on every RX vq now (running, each RX vq ready): only
-   * then does a frame it refused mean a full ring. Before its vqs are enabled (a start's CVQ
-   * replay comes first) it refuses frames it will take a moment later.
+   * The device carrying the NIC runs but has not enabled every RX vq yet (a start's CVQ replay
+   * comes first): it refuses frames it will take a moment later, with nothing the workload hears
+   * of in between, so a refusal then is no stall. Refused by a full ring, a suspended device or
+   * one that needs a reset, frames stay refused until the guest runs or the device stops or starts.
    */
-  private rxLive(): boolean {
+  private rxEnabling(): boolean {
     const v = this.current?.dev.view;
     if (v === undefined || !v.running) return false;
-    for (let q = 0; q < this.input.device.queuePairs; q++) if (v.vqs[2 * q]?.ready !== true) return false;
-    return true;
+    for (let q = 0; q < this.input.device.queuePairs; q++) if (v.vqs[2 * q]?.ready !== true) return true;
+    return false;
   }
 
   /** A stop of `side`'s device begins (vhost_net_stop): a sleeping data plane wakes to meet it. */

@@ -1,6 +1,7 @@
 // detailWindows.test.ts — the data plane in observation windows: kernel work nearly flat in the
 // guest's size, pre-copy's dirty counts as in full detail, the probe flow paused between windows
-// without its pauses counting as outages, observed downtimes as in full detail, invariants kept.
+// without its pauses counting as outages, observed downtimes as in full detail, invariants kept,
+// and a NIC stalled behind its stopping device down rather than losing ping after ping.
 
 import { describe, expect, it } from 'vitest';
 import { Subject } from 'rxjs';
@@ -113,5 +114,22 @@ describe('observation windows', () => {
     expect(dormantSpan({ index: 1, startNs: 0, endNs: 10 * w }, w, w)).toEqual({ from: w, to: 9 * w });
     // ...or before it, while another NIC switched: it may sleep from the start.
     expect(dormantSpan({ index: 1, startNs: 4 * w, endNs: 10 * w }, w, w)).toEqual({ from: 4 * w, to: 9 * w });
+  });
+});
+
+describe('a NIC stalled behind its stopping device', () => {
+  it('goes down while the paused guest’s suspended device refuses frames (16 TiB: a 26 s stop, no event per ping)', async () => {
+    const { expandScenario, loadScenarioFile, runPlan } = await import('../../../sim/scenario/index.js');
+    const { simulateMigration } = await import('../../../sim/testbed/simulateMigration.js');
+    const loaded = await loadScenarioFile('sim/bench/memory16TiB.yaml', { cwd: process.cwd() });
+    const variants = expandScenario(loaded);
+    const spec = runPlan(variants, { replications: 1, warmup: 0, seed: loaded.scenario.seed }).find((s) => variants[s.variantIndex]!.id === 'memory=16TiB')!;
+    const v = variants[spec.variantIndex]!;
+    const r = simulateMigration({ scenario: v.scenario, variant: v.id, params: v.params, replication: 0, stream: spec.stream, seed: spec.seed }, { keepEvents: true });
+    const lost = (r.events as ModelEvent[]).filter((e) => e.kind === 'probe' && !e.delivered);
+    expect(r.record.downtime2.totalNs).toBeGreaterThan(20e9);
+    // The lost pings are reported together when the NIC comes back, not one event each.
+    expect(lost.length).toBeLessThan(50);
+    expect(r.eventsFired).toBeLessThan(5_000);
   });
 });

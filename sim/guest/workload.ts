@@ -98,10 +98,12 @@ export function wholeBursts(t: Traffic, burstNs: number): boolean {
 const PERIOD_SEARCH = 10_000;
 
 /**
- * The burst period: `want` when its bursts carry whole packets, else the nearest period within
- * [BURST_NS, MAX_BURST_NS] whose bursts do (the first above, else the first below), so that all
- * bursts are alike and the flow can sleep (Workload.uniformBursts). A rate that allows none there
- * (33,333 pps: whole packets only every second) keeps `want`, and its NIC runs in detail.
+ * The burst period: `want` when its bursts carry whole packets and it lies on the probe's grid
+ * (divides the probe interval or is a multiple of it), else the nearest period within
+ * [BURST_NS, MAX_BURST_NS] that does both (the first above, else the first below), else one that
+ * carries whole packets at least, so that all bursts are alike, keep their order with the pings,
+ * and a NIC can sleep (Workload.replayExact). A rate that allows no whole bursts there (33,333
+ * pps: whole packets only every second) keeps `want`, and its NIC runs in detail.
  */
 export function burstPeriod(t: Traffic, probeNs: number | null, want: number): number {
   // On the probe's grid: one period divides the other, so bursts and pings keep their order.

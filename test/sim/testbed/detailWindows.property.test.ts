@@ -1,8 +1,8 @@
 // detailWindows.property.test.ts — the observation windows against full detail on arbitrary
-// NICs and flows: whatever the profile, queue layout, traffic, probe interval, guest size and
-// backing, CPU dirtying, downtime limit and strategies, a run whose data plane sleeps through its
-// steady stretches gives the record of the run that simulates every burst and probe (all of it
-// but the count of invariant checks).
+// NICs and flows: whatever the profile, queue layout (split, or packed with the proposed packed
+// SVQ), traffic, probe interval, guest size and backing, CPU dirtying, downtime limit and
+// strategies, a run whose data plane sleeps through its steady stretches gives the record of the
+// run that simulates every burst and probe (all of it but the count of invariant checks).
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -38,6 +38,8 @@ describe('observation windows against full detail, arbitrary NICs and flows', ()
           bandwidth: fc.constantFrom(0.5e9, 1.25e9, 3.125e9),
           strategies: fc.record({ earlyMap: fc.boolean(), iotlbPersist: fc.boolean(), batchMaps: fc.boolean() }),
           backing: fc.constantFrom('thp', '4k', 'hugetlb-2M'),
+          // Packed rings need the proposed packed SVQ (upstream's feature check refuses them).
+          packed: fc.boolean(),
           // CPU dirtying and a tight downtime limit make several passes, each slept through.
           dirtyRate: fc.constantFrom(0, 64 * MiB, 512 * MiB),
           downtimeLimit: fc.constantFrom(300_000_000, 20_000_000),
@@ -46,7 +48,9 @@ describe('observation windows against full detail, arbitrary NICs and flows', ()
         (p) => {
           const caps = shippedProfile(p.profile).capabilities;
           const nic = { queuePairs: Math.min(p.queuePairs, caps.maxQueuePairs), queueSize: Math.min(p.queueSize, caps.maxQueueSize) };
-          const base = scenario({ ...p, ...nic, memory: p.memoryGiB * GiB, prealloc: false, everWritten: 0.5 });
+          const packed = p.packed ? { capabilities: { ringLayouts: ['split' as const, 'packed' as const] } } : {};
+          const made = scenario({ ...p, ...nic, ...packed, memory: p.memoryGiB * GiB, prealloc: false, everWritten: 0.5, strategies: { ...p.strategies, svqPacked: p.packed } });
+          const base = p.packed ? { ...made, devices: made.devices.map((d) => ({ ...d, ring: 'packed' as const })) } : made;
           const sc = {
             ...base,
             seed: p.seed,

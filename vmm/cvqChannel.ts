@@ -5,7 +5,7 @@
 // (vhost_vdpa_net_load: every command queued at once on the shadow CVQ, one kick, one poll, and
 // another round only when the out buffer or the ring is full).
 
-import { Resource, Signal, wait, type Kernel, type Proc } from '../sim/kernel/index.js';
+import { Resource, Signal, wait, type Kernel, type Proc, type QueuedEvent } from '../sim/kernel/index.js';
 import type { AvailChain, BufferDesc } from '../device/shared/ring/index.js';
 import { err, ok, type Result } from '../device/uapi/errno.js';
 import type { HostMemory } from '../device/shared/hostMemory.js';
@@ -49,6 +49,9 @@ export interface CvqChannelConfig {
   violation: (object: string, message: string) => void;
 }
 
+/** vhost_svq_poll gives up on a buffer the device has not used after 10 s (10e6 µs of g_get_monotonic_time). */
+const SVQ_POLL_TIMEOUT_NS = 10_000_000_000;
+
 export class CvqChannelImpl implements CvqChannel, SvqHook {
   /** Static configuration. */
   private readonly cfg: CvqChannelConfig;
@@ -60,8 +63,14 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
   private batch: NetCtrlStatus[] = [];
   /** Used entries still expected for the batch in flight. */
   private waiting = 0;
-  /** Settles when the batch is used (true) or the device stopped (false). */
+  /** Settles when the batch is used (true), or the device stopped or the poll timed out (false). */
   private done: Signal<boolean> | null = null;
+  /** When the batch in flight last had a buffer used (or was sent): the poll's timeout runs from there. */
+  private progressAt = 0;
+  /** The pending timeout check of the batch in flight. */
+  private timeoutEv: QueuedEvent | null = null;
+  /** The batch in flight gave up waiting (vhost_svq_poll's timeout). */
+  private timedOut = false;
   /** Guest elements intercepted and not yet sent. */
   private readonly guestQueue: AvailChain[] = [];
   /** A process is draining guestQueue. */
@@ -154,14 +163,43 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
     const done = new Signal<boolean>(this.cfg.kernel);
     this.done = done;
     this.sent += statuses.length;
+    this.timedOut = false;
+    this.progressAt = this.cfg.kernel.now;
+    this.armTimeout();
     svq.flushKick();
     const completed = yield* wait(done);
     this.done = null;
+    if (this.timeoutEv !== null) this.cfg.kernel.cancel(this.timeoutEv);
+    this.timeoutEv = null;
+    if (!completed && this.timedOut) {
+      // vhost_vdpa_net_svq_flush: fewer buffers used than commands sent is -EIO.
+      return err('EIO', `${this.cfg.name}: ${this.waiting} of ${statuses.length} CVQ commands not used within ${SVQ_POLL_TIMEOUT_NS / 1e9} s (vhost_svq_poll)`);
+    }
     if (!completed) return err('EIO', `${this.cfg.name}: device stopped with ${this.waiting} CVQ commands pending`);
     // The poll without a yield when its own event would fire next (Kernel.advanceIfNext: same clock and order).
     const pollNs = this.cfg.pollNs;
     if (!this.cfg.kernel.advanceIfNext(pollNs)) yield pollNs;
     return ok(statuses.map((s) => s.ack));
+  }
+
+  /**
+   * vhost_svq_poll waits for each command's buffer at most 10 s of its own (from when it starts
+   * waiting for that one, i.e. from the last buffer used), then returns what it has: the timer
+   * checks at that deadline and moves on while buffers keep coming.
+   */
+  private armTimeout(): void {
+    const k = this.cfg.kernel;
+    this.timeoutEv = k.at(this.progressAt + SVQ_POLL_TIMEOUT_NS, () => {
+      this.timeoutEv = null;
+      const done = this.done;
+      if (done === null || done.triggered) return;
+      if (k.now - this.progressAt < SVQ_POLL_TIMEOUT_NS) {
+        this.armTimeout();
+        return;
+      }
+      this.timedOut = true;
+      done.trigger(false);
+    });
   }
 
   /** SvqHook: a shadow CVQ buffer of the batch was used. */
@@ -171,6 +209,7 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
       this.cfg.violation(this.cfg.name, `shadow CVQ used entry ${token} outside the batch`);
       return;
     }
+    this.progressAt = this.cfg.kernel.now;
     if (--this.waiting === 0 && this.done !== null && !this.done.triggered) this.done.trigger(true);
   }
 

@@ -20,6 +20,18 @@ function run(faults: Scenario['faults'], replication = 0) {
 const update = (host: 'source' | 'destination', during: string, nth = 1, errno = 'ENOMEM') => ({ kind: 'iotlbUpdate' as const, device: 'net0', host, during, nth, errno });
 
 describe('injected faults', () => {
+  it('a destination device failing during its CVQ replay: QEMU stops polling after 10 s (vhost_svq_poll), EIO at the destination start', () => {
+    // Each replay command needs the device to use its buffer; a device that asked for a reset
+    // never does, and the poll gives up after 10 s of no progress (the run used to wait forever).
+    const out = run([{ kind: 'needsReset', device: 'net0', host: 'destination', during: 'downtime2', after: 2_000_000 }]);
+    const o = out.record.outcome!;
+    expect(o).toMatchObject({ status: 'failed', step: 'destinationStart', errno: 'EIO', vmRunsOn: 'source', recovered: true });
+    expect(o.reason).toContain('vhost_svq_poll');
+    // Downtime #2 ends at the failure: the 10 s of polling are in it.
+    expect(out.record.downtime2.totalNs).toBeGreaterThan(10e9);
+    expect(out.record.downtime2.totalNs).toBeLessThan(11e9);
+  });
+
   it('no fault: the migration completes and records no outcome', () => {
     const r = run([]).record;
     expect(r.outcome).toBeUndefined();

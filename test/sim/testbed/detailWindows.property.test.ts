@@ -1,8 +1,9 @@
 // detailWindows.property.test.ts — the observation windows against full detail on arbitrary
 // NICs and flows: whatever the profile, queue layout (split, or packed with the proposed packed
-// SVQ), traffic, probe interval, guest size and backing, CPU dirtying, downtime limit and
-// strategies, a run whose data plane sleeps through its steady stretches gives the record of the
-// run that simulates every burst and probe (all of it but the count of invariant checks).
+// SVQ), traffic, probe interval, guest size and backing, CPU dirtying, downtime limit, strategies
+// and injected faults, a run whose data plane sleeps through its steady stretches gives the
+// record of the run that simulates every burst and probe (all of it but the count of invariant
+// checks).
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -44,6 +45,17 @@ describe('observation windows against full detail, arbitrary NICs and flows', ()
           dirtyRate: fc.constantFrom(0, 64 * MiB, 512 * MiB),
           downtimeLimit: fc.constantFrom(300_000_000, 20_000_000),
           seed: fc.integer({ min: 0, max: 10_000 }),
+          // One injected fault, or none: the failures and recoveries as in full detail too.
+          fault: fc.constantFrom(
+            null,
+            { kind: 'cancel', afterPass: 1 },
+            { kind: 'iotlbUpdate', device: 'net0', host: 'source', during: 'downtime1', nth: 3, errno: 'ENOMEM' },
+            { kind: 'iotlbUpdate', device: 'net0', host: 'destination', during: 'downtime2', nth: 1, errno: 'ENOSPC' },
+            { kind: 'cvqNack', device: 'net0', host: 'destination', during: 'downtime2', nth: 1, errno: 'EIO' },
+            { kind: 'driverOk', device: 'net0', host: 'destination', during: 'downtime2', nth: 1, errno: 'EIO' },
+            { kind: 'needsReset', device: 'net0', host: 'destination', during: 'downtime2', after: 2_000_000 },
+            { kind: 'needsReset', device: 'net0', host: 'source', during: 'precopy', after: 100_000_000 },
+          ),
         }),
         (p) => {
           const caps = shippedProfile(p.profile).capabilities;
@@ -53,6 +65,7 @@ describe('observation windows against full detail, arbitrary NICs and flows', ()
           const base = p.packed ? { ...made, devices: made.devices.map((d) => ({ ...d, ring: 'packed' as const })) } : made;
           const sc = {
             ...base,
+            faults: p.fault === null ? [] : [p.fault as never],
             seed: p.seed,
             workload: { ...base.workload, dirtyRate: p.dirtyRate, hotSet: 256 * MiB },
             migration: { ...base.migration, downtimeLimit: p.downtimeLimit },

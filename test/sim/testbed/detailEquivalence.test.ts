@@ -10,6 +10,7 @@ import { expandScenario, loadScenarioFile, runPlan } from '../../../sim/scenario
 import { simulateMigration, type RunOutput } from '../../../sim/testbed/simulateMigration.js';
 import type { DetailMode } from '../../../sim/testbed/detailWindows.js';
 import type { Scenario } from '../../../sim/scenario/scenario.js';
+import { windowedRecord } from './helpers.js';
 
 /** Every variant of a shipped scenario, replication 0, run both ways. */
 async function bothWays(file: string, only?: readonly string[], edit: (sc: Scenario) => Scenario = (sc) => sc): Promise<{ id: string; windows: RunOutput; full: RunOutput }[]> {
@@ -27,16 +28,6 @@ async function bothWays(file: string, only?: readonly string[], edit: (sc: Scena
   return out;
 }
 
-/**
- * What the windows must not change: the whole run record (downtimes, observed outages, counts,
- * pre-copy totals, outcome, page faults, violations) but the number of invariant checks, which
- * counts the buffers simulated one by one.
- */
-function observed(r: RunOutput) {
-  const { invariants, ...rest } = r.record;
-  return { ...rest, violations: invariants.violations };
-}
-
 /** The scenario without discards: RX buffers stay resident once faulted in. */
 const noDiscards = (sc: Scenario): Scenario => ({ ...sc, workload: { ...sc.workload, rxRefillDiscarded: 0 } });
 
@@ -49,7 +40,7 @@ describe('the data plane in observation windows against full detail', () => {
     const runs = await bothWays(file, only);
     expect(runs.length).toBeGreaterThan(0);
     for (const { id, windows, full } of runs) {
-      expect(observed(windows), id).toEqual(observed(full));
+      expect(windowedRecord(windows), id).toEqual(windowedRecord(full));
       expect(windows.record.invariants.violations, id).toEqual([]);
       expect(full.record.invariants.violations, id).toEqual([]);
       expect(windows.eventsFired, id).toBeLessThan(full.eventsFired / 5);
@@ -60,7 +51,7 @@ describe('the data plane in observation windows against full detail', () => {
     const runs = await bothWays('page-faults.yaml');
     expect(runs.length).toBe(9);
     for (const { id, windows, full } of runs) {
-      expect(observed(windows), id).toEqual(observed(full));
+      expect(windowedRecord(windows), id).toEqual(windowedRecord(full));
       expect(windows.record.invariants.violations, id).toEqual([]);
       // Only the stretches with the device stopped are skipped.
       if (id.startsWith('faults')) expect(windows.eventsFired, id).toBeGreaterThan(full.eventsFired * 0.9);
@@ -71,7 +62,7 @@ describe('the data plane in observation windows against full detail', () => {
   it('page-faults.yaml without discards: the same page-fault record (FLUSH batches of the skipped bursts credited), far fewer events', async () => {
     const runs = await bothWays('page-faults.yaml', undefined, noDiscards);
     for (const { id, windows, full } of runs) {
-      expect(observed(windows), id).toEqual(observed(full));
+      expect(windowedRecord(windows), id).toEqual(windowedRecord(full));
       expect(windows.record.invariants.violations, id).toEqual([]);
       expect(windows.eventsFired, id).toBeLessThan(full.eventsFired / 5);
       if (id.startsWith('faults-partial-order')) expect(windows.record.pageFaults!.flushBatches, id).toBeGreaterThan(10_000);
@@ -81,8 +72,8 @@ describe('the data plane in observation windows against full detail', () => {
   it('faults.yaml: every failure and recovery as in full detail', async () => {
     const runs = await bothWays('faults.yaml');
     for (const { id, windows, full } of runs) {
-      const w = observed(windows);
-      const f = observed(full);
+      const w = windowedRecord(windows);
+      const f = windowedRecord(full);
       expect(w, id).toEqual(f);
       if (id === 'source-needs-reset') {
         // A NIC whose source device fails at a time runs in full detail (nicWiring.ts): the same record, the same events.

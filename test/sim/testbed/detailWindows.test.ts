@@ -10,6 +10,8 @@ import { RunRecorder } from '../../../metrics/recorder.js';
 import { OBSERVE_NS, dormantSpan } from '../../../sim/testbed/detailWindows.js';
 import { GiB, MiB } from './helpers.js';
 import { harness, type HarnessOpts } from './harness.js';
+import { expandScenario, loadScenarioFile, runPlan } from '../../../sim/scenario/index.js';
+import { simulateMigration } from '../../../sim/testbed/simulateMigration.js';
 
 const TRAFFIC = { packetsPerSecond: 200_000, packetSize: 1500, rxFraction: 0.5 };
 const PROBE = { interval: 1_000_000 };
@@ -119,8 +121,6 @@ describe('observation windows', () => {
 
 describe('a NIC stalled behind its stopping device', () => {
   it('goes down while the paused guest’s suspended device refuses frames (16 TiB: a 26 s stop, no event per ping)', async () => {
-    const { expandScenario, loadScenarioFile, runPlan } = await import('../../../sim/scenario/index.js');
-    const { simulateMigration } = await import('../../../sim/testbed/simulateMigration.js');
     const loaded = await loadScenarioFile('sim/bench/memory16TiB.yaml', { cwd: process.cwd() });
     const variants = expandScenario(loaded);
     const spec = runPlan(variants, { replications: 1, warmup: 0, seed: loaded.scenario.seed }).find((s) => variants[s.variantIndex]!.id === 'memory=16TiB')!;

@@ -12,7 +12,7 @@ import { GUEST_BUFFER_BYTES, type GuestNet } from '../../../sim/guest/virtioNet.
 import type { GuestMemory } from '../../../vmm/guestMemory.js';
 import type { HostMemory } from '../../../device/shared/hostMemory.js';
 import type { IopfView } from '../../../device/core/iopf.js';
-import { scenario, type ScenarioOpts } from './helpers.js';
+import { scenario, windowedRecord, type ScenarioOpts } from './helpers.js';
 
 const POOL = 0x200000;
 const PER_QUEUE = 4;
@@ -97,10 +97,6 @@ describe('page-fault runs in observation windows against full detail', () => {
     const go = (detail: 'windows' | 'full') => simulateMigration({ scenario: sc, variant: 'v', params: {}, replication: 0, stream: 0, seed }, { detail, keepEvents: true });
     return { windows: go('windows'), full: go('full') };
   }
-  const same = (r: RunOutput) => {
-    const { invariants: _i, ...rest } = r.record;
-    return rest;
-  };
   const slept = (r: RunOutput) => (r.events as ModelEvent[]).some((e) => e.kind === 'probePause' && e.edge === 'pause');
 
   it('without discards, under arbitrary fault timings, credits, orderings and devices: the same record, and the NIC slept', () => {
@@ -124,7 +120,7 @@ describe('page-fault runs in observation windows against full detail', () => {
           );
           expect(windows.record.outcome).toBeUndefined();
           expect(windows.record.pageFaults!.latency.count).toBeGreaterThan(0);
-          expect(same(windows)).toEqual(same(full));
+          expect(windowedRecord(windows)).toEqual(windowedRecord(full));
           expect(windows.record.invariants.violations).toEqual([]);
           expect(slept(windows)).toBe(true);
         },
@@ -142,7 +138,7 @@ describe('page-fault runs in observation windows against full detail', () => {
       { partialOrder: true, rxRefillDiscarded: 0, costs: { priRequestNs: 1_808_139, pageResponseNs: 2_999_998, priCredits: 4 } },
       322,
     );
-    expect(same(windows)).toEqual(same(full));
+    expect(windowedRecord(windows)).toEqual(windowedRecord(full));
   }, 60_000);
 
   it('without discards, with a cancel, a device error mid pre-copy or a failed destination start: the record of full detail', () => {
@@ -154,13 +150,13 @@ describe('page-fault runs in observation windows against full detail', () => {
     for (const faults of cases) {
       const { windows, full } = both({ partialOrder: true, rxRefillDiscarded: 0, faults }, 5);
       expect(windows.record.invariants.violations, faults![0]!.kind).toEqual([]);
-      expect(same(windows), faults![0]!.kind).toEqual(same(full));
+      expect(windowedRecord(windows), faults![0]!.kind).toEqual(windowedRecord(full));
     }
   });
 
   it('with discards the NIC never sleeps, and the record is that of full detail', () => {
     const { windows, full } = both({ partialOrder: true, rxRefillDiscarded: 0.05 }, 3);
     expect(slept(windows)).toBe(false);
-    expect(same(windows)).toEqual(same(full));
+    expect(windowedRecord(windows)).toEqual(windowedRecord(full));
   });
 });

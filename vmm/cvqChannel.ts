@@ -49,6 +49,9 @@ export interface CvqChannelConfig {
   violation: (object: string, message: string) => void;
 }
 
+/** How a batch of CVQ commands ended: every buffer used, the device stopped, or the poll gave up. */
+type BatchEnd = 'used' | 'stopped' | 'timedOut';
+
 /** vhost_svq_poll gives up on a buffer the device has not used after 10 s (10e6 µs of g_get_monotonic_time). */
 const SVQ_POLL_TIMEOUT_NS = 10_000_000_000;
 
@@ -63,14 +66,12 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
   private batch: NetCtrlStatus[] = [];
   /** Used entries still expected for the batch in flight. */
   private waiting = 0;
-  /** Settles when the batch is used (true), or the device stopped or the poll timed out (false). */
-  private done: Signal<boolean> | null = null;
+  /** Settles with how the batch in flight ended: used, the device stopped, or the poll gave up. */
+  private done: Signal<BatchEnd> | null = null;
   /** When the batch in flight last had a buffer used (or was sent): the poll's timeout runs from there. */
   private progressAt = 0;
   /** The pending timeout check of the batch in flight. */
   private timeoutEv: QueuedEvent | null = null;
-  /** The batch in flight gave up waiting (vhost_svq_poll's timeout). */
-  private timedOut = false;
   /** Guest elements intercepted and not yet sent. */
   private readonly guestQueue: AvailChain[] = [];
   /** A process is draining guestQueue. */
@@ -160,22 +161,21 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
     if (statuses.length === 0) return err('ENOSPC', `${this.cfg.name}: shadow CVQ has no free descriptors`);
     this.batch = statuses;
     this.waiting = statuses.length;
-    const done = new Signal<boolean>(this.cfg.kernel);
+    const done = new Signal<BatchEnd>(this.cfg.kernel);
     this.done = done;
     this.sent += statuses.length;
-    this.timedOut = false;
     this.progressAt = this.cfg.kernel.now;
     this.armTimeout();
     svq.flushKick();
-    const completed = yield* wait(done);
+    const end = yield* wait(done);
     this.done = null;
     if (this.timeoutEv !== null) this.cfg.kernel.cancel(this.timeoutEv);
     this.timeoutEv = null;
-    if (!completed && this.timedOut) {
+    if (end === 'timedOut') {
       // vhost_vdpa_net_svq_flush: fewer buffers used than commands sent is -EIO.
       return err('EIO', `${this.cfg.name}: ${this.waiting} of ${statuses.length} CVQ commands not used within ${SVQ_POLL_TIMEOUT_NS / 1e9} s (vhost_svq_poll)`);
     }
-    if (!completed) return err('EIO', `${this.cfg.name}: device stopped with ${this.waiting} CVQ commands pending`);
+    if (end === 'stopped') return err('EIO', `${this.cfg.name}: device stopped with ${this.waiting} CVQ commands pending`);
     // The poll without a yield when its own event would fire next (Kernel.advanceIfNext: same clock and order).
     const pollNs = this.cfg.pollNs;
     if (!this.cfg.kernel.advanceIfNext(pollNs)) yield pollNs;
@@ -197,8 +197,7 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
         this.armTimeout();
         return;
       }
-      this.timedOut = true;
-      done.trigger(false);
+      done.trigger('timedOut');
     });
   }
 
@@ -210,12 +209,12 @@ export class CvqChannelImpl implements CvqChannel, SvqHook {
       return;
     }
     this.progressAt = this.cfg.kernel.now;
-    if (--this.waiting === 0 && this.done !== null && !this.done.triggered) this.done.trigger(true);
+    if (--this.waiting === 0 && this.done !== null && !this.done.triggered) this.done.trigger('used');
   }
 
   /** The device stopped: a batch still waiting will not complete on this shadow vring. */
   abort(): void {
-    if (this.done !== null && !this.done.triggered) this.done.trigger(false);
+    if (this.done !== null && !this.done.triggered) this.done.trigger('stopped');
     this.guestQueue.length = 0;
   }
 

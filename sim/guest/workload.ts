@@ -216,25 +216,16 @@ export class Workload {
   }
 
   /**
-   * Every burst carries the same whole number of packets per queue pair and direction (no
-   * fraction carried from burst to burst), so every burst sends the same work items and a
-   * skipped stretch leaves the flow where it found it. Otherwise the items' sizes follow the
-   * carried fractions burst by burst, and which RX buffer gets a longer one (so how many pages
-   * SVQ reports dirty) depends on every burst before: such a flow must run in detail.
-   */
-  get uniformBursts(): boolean {
-    return wholeBursts(this.cfg.traffic, this.burstNs);
-  }
-
-  /**
-   * A resume replays exactly what full detail would have put into the rings: bursts are alike
-   * (uniformBursts) and, with both bursts and pings, their grids share a period (gridNs), so the
-   * frames replayed follow on in the order full detail has; otherwise which RX buffer holds a
-   * ping and which a burst's frame after a skipped stretch is not the one full detail has.
+   * A resume replays exactly what full detail would have put into the rings: every burst
+   * carries the same whole number of packets per queue pair and direction (no fraction carried
+   * from burst to burst, so the same work items), and with both bursts and pings their grids
+   * share a period (gridNs), so the frames replayed follow on in the order full detail has.
+   * Otherwise which RX buffer gets a longer item or a ping after a skipped stretch (so how many
+   * pages SVQ reports dirty) depends on every burst before: such a flow must run in detail.
    */
   get replayExact(): boolean {
     const bulk = this.cfg.traffic !== null && this.cfg.traffic.packetsPerSecond > 0;
-    return this.uniformBursts && (!bulk || this.cfg.probe === null || this.gridNs > 0);
+    return wholeBursts(this.cfg.traffic, this.burstNs) && (!bulk || this.cfg.probe === null || this.gridNs > 0);
   }
 
   /** Generating, dormant or down. */

@@ -9,6 +9,13 @@ import type { Clock, EventFn } from './clock.js';
 
 export type { EventFn };
 
+/** Throws the error of a bad delay: negative, or not an integer number of nanoseconds (kept out of after()'s hot path). */
+function badDelay(delay: number): never {
+  if (delay < 0) throw new SimulationError(`negative delay ${delay} ns`);
+  checkTime('delay', delay);
+  throw new SimulationError(`delay must be an integer number of nanoseconds, got ${delay}`);
+}
+
 function checkTime(what: string, t: number): void {
   if (!Number.isSafeInteger(t)) {
     throw new SimulationError(`${what} must be an integer number of nanoseconds, got ${t}`);
@@ -84,9 +91,11 @@ export class Kernel implements Clock {
 
   /** Schedules fn(arg) after `delay` ns (a non-negative integer). */
   after(delay: number, fn: EventFn, arg?: unknown, priority = 0): QueuedEvent {
-    if (delay < 0) throw new SimulationError(`negative delay ${delay} ns`);
-    checkTime('delay', delay);
-    const ev = new QueuedEvent(this.clock + delay, this.tieKey(priority), fn, arg);
+    if (!(delay >= 0 && Number.isSafeInteger(delay))) badDelay(delay);
+    // The common case of tieKey (priority 0) in line: this is the hot path of every timer.
+    const seq = this.nextSeq;
+    const key = priority === 0 && seq < SEQ_SPAN ? (this.nextSeq = seq + 1, seq) : this.tieKey(priority);
+    const ev = new QueuedEvent(this.clock + delay, key, fn, arg);
     this.queue.push(ev);
     return ev;
   }

@@ -70,11 +70,30 @@ describe('Kernel event ordering', () => {
     const k = new Kernel();
     expect(() => k.after(-1, () => {})).toThrow(SimulationError);
     expect(() => k.after(1.5, () => {})).toThrow(/integer/);
+    expect(() => k.after(Number.NaN, () => {})).toThrow(/integer/);
+    expect(() => k.after(Number.POSITIVE_INFINITY, () => {})).toThrow(/integer/);
+    expect(() => k.after(2 ** 53, () => {})).toThrow(/integer/);
+    expect(() => k.after(-0.5, () => {})).toThrow(/negative delay/);
+    // A rejected call takes no sequence number and schedules nothing.
+    expect(k.pending).toBe(0);
     k.at(10, () => {
       expect(() => k.at(5, () => {})).toThrow(/clock is already at 10/);
     });
     k.run();
     expect(k.now).toBe(10);
+  });
+
+  it('after() orders ties by priority, then by the order of scheduling, whatever the mix of priorities', () => {
+    const k = new Kernel();
+    const seen: string[] = [];
+    k.after(5, () => seen.push('a0'));
+    k.after(5, () => seen.push('b+1'), undefined, 1);
+    k.after(5, () => seen.push('c-1'), undefined, -1);
+    k.after(5, () => seen.push('d0'));
+    k.at(5, () => seen.push('e0'));
+    k.after(4, () => seen.push('early+9'), undefined, 9);
+    k.run();
+    expect(seen).toEqual(['early+9', 'c-1', 'a0', 'd0', 'e0', 'b+1']);
   });
 
   it('run(until) stops before later events and advances the clock to the limit', () => {

@@ -320,6 +320,22 @@ export class AdminVqNet implements NetClient {
     return r;
   }
 
+  /** start's maps, gathered by the MMU channel: the CVQ buffers when shadowed, then each shadowed vq's shadow vring. */
+  private *mapQemuMemory(svq: boolean): Proc<Result> {
+    if (this.cvqShadowed) {
+      const b = this.mapCvqBuffers();
+      if (!b.ok) return b;
+    }
+    for (let vq = 0; vq < this.nvq; vq++) {
+      const shadowed = vq === this.cvqIndex ? this.cvqShadowed : svq;
+      if (!shadowed) continue;
+      const asid = vq === this.cvqIndex ? this.cvqAsid : GUEST_ASID;
+      const m = yield* this.svqs[vq]!.map(this.mmu, this.iovaAt(asid), asid, false);
+      if (!m.ok) return m;
+    }
+    return OK;
+  }
+
   /** Features, the MMU, the CVQ's ASID and buffers, every vq, and the shadow vrings' maps. */
   private *setupQueues(svq: boolean, bases: readonly VringBase[]): Proc<Result> {
     const d = this.deviceId;
@@ -338,23 +354,7 @@ export class AdminVqNet implements NetClient {
     }
     let r = yield* this.send(cmds);
     if (!r.ok) return r;
-    const self = this;
-    r = yield* this.mmu.collect(
-      (function* (): Proc<Result> {
-        if (self.cvqShadowed) {
-          const b = self.mapCvqBuffers();
-          if (!b.ok) return b;
-        }
-        for (let vq = 0; vq < self.nvq; vq++) {
-          const shadowed = vq === self.cvqIndex ? self.cvqShadowed : svq;
-          if (!shadowed) continue;
-          const asid = vq === self.cvqIndex ? self.cvqAsid : GUEST_ASID;
-          const m = yield* self.svqs[vq]!.map(self.mmu, self.iovaAt(asid), asid, false);
-          if (!m.ok) return m;
-        }
-        return OK;
-      })(),
-    );
+    r = yield* this.mmu.collect(this.mapQemuMemory(svq));
     if (!r.ok) return r;
     const addrs: AdminCommand[] = [];
     for (let vq = 0; vq < this.nvq; vq++) {
@@ -450,24 +450,24 @@ export class AdminVqNet implements NetClient {
   /** The shadow vrings and CVQ buffers unmapped (MMU_UNMAP each), gathered into one submission. */
   private *unmapQemuMemory(): Proc<Result> {
     if (!this.opts.keepMapsAtReset) return OK;
-    const self = this;
-    return yield* this.mmu.collect(
-      (function* (): Proc<Result> {
-        for (const s of self.svqs) {
-          if (s.mappedAsid === null) continue;
-          const u = yield* s.unmap(self.mmu, self.iovaAt(s.mappedAsid), false);
-          if (!u.ok) return u;
-        }
-        for (const b of self.cvqBufs) {
-          if (b.iova < 0) continue;
-          const g = self.mmu.gather({ type: 'invalidate', asid: self.cvqAsid, iova: b.iova, size: self.cfg.cvqBufferBytes });
-          if (!g.ok) return g;
-          self.iovaAt(self.cvqAsid).free(b.iova);
-          b.iova = -1;
-        }
-        return OK;
-      })(),
-    );
+    return yield* this.mmu.collect(this.unmapQemuMemoryBody());
+  }
+
+  /** unmapQemuMemory's messages, gathered by the MMU channel: the shadow vrings, then the CVQ buffers. */
+  private *unmapQemuMemoryBody(): Proc<Result> {
+    for (const s of this.svqs) {
+      if (s.mappedAsid === null) continue;
+      const u = yield* s.unmap(this.mmu, this.iovaAt(s.mappedAsid), false);
+      if (!u.ok) return u;
+    }
+    for (const b of this.cvqBufs) {
+      if (b.iova < 0) continue;
+      const g = this.mmu.gather({ type: 'invalidate', asid: this.cvqAsid, iova: b.iova, size: this.cfg.cvqBufferBytes });
+      if (!g.ok) return g;
+      this.iovaAt(this.cvqAsid).free(b.iova);
+      b.iova = -1;
+    }
+    return OK;
   }
 
   /** The error path of a failed start: reset, QEMU's own maps undone. */

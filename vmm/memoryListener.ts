@@ -44,13 +44,46 @@ export function allocatedIova(iova: IovaAllocator): SectionIovaPolicy {
   };
 }
 
+/** A section the listener mapped: where, and the policy that gives its IOVA back. */
+interface MappedSection {
+  section: ListenerSection;
+  iova: number;
+  policy: SectionIovaPolicy;
+}
+
+/** memory_listener_register's body: one UPDATE per section, each recorded in `mapped` once it succeeded. */
+function* mapSections(fd: IotlbWriter, asid: number, sections: readonly ListenerSection[], policy: SectionIovaPolicy, mapped: MappedSection[]): Proc<Result> {
+  for (const section of sections) {
+    const iova = policy.map(section);
+    if (!iova.ok) return iova;
+    const perm = section.readonly ? Access.RO : Access.RW;
+    const u = yield* fd.iotlbMsg({ type: 'update', asid, iova: iova.value, size: section.size, uaddr: section.hva, perm });
+    if (!u.ok) {
+      policy.unmap(section, iova.value);
+      return u;
+    }
+    mapped.push({ section, iova: iova.value, policy });
+  }
+  return { ok: true, value: undefined };
+}
+
+/** memory_listener_unregister's body: one INVALIDATE per mapped section, its IOVA given back. */
+function* unmapSections(fd: IotlbWriter, asid: number, mapped: readonly MappedSection[]): Proc<Result> {
+  for (const m of mapped) {
+    const u = yield* fd.iotlbMsg({ type: 'invalidate', asid, iova: m.iova, size: m.section.size });
+    if (!u.ok) return u;
+    m.policy.unmap(m.section, m.iova);
+  }
+  return { ok: true, value: undefined };
+}
+
 export class MemoryListener {
   /** The device this listener maps into. */
   private readonly fd: IotlbWriter;
   /** True between register and unregister. */
   registered = false;
   /** Mapped sections and their IOVAs, in registration order. */
-  private mapped: { section: ListenerSection; iova: number; policy: SectionIovaPolicy }[] = [];
+  private mapped: MappedSection[] = [];
 
   constructor(fd: IotlbWriter) {
     this.fd = fd;
@@ -67,22 +100,7 @@ export class MemoryListener {
   /** memory_listener_register: one UPDATE per section in ASID `asid`, batched when `batch`. */
   *register(sections: readonly ListenerSection[], policy: SectionIovaPolicy, asid: number, batch: boolean): Proc<Result> {
     if (this.registered) return { ok: true, value: undefined };
-    const fd = this.fd;
-    const mapped = this.mapped;
-    const r = yield* iotlbBatch(fd, asid, batch, function* (): Proc<Result> {
-      for (const section of sections) {
-        const iova = policy.map(section);
-        if (!iova.ok) return iova;
-        const perm = section.readonly ? Access.RO : Access.RW;
-        const u = yield* fd.iotlbMsg({ type: 'update', asid, iova: iova.value, size: section.size, uaddr: section.hva, perm });
-        if (!u.ok) {
-          policy.unmap(section, iova.value);
-          return u;
-        }
-        mapped.push({ section, iova: iova.value, policy });
-      }
-      return { ok: true, value: undefined };
-    });
+    const r = yield* iotlbBatch(this.fd, asid, batch, mapSections(this.fd, asid, sections, policy, this.mapped));
     this.registered = r.ok;
     return r;
   }
@@ -90,16 +108,7 @@ export class MemoryListener {
   /** memory_listener_unregister: one INVALIDATE per mapped section, batched when `batch`. */
   *unregister(asid: number, batch: boolean): Proc<Result> {
     if (!this.registered) return { ok: true, value: undefined };
-    const fd = this.fd;
-    const mapped = this.mapped;
-    const r = yield* iotlbBatch(fd, asid, batch, function* (): Proc<Result> {
-      for (const m of mapped) {
-        const u = yield* fd.iotlbMsg({ type: 'invalidate', asid, iova: m.iova, size: m.section.size });
-        if (!u.ok) return u;
-        m.policy.unmap(m.section, m.iova);
-      }
-      return { ok: true, value: undefined };
-    });
+    const r = yield* iotlbBatch(this.fd, asid, batch, unmapSections(this.fd, asid, this.mapped));
     this.mapped = [];
     this.registered = false;
     return r;

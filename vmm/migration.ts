@@ -111,26 +111,24 @@ function phaseEmitter(w: MigrationWorld): PhaseFn {
 function startDestination(w: MigrationWorld, phase: PhaseFn): Signal<Result> {
   const { kernel } = w;
   const destReady = new Signal<Result>(kernel);
-  kernel.spawn(
-    (function* (): Proc {
-      const inits = w.devices.map((d) =>
-        kernel.spawn(
-          (function* (): Proc<Result> {
-            phase('destInit', 'begin', d.dst.cfg.name);
-            let r = yield* d.dst.init();
-            if (r.ok) r = yield* d.dst.machineReset();
-            phase('destInit', 'end', d.dst.cfg.name);
-            return r.ok ? r : fail(d.dst.cfg.name, 'init', r);
-          })(),
-          `destInit ${d.name}`,
-        ),
-      );
-      const results = yield* wait(allOf(kernel, inits));
-      destReady.trigger(results.find((r) => !r.ok) ?? { ok: true, value: undefined });
-    })(),
-    'destination init',
-  );
+  kernel.spawn(initDestination(w, phase, destReady), 'destination init');
   return destReady;
+}
+
+/** Every destination device initialised at once; `ready` settles when all are, or with the first failure. */
+function* initDestination(w: MigrationWorld, phase: PhaseFn, ready: Signal<Result>): Proc {
+  const inits = w.devices.map((d) => w.kernel.spawn(initDestDevice(d, phase), `destInit ${d.name}`));
+  const results = yield* wait(allOf(w.kernel, inits));
+  ready.trigger(results.find((r) => !r.ok) ?? { ok: true, value: undefined });
+}
+
+/** One destination device's init and machine reset (net_init_vhost_vdpa, then the reset before the incoming VM starts). */
+function* initDestDevice(d: MigrationWorld['devices'][number], phase: PhaseFn): Proc<Result> {
+  phase('destInit', 'begin', d.dst.cfg.name);
+  let r = yield* d.dst.init();
+  if (r.ok) r = yield* d.dst.machineReset();
+  phase('destInit', 'end', d.dst.cfg.name);
+  return r.ok ? r : fail(d.dst.cfg.name, 'init', r);
 }
 
 /** Boot: every source device initialises and starts in passthrough mode. */

@@ -64,29 +64,7 @@ export class SvqRings {
       [this.driverArea as MappedArea, Access.RO],
       [this.deviceArea as MappedArea, Access.RW],
     ];
-    const r = yield* iotlbBatch(fd, asid, batch, function* (): Proc<Result> {
-      for (let i = 0; i < areas.length; i++) {
-        const [area, perm] = areas[i]!;
-        const a = iova.alloc(area.size, area.hva);
-        if (!a.ok) return a;
-        area.iova = a.value;
-        const u = yield* fd.iotlbMsg({ type: 'update', asid, iova: area.iova, size: area.size, uaddr: area.hva, perm });
-        if (!u.ok) {
-          // vhost_vdpa_svq_map_ring drops the IOVA of a map that failed; a failed device area
-          // unmaps the driver area too (vhost_vdpa_svq_map_rings, err_device_map).
-          iova.free(area.iova);
-          area.iova = -1;
-          for (let j = 0; j < i; j++) {
-            const done = areas[j]![0];
-            yield* fd.iotlbMsg({ type: 'invalidate', asid, iova: done.iova, size: done.size });
-            iova.free(done.iova);
-            done.iova = -1;
-          }
-          return u;
-        }
-      }
-      return { ok: true, value: undefined };
-    });
+    const r = yield* iotlbBatch(fd, asid, batch, mapAreas(fd, iova, asid, areas));
     if (r.ok) this.mappedAsid = asid;
     return r;
   }
@@ -96,16 +74,44 @@ export class SvqRings {
     const asid = this.mappedAsid;
     if (asid === null) return { ok: true, value: undefined };
     const areas = [this.driverArea as MappedArea, this.deviceArea as MappedArea];
-    const r = yield* iotlbBatch(fd, asid, batch, function* (): Proc<Result> {
-      for (const area of areas) {
-        const u = yield* fd.iotlbMsg({ type: 'invalidate', asid, iova: area.iova, size: area.size });
-        if (!u.ok) return u;
-        iova.free(area.iova);
-        area.iova = -1;
-      }
-      return { ok: true, value: undefined };
-    });
+    const r = yield* iotlbBatch(fd, asid, batch, unmapAreas(fd, iova, asid, areas));
     this.mappedAsid = null;
     return r;
   }
+}
+
+/** vhost_vdpa_svq_map_rings' body: an IOVA and one UPDATE per area, undone on a failure. */
+function* mapAreas(fd: IotlbWriter, iova: IovaAllocator, asid: number, areas: readonly [MappedArea, 1 | 3][]): Proc<Result> {
+  for (let i = 0; i < areas.length; i++) {
+    const [area, perm] = areas[i]!;
+    const a = iova.alloc(area.size, area.hva);
+    if (!a.ok) return a;
+    area.iova = a.value;
+    const u = yield* fd.iotlbMsg({ type: 'update', asid, iova: area.iova, size: area.size, uaddr: area.hva, perm });
+    if (!u.ok) {
+      // vhost_vdpa_svq_map_ring drops the IOVA of a map that failed; a failed device area
+      // unmaps the driver area too (vhost_vdpa_svq_map_rings, err_device_map).
+      iova.free(area.iova);
+      area.iova = -1;
+      for (let j = 0; j < i; j++) {
+        const done = areas[j]![0];
+        yield* fd.iotlbMsg({ type: 'invalidate', asid, iova: done.iova, size: done.size });
+        iova.free(done.iova);
+        done.iova = -1;
+      }
+      return u;
+    }
+  }
+  return { ok: true, value: undefined };
+}
+
+/** vhost_vdpa_svq_unmap_rings' body: one INVALIDATE per area, then its IOVA is freed. */
+function* unmapAreas(fd: IotlbWriter, iova: IovaAllocator, asid: number, areas: readonly MappedArea[]): Proc<Result> {
+  for (const area of areas) {
+    const u = yield* fd.iotlbMsg({ type: 'invalidate', asid, iova: area.iova, size: area.size });
+    if (!u.ok) return u;
+    iova.free(area.iova);
+    area.iova = -1;
+  }
+  return { ok: true, value: undefined };
 }

@@ -392,7 +392,7 @@ export class VhostVdpaNet {
       if (!r.ok) return r;
       this.listenerPolicy = policy;
     } else if (!this.persistent && this.deviceReset) {
-      r = yield* this.inPhase('map', iotlbBatch(this.fd, GUEST_PA_ASID, true, emptyBatch));
+      r = yield* this.inPhase('map', iotlbBatch(this.fd, GUEST_PA_ASID, true, emptyBatch()));
       if (!r.ok) return r;
     }
     this.deviceReset = false;
@@ -453,24 +453,25 @@ export class VhostVdpaNet {
    * (one set_map rebuild each); with map batching, one batch per ASID covers them all.
    */
   private *mapQemuMemory(vqs: readonly number[], withCvqBuffers: boolean, batchSmall: boolean): Proc<Result> {
-    const fd = this.fd;
-    const self = this;
     const asids = new Set<number>(vqs.map((vq) => this.svqAsid(vq)));
     if (withCvqBuffers) asids.add(this.cvqAsid);
     for (const asid of [...asids].sort((a, b) => a - b)) {
-      const r = yield* iotlbBatch(fd, asid, batchSmall, function* (): Proc<Result> {
-        if (withCvqBuffers && asid === self.cvqAsid) {
-          const b = yield* self.mapCvqBuffers(asid);
-          if (!b.ok) return b;
-        }
-        for (const vq of vqs) {
-          if (self.svqAsid(vq) !== asid) continue;
-          const m = yield* self.svqs[vq]!.map(fd, self.iovaAt(asid), asid, false);
-          if (!m.ok) return m;
-        }
-        return { ok: true, value: undefined };
-      });
+      const r = yield* iotlbBatch(this.fd, asid, batchSmall, this.mapQemuMemoryIn(asid, vqs, withCvqBuffers));
       if (!r.ok) return r;
+    }
+    return { ok: true, value: undefined };
+  }
+
+  /** mapQemuMemory in one ASID: the CVQ buffers (when they are mapped there), then the shadow vrings of `vqs` mapped there. */
+  private *mapQemuMemoryIn(asid: number, vqs: readonly number[], withCvqBuffers: boolean): Proc<Result> {
+    if (withCvqBuffers && asid === this.cvqAsid) {
+      const b = yield* this.mapCvqBuffers(asid);
+      if (!b.ok) return b;
+    }
+    for (const vq of vqs) {
+      if (this.svqAsid(vq) !== asid) continue;
+      const m = yield* this.svqs[vq]!.map(this.fd, this.iovaAt(asid), asid, false);
+      if (!m.ok) return m;
     }
     return { ok: true, value: undefined };
   }
@@ -622,22 +623,23 @@ export class VhostVdpaNet {
 
   /** Map batching (proposal): every shadow vring and the CVQ buffers unmapped in one batch per ASID. */
   private *unmapQemuMemoryBatched(): Proc<Result> {
-    const fd = this.fd;
-    const self = this;
     const asids = new Set<number>([this.cvqAsid]);
     for (const s of this.svqs) if (s.mappedAsid !== null) asids.add(s.mappedAsid);
     for (const asid of [...asids].sort((a, b) => a - b)) {
-      const r = yield* iotlbBatch(fd, asid, true, function* (): Proc<Result> {
-        for (const s of self.svqs) {
-          if (s.mappedAsid !== asid) continue;
-          const x = yield* s.unmap(fd, self.iovaAt(asid), false);
-          if (!x.ok) return x;
-        }
-        return asid === self.cvqAsid ? yield* self.unmapCvqBuffers(asid) : { ok: true, value: undefined };
-      });
+      const r = yield* iotlbBatch(this.fd, asid, true, this.unmapQemuMemoryIn(asid));
       if (!r.ok) return r;
     }
     return { ok: true, value: undefined };
+  }
+
+  /** unmapQemuMemoryBatched in one ASID: the shadow vrings mapped there, then the CVQ buffers when they are. */
+  private *unmapQemuMemoryIn(asid: number): Proc<Result> {
+    for (const s of this.svqs) {
+      if (s.mappedAsid !== asid) continue;
+      const x = yield* s.unmap(this.fd, this.iovaAt(asid), false);
+      if (!x.ok) return x;
+    }
+    return asid === this.cvqAsid ? yield* this.unmapCvqBuffers(asid) : { ok: true, value: undefined };
   }
 
   /** vhost_vdpa_net_load: every command queued at once, one poll. */

@@ -12,6 +12,9 @@ import type { DeviceCore } from './deviceCore.js';
 import type { VqWorker } from './vqWorker.js';
 import { Status, type VringAddr, type VringBase } from '../uapi/uapi.js';
 
+/** The default of cleanMaps: a device whose maps a reset leaves alone has nothing to clean. */
+function* noMapsToClean(): Proc<void> {}
+
 export class CommonOps implements VdpaConfigOps {
   /** The device core these ops drive. */
   protected readonly dev: DeviceCore;
@@ -20,7 +23,7 @@ export class CommonOps implements VdpaConfigOps {
   /** Firmware slots for per-vq suspend/resume commands (suspendParallelism). */
   private readonly vqCommands: Resource;
   /** Device-specific part of a reset that cleans maps (set by createConfigOps). */
-  cleanMaps: () => Proc<void> = function* () {};
+  cleanMaps: () => Proc<void> = noMapsToClean;
   /** Blank hardware vqs exist, created at device add or at the last reset (vqCreateAt devAdd). */
   private blankVqs: boolean;
 

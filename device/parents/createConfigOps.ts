@@ -34,13 +34,7 @@ export function createConfigOps(dev: DeviceCore, worker: VqWorker, iopf: Iopf | 
   // The device keeps its maps across a reset (the proposed VHOST_BACKEND_F_IOTLB_PERSIST).
   if (caps.iotlbPersist) o.getBackendFeatures = () => backendBit('IOTLB_PERSIST');
   // A device that takes page faults (proposal): vhost-vdpa offers the proposed IOPF backend feature.
-  if (iopf !== null) {
-    // eslint-disable-next-line require-yield -- an op is a process even when it takes no time
-    o.enablePageFaults = function* (): Proc<Result> {
-      iopf.enable();
-      return OK;
-    };
-  }
+  if (iopf !== null) o.enablePageFaults = () => enableIopf(iopf);
   if (caps.mapModel === 'setMap') {
     if (caps.mkeys === true) mr = addMkeyMapOps(o, ops, dev);
     else addCopyMapOps(o, ops, dev);
@@ -49,6 +43,18 @@ export function createConfigOps(dev: DeviceCore, worker: VqWorker, iopf: Iopf | 
   }
   // platformIommu: no map ops; vhost-vdpa maps into the device's IOMMU domain, which a reset keeps.
   return { ops: o, mr };
+}
+
+// The ops are arrows over module-level generator functions, never generator closures: a
+// generator function's first call gives it a hidden class of its own, which keeps the function
+// and the device it closes over alive through every young-generation GC until the next full one
+// (every run's devices would be copied and promoted by the scavenges of the runs after it).
+
+/** enable_page_faults (proposal): the device starts taking faults instead of needing pins. */
+// eslint-disable-next-line require-yield -- an op is a process even when it takes no time
+function* enableIopf(iopf: Iopf): Proc<Result> {
+  iopf.enable();
+  return OK;
 }
 
 /** Every ASID back to its initial map, without cost (software maps). */
@@ -75,27 +81,31 @@ function installCopy(dev: DeviceCore, asid: number, iotlb: VhostIotlb): Result {
  */
 function addSoftwareReset(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void {
   ops.cleanMaps = () => resetSpaces(dev);
-  if (dev.caps.resetMap) {
-    // eslint-disable-next-line require-yield -- an op is a process even when it takes no time
-    o.resetMap = function* (asid: number): Proc<Result> {
-      dev.setSpace(asid, dev.initialSpace());
-      dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: 0, device: dev.name, asid, what: 'resetMap' });
-      return OK;
-    };
-  }
+  if (dev.caps.resetMap) o.resetMap = (asid: number) => softwareResetMap(dev, asid);
+}
+
+/** reset_map of a software-held map: the ASID's initial map again, at no cost. */
+// eslint-disable-next-line require-yield -- an op is a process even when it takes no time
+function* softwareResetMap(dev: DeviceCore, asid: number): Proc<Result> {
+  dev.setSpace(asid, dev.initialSpace());
+  dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: 0, device: dev.name, asid, what: 'resetMap' });
+  return OK;
 }
 
 /** set_map as a software copy of the whole IOTLB (vdpa_sim). */
 function addCopyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void {
-  const c = dev.costs;
-  o.setMap = function* (asid: number, iotlb: VhostIotlb): Proc<Result> {
-    const t0 = dev.kernel.now;
-    yield c.setMapBaseNs + Math.round(Math.ceil(iotlb.bytes / PAGE_SIZE) * c.setMapPerPageNs);
-    const r = installCopy(dev, asid, iotlb);
-    dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'setMapRebuild', ranges: iotlb.count });
-    return r;
-  };
+  o.setMap = (asid: number, iotlb: VhostIotlb) => copySetMap(dev, asid, iotlb);
   addSoftwareReset(o, ops, dev);
+}
+
+/** set_map of a software copy: its cost (setMapBaseNs, setMapPerPageNs), then the copy. */
+function* copySetMap(dev: DeviceCore, asid: number, iotlb: VhostIotlb): Proc<Result> {
+  const c = dev.costs;
+  const t0 = dev.kernel.now;
+  yield c.setMapBaseNs + Math.round(Math.ceil(iotlb.bytes / PAGE_SIZE) * c.setMapPerPageNs);
+  const r = installCopy(dev, asid, iotlb);
+  dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'setMapRebuild', ranges: iotlb.count });
+  return r;
 }
 
 /**
@@ -108,55 +118,74 @@ function addCopyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void 
 function addMkeyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): Mlx5MemoryRegions {
   const mr = new Mlx5MemoryRegions(dev.kernel, dev.bus, dev.name, dev.costs, (ns) => dev.jittered(ns));
   if (dev.caps.identityMapAtInit) mr.initIdentity(0);
-  o.setMap = function* (asid: number, iotlb: VhostIotlb): Proc<Result> {
-    yield* mr.rebuild(asid, iotlb);
-    return installCopy(dev, asid, iotlb);
-  };
-  const restore = function* (asid: number): Proc<void> {
-    yield* mr.resetMap(asid, dev.caps.identityMapAtInit && asid === 0);
-    dev.setSpace(asid, dev.initialSpace());
-  };
-  ops.cleanMaps = function* () {
-    for (let asid = 0; asid < dev.caps.nas; asid++) yield* restore(asid);
-  };
-  if (dev.caps.resetMap) {
-    o.resetMap = function* (asid: number): Proc<Result> {
-      yield* restore(asid);
-      return OK;
-    };
-  }
+  o.setMap = (asid: number, iotlb: VhostIotlb) => mkeySetMap(mr, dev, asid, iotlb);
+  ops.cleanMaps = () => mkeyCleanMaps(mr, dev);
+  if (dev.caps.resetMap) o.resetMap = (asid: number) => mkeyResetMap(mr, dev, asid);
   return mr;
+}
+
+/** set_map of an MKEY device: the MR rebuilt, then the device's copy of the map. */
+function* mkeySetMap(mr: Mlx5MemoryRegions, dev: DeviceCore, asid: number, iotlb: VhostIotlb): Proc<Result> {
+  yield* mr.rebuild(asid, iotlb);
+  return installCopy(dev, asid, iotlb);
+}
+
+/** One ASID of an MKEY device back to its initial map: its MR reset (the identity MR again in ASID 0 when the device starts 1:1). */
+function* mkeyRestore(mr: Mlx5MemoryRegions, dev: DeviceCore, asid: number): Proc<void> {
+  yield* mr.resetMap(asid, dev.caps.identityMapAtInit && asid === 0);
+  dev.setSpace(asid, dev.initialSpace());
+}
+
+/** The maps a reset with CLEAN_MAP drops: every ASID restored in turn. */
+function* mkeyCleanMaps(mr: Mlx5MemoryRegions, dev: DeviceCore): Proc<void> {
+  for (let asid = 0; asid < dev.caps.nas; asid++) yield* mkeyRestore(mr, dev, asid);
+}
+
+/** reset_map of an MKEY device. */
+function* mkeyResetMap(mr: Mlx5MemoryRegions, dev: DeviceCore, asid: number): Proc<Result> {
+  yield* mkeyRestore(mr, dev, asid);
+  return OK;
 }
 
 /** Incremental dma_map/dma_unmap (platform IOMMU or a device taking ranges one by one). */
 function addDmaMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void {
-  const c = dev.costs;
-  const cost = (pages: number, ranges: number): number => dev.jittered(dmaMapNs(c, ranges, pages));
-  const own = (asid: number): VhostIotlb => {
-    const s = dev.spaces[asid]!;
-    if (s.identity) dev.setSpace(asid, { identity: false, iotlb: s.iotlb });
-    return s.iotlb;
-  };
-  // The kernel calls dma_map once per IOTLB entry (contiguous run): `split.entries` calls, counted.
-  o.dmaMap = function* (asid: number, iova: number, size: number, uaddr: number, perm: AccessMode, split: EntrySplit): Proc<Result> {
-    const t0 = dev.kernel.now;
-    yield cost(Math.ceil(size / PAGE_SIZE), split.entries);
-    const r = own(asid).add(iova, size, uaddr, perm, split);
-    dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'dmaMap', ranges: split.entries });
-    return r;
-  };
-  o.dmaUnmap = function* (asid: number, iova: number, size: number): Proc<Result> {
-    const t0 = dev.kernel.now;
-    const gone = own(asid).del(iova, size);
-    let bytes = 0;
-    let entries = 0;
-    for (const r of gone) {
-      bytes += r.size;
-      entries += r.value.entries;
-    }
-    yield cost(Math.ceil(bytes / PAGE_SIZE), entries);
-    dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'dmaUnmap', ranges: entries });
-    return OK;
-  };
+  o.dmaMap = (asid: number, iova: number, size: number, uaddr: number, perm: AccessMode, split: EntrySplit) => dmaMapOp(dev, asid, iova, size, uaddr, perm, split);
+  o.dmaUnmap = (asid: number, iova: number, size: number) => dmaUnmapOp(dev, asid, iova, size);
   addSoftwareReset(o, ops, dev);
+}
+
+/** The time of a dma_map or dma_unmap of `ranges` calls over `pages` pages (dmaMapNs), jittered. */
+function dmaCost(dev: DeviceCore, pages: number, ranges: number): number {
+  return dev.jittered(dmaMapNs(dev.costs, ranges, pages));
+}
+
+/** The ASID's map as the device's own (an identity map becomes an explicit one at the first dma_map). */
+function ownSpace(dev: DeviceCore, asid: number): VhostIotlb {
+  const s = dev.spaces[asid]!;
+  if (s.identity) dev.setSpace(asid, { identity: false, iotlb: s.iotlb });
+  return s.iotlb;
+}
+
+/** dma_map: the kernel calls it once per IOTLB entry (contiguous run): `split.entries` calls, counted. */
+function* dmaMapOp(dev: DeviceCore, asid: number, iova: number, size: number, uaddr: number, perm: AccessMode, split: EntrySplit): Proc<Result> {
+  const t0 = dev.kernel.now;
+  yield dmaCost(dev, Math.ceil(size / PAGE_SIZE), split.entries);
+  const r = ownSpace(dev, asid).add(iova, size, uaddr, perm, split);
+  dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'dmaMap', ranges: split.entries });
+  return r;
+}
+
+/** dma_unmap: the entries the range covered dropped, their pages and calls counted. */
+function* dmaUnmapOp(dev: DeviceCore, asid: number, iova: number, size: number): Proc<Result> {
+  const t0 = dev.kernel.now;
+  const gone = ownSpace(dev, asid).del(iova, size);
+  let bytes = 0;
+  let entries = 0;
+  for (const r of gone) {
+    bytes += r.size;
+    entries += r.value.entries;
+  }
+  yield dmaCost(dev, Math.ceil(bytes / PAGE_SIZE), entries);
+  dev.bus.emit({ kind: 'mapWork', t: dev.kernel.now, dur: dev.kernel.now - t0, device: dev.name, asid, what: 'dmaUnmap', ranges: entries });
+  return OK;
 }

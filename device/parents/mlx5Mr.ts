@@ -108,6 +108,36 @@ export function setDirectFirmwareSchedules(on: boolean): void {
   directSchedules = on;
 }
 
+
+/** The commands of one parallel batch that its submitters share. */
+interface SubmitterBatch {
+  /** The firmware's command slots. */
+  readonly firmware: Resource;
+  /** Commands in the batch. */
+  readonly count: number;
+  /** Commands claimed by a submitter so far. */
+  claimed: number;
+  /** Each command's time (the batch's one drawn time). */
+  readonly ns: number;
+}
+
+/**
+ * One submitter of a parallel batch: claims a command before it waits for a slot, and issues the
+ * next when its previous one completes. A module-level generator function, not a closure per
+ * batch: a generator function's first call gives it a hidden class of its own, which keeps what
+ * it closes over alive through every young-generation GC until the next full one.
+ */
+function* submitter(b: SubmitterBatch): Proc<void> {
+  while (b.claimed < b.count) {
+    b.claimed++;
+    yield b.firmware.acquire();
+    try {
+      yield b.ns;
+    } finally {
+      b.firmware.release();
+    }
+  }
+}
 /** Outcome of one MR rebuild. */
 export interface MrRebuild {
   /** MKEYs created for the new MR (direct + indirect). */
@@ -211,23 +241,10 @@ export class Mlx5MemoryRegions {
       yield t.issueUniform(count, d);
       return;
     }
-    const firmware: Resource = t;
-    let claimed = 0;
-    // A submitter claims a command before it waits for a slot.
-    function* submitter(): Proc<void> {
-      while (claimed < count) {
-        claimed++;
-        yield firmware.acquire();
-        try {
-          yield d;
-        } finally {
-          firmware.release();
-        }
-      }
-    }
+    const batch: SubmitterBatch = { firmware: t, count, claimed: 0, ns: d };
     const n = Math.min(count, this.costs.firmwareConcurrency);
     const procs: Process<void>[] = new Array<Process<void>>(n);
-    for (let i = 0; i < n; i++) procs[i] = this.kernel.spawn(submitter(), this.submitterName(what, i));
+    for (let i = 0; i < n; i++) procs[i] = this.kernel.spawn(submitter(batch), this.submitterName(what, i));
     yield allOf(this.kernel, procs);
   }
 

@@ -17,6 +17,27 @@ export default tseslint.config(
     },
   },
   {
+    // The model's code: a generator function created per call (a function* expression, a
+    // generator nested in a function, an object literal's generator method) gets a hidden class
+    // of its own at its first call, and that keeps the function and all it closes over (a run's
+    // devices) alive through every young-generation GC until the next full one. Generators are
+    // class methods or module-level functions there. Tests may create them freely.
+    files: ['sim/**/*.ts', 'vmm/**/*.ts', 'device/**/*.ts', 'metrics/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: ':function :not(MethodDefinition) > FunctionExpression[generator=true]',
+          message: 'a generator function created per call keeps its closure alive through every scavenge: make it a class method or a module-level function* taking what it needs',
+        },
+        {
+          selector: ':function FunctionDeclaration[generator=true]',
+          message: 'a generator function created per call keeps its closure alive through every scavenge: make it a class method or a module-level function* taking what it needs',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -77,12 +77,13 @@ type TextMetrics = { width: (item: { fontSize?: number; fontWeight?: string | nu
  */
 function useTextTable(): void {
   const metrics = (vega as unknown as { textMetrics: TextMetrics }).textMetrics;
-  metrics.width = (item, text) => {
+  const width: TextMetrics['width'] = (item, text) => {
     const size = item.fontSize != null ? +item.fontSize || 0 : 11;
     const weight = item.fontWeight;
     const bold = weight === 'bold' || weight === 'bolder' || Number(weight) >= 600;
     return textWidth(text == null ? '' : String(text).trim(), size, bold);
   };
+  metrics.width = width;
 }
 
 /** Render a vega-lite spec to an SVG string (no browser, no network). */

@@ -150,7 +150,9 @@ export class AdminVqNet implements NetClient {
     const nvq = 2 * cfg.queuePairs + 1;
     for (let i = 0; i < nvq; i++) this.svqs.push(new SvqRings(i, cfg.svqSizes, heap));
     for (let i = 0; i < 2; i++) this.cvqBufs.push({ hva: heap.alloc(cfg.cvqBufferBytes, 'cvqBuffer'), iova: -1 });
-    if (opts.mode === 'deviceParts') this.beginDirtyTracking = () => this.dirtyTrackingOn();
+    // Built before it is stored (see eslint.config.js on closures in properties).
+    const beginDirtyTracking = (): Proc<Result> => this.dirtyTrackingOn();
+    if (opts.mode === 'deviceParts') this.beginDirtyTracking = beginDirtyTracking;
   }
 
   /** Guest kicks and device MSIs go through the management driver. */

@@ -63,14 +63,13 @@ export class ShadowVirtqueue {
   forwarded = 0;
   returned = 0;
   /** Bound call handler. */
-  private readonly callFn: (vq: number) => void;
+  private readonly callFn = (): void => this.onCall();
 
   constructor(cfg: ShadowVirtqueueConfig) {
     this.cfg = cfg;
     this.vq = cfg.vq;
     this.guest = cfg.guest;
     this.inFlight = new Array<AvailChain | undefined>(cfg.guest.num).fill(undefined);
-    this.callFn = () => this.onCall();
   }
 
   /**

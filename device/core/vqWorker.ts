@@ -76,7 +76,7 @@ export class VqWorker {
   /** The CVQ commands being processed (they complete after cvqCommandNs each). */
   private cvqPending: QueuedEvent | null = null;
   /** Bound processing callback (one per worker, not per kick). */
-  private readonly runKick: (vq: unknown) => void;
+  private readonly runKick = (vq: unknown): void => this.process(vq as number);
   /** The device's page-fault engine (capabilities.pageFaults), else null. */
   private iopf: Iopf | null = null;
 
@@ -84,7 +84,6 @@ export class VqWorker {
     this.dev = dev;
     this.q = Array.from({ length: dev.nvqs }, () => ({ ring: null, restore: true, call: null, kicked: null, busy: false, again: false, hvaDesc: -1, hvaDriver: -1, hvaDevice: -1 }));
     this.net = { queuePairs: 1, vlans: new Set(), applied: 0 };
-    this.runKick = (vq) => this.process(vq as number);
   }
 
   /** Gives the worker the device's page-fault engine: RX writes to pages not resident fault instead of failing. */

@@ -24,17 +24,17 @@ export function createConfigOps(dev: DeviceCore, worker: VqWorker, iopf: Iopf | 
   const o: VdpaConfigOps = ops;
   const caps = dev.caps;
   let mr: Mlx5MemoryRegions | null = null;
-  if (caps.dataDescGroup !== null) o.getVqDescGroup = (vq) => dev.vqDescGroup(vq);
+  if (caps.dataDescGroup !== null) setOp(o, 'getVqDescGroup', (vq) => dev.vqDescGroup(vq));
   if (caps.iovaRange !== undefined) {
     const range = { ...caps.iovaRange };
-    o.getIovaRange = () => range;
+    setOp(o, 'getIovaRange', () => range);
   }
-  if (caps.suspend) o.suspend = () => suspendOp(ops, dev, worker);
-  if (caps.resume) o.resume = () => resumeOp(ops, dev, worker);
+  if (caps.suspend) setOp(o, 'suspend', () => suspendOp(ops, dev, worker));
+  if (caps.resume) setOp(o, 'resume', () => resumeOp(ops, dev, worker));
   // The device keeps its maps across a reset (the proposed VHOST_BACKEND_F_IOTLB_PERSIST).
-  if (caps.iotlbPersist) o.getBackendFeatures = () => backendBit('IOTLB_PERSIST');
+  if (caps.iotlbPersist) setOp(o, 'getBackendFeatures', () => backendBit('IOTLB_PERSIST'));
   // A device that takes page faults (proposal): vhost-vdpa offers the proposed IOPF backend feature.
-  if (iopf !== null) o.enablePageFaults = () => enableIopf(iopf);
+  if (iopf !== null) setOp(o, 'enablePageFaults', () => enableIopf(iopf));
   if (caps.mapModel === 'setMap') {
     if (caps.mkeys === true) mr = addMkeyMapOps(o, ops, dev);
     else addCopyMapOps(o, ops, dev);
@@ -48,7 +48,19 @@ export function createConfigOps(dev: DeviceCore, worker: VqWorker, iopf: Iopf | 
 // The ops are arrows over module-level generator functions, never generator closures: a
 // generator function's first call gives it a hidden class of its own, which keeps the function
 // and the device it closes over alive through every young-generation GC until the next full one
-// (every run's devices would be copied and promoted by the scavenges of the runs after it).
+// (every run's devices would be copied and promoted by the scavenges of the runs after it). And
+// they are handed to setOp rather than written straight into their property (`o.setMap = () =>
+// …`): V8 allocates a function literal so assigned in the old generation, with the same effect.
+
+/** Sets op `name` of `o` to `fn` (built as an argument: see above). */
+function setOp<K extends keyof VdpaConfigOps>(o: VdpaConfigOps, name: K, fn: NonNullable<VdpaConfigOps[K]>): void {
+  o[name] = fn;
+}
+
+/** Sets the device-specific part of a reset that cleans maps (built as an argument: see above). */
+function setCleanMaps(ops: CommonOps, fn: () => Proc<void>): void {
+  ops.cleanMaps = fn;
+}
 
 /** enable_page_faults (proposal): the device starts taking faults instead of needing pins. */
 // eslint-disable-next-line require-yield -- an op is a process even when it takes no time
@@ -80,8 +92,8 @@ function installCopy(dev: DeviceCore, asid: number, iotlb: VhostIotlb): Result {
  * ASID's map, and reset_map (when the device has it) returns one ASID to its initial map.
  */
 function addSoftwareReset(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void {
-  ops.cleanMaps = () => resetSpaces(dev);
-  if (dev.caps.resetMap) o.resetMap = (asid: number) => softwareResetMap(dev, asid);
+  setCleanMaps(ops, () => resetSpaces(dev));
+  if (dev.caps.resetMap) setOp(o, 'resetMap', (asid) => softwareResetMap(dev, asid));
 }
 
 /** reset_map of a software-held map: the ASID's initial map again, at no cost. */
@@ -94,7 +106,7 @@ function* softwareResetMap(dev: DeviceCore, asid: number): Proc<Result> {
 
 /** set_map as a software copy of the whole IOTLB (vdpa_sim). */
 function addCopyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void {
-  o.setMap = (asid: number, iotlb: VhostIotlb) => copySetMap(dev, asid, iotlb);
+  setOp(o, 'setMap', (asid, iotlb) => copySetMap(dev, asid, iotlb));
   addSoftwareReset(o, ops, dev);
 }
 
@@ -118,9 +130,9 @@ function* copySetMap(dev: DeviceCore, asid: number, iotlb: VhostIotlb): Proc<Res
 function addMkeyMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): Mlx5MemoryRegions {
   const mr = new Mlx5MemoryRegions(dev.kernel, dev.bus, dev.name, dev.costs, (ns) => dev.jittered(ns));
   if (dev.caps.identityMapAtInit) mr.initIdentity(0);
-  o.setMap = (asid: number, iotlb: VhostIotlb) => mkeySetMap(mr, dev, asid, iotlb);
-  ops.cleanMaps = () => mkeyCleanMaps(mr, dev);
-  if (dev.caps.resetMap) o.resetMap = (asid: number) => mkeyResetMap(mr, dev, asid);
+  setOp(o, 'setMap', (asid, iotlb) => mkeySetMap(mr, dev, asid, iotlb));
+  setCleanMaps(ops, () => mkeyCleanMaps(mr, dev));
+  if (dev.caps.resetMap) setOp(o, 'resetMap', (asid) => mkeyResetMap(mr, dev, asid));
   return mr;
 }
 
@@ -149,8 +161,8 @@ function* mkeyResetMap(mr: Mlx5MemoryRegions, dev: DeviceCore, asid: number): Pr
 
 /** Incremental dma_map/dma_unmap (platform IOMMU or a device taking ranges one by one). */
 function addDmaMapOps(o: VdpaConfigOps, ops: CommonOps, dev: DeviceCore): void {
-  o.dmaMap = (asid: number, iova: number, size: number, uaddr: number, perm: AccessMode, split: EntrySplit) => dmaMapOp(dev, asid, iova, size, uaddr, perm, split);
-  o.dmaUnmap = (asid: number, iova: number, size: number) => dmaUnmapOp(dev, asid, iova, size);
+  setOp(o, 'dmaMap', (asid, iova, size, uaddr, perm, split) => dmaMapOp(dev, asid, iova, size, uaddr, perm, split));
+  setOp(o, 'dmaUnmap', (asid, iova, size) => dmaUnmapOp(dev, asid, iova, size));
   addSoftwareReset(o, ops, dev);
 }
 

@@ -117,29 +117,27 @@ export class FirmwareQueue {
   /** Slot time of every command issued so far (ns). */
   private busyNs = 0;
   /** The look-ahead event's callback. */
-  private readonly arrive: () => void;
+  private readonly arrive = (): void => {
+    this.aheadEv = null;
+    this.state = this.ahead!;
+    this.ahead = null;
+    this.settleEnded();
+    this.lookAhead();
+  };
   /** The batch of equal commands being counted instead of played, or null. */
   private run: UniformRun | null = null;
   /** Its end event's callback. */
-  private readonly runEnds: () => void;
+  private readonly runEnds = (): void => {
+    const r = this.run!;
+    this.run = null;
+    this.state.seq = r.seqNext + r.count - r.slots;
+    r.done.trigger();
+  };
 
   constructor(kernel: Kernel, capacity: number) {
     this.kernel = kernel;
     this.capacity = capacity;
     this.state = { inflight: [], waiting: [], free: capacity, seq: 0, progress: new Map() };
-    this.arrive = () => {
-      this.aheadEv = null;
-      this.state = this.ahead!;
-      this.ahead = null;
-      this.settleEnded();
-      this.lookAhead();
-    };
-    this.runEnds = () => {
-      const r = this.run!;
-      this.run = null;
-      this.state.seq = r.seqNext + r.count - r.slots;
-      r.done.trigger();
-    };
   }
 
   /** Commands in flight now. */

@@ -156,9 +156,9 @@ export class Workload {
   private readonly answered = new Set<number>();
   /** Bulk frames dropped: RX at the device, TX in the guest (no buffer or ring slot). */
   droppedFrames = 0;
-  private readonly burstFn: () => void;
-  private readonly probeFn: () => void;
-  private readonly trySleepFn: () => void;
+  private readonly burstFn = (): void => this.burst();
+  private readonly probeFn = (): void => this.probe();
+  private readonly trySleepFn = (): void => this.trySleep();
   /** Burst period: long enough for ITEMS_PER_BURST work items per direction, within [BURST_NS, MAX_BURST_NS]. */
   readonly burstNs: number;
   /** The last stretch of a suspension replayed at its resume: long enough for the bursts and the pings to cycle every pool of guest buffers. */
@@ -195,9 +195,6 @@ export class Workload {
     const slowest = t === null ? 0 : t.packetsPerSecond * Math.min(t.rxFraction, 1 - t.rxFraction || 1);
     const fill = slowest > 0 ? Math.ceil((ITEMS_PER_BURST * this.perItem * 1e9) / slowest) : BURST_NS;
     this.burstNs = burstPeriod(t, cfg.probe?.interval ?? null, Math.min(MAX_BURST_NS, Math.max(BURST_NS, fill)));
-    this.burstFn = () => this.burst();
-    this.probeFn = () => this.probe();
-    this.trySleepFn = () => this.trySleep();
     // A burst moves at least one buffer per direction that has a packet in it (below one packet
     // per burst, one buffer every 1/packets bursts); a ping moves one RX buffer of queue 0.
     const pool = cfg.guest.perQueue;

@@ -40,14 +40,13 @@ export class Process<T> implements Waitable<T> {
   result: T | undefined;
   /** Callbacks waiting for completion; null after completion. */
   private waiters: ((value: T) => void)[] | null = [];
-  /** Bound resume function, created once per process. */
-  private readonly resumeFn: (value: unknown) => void;
+  /** Bound resume function, created once per process (a class field: see eslint.config.js on closures in properties). */
+  private readonly resumeFn = (value: unknown): void => this.step(value);
 
   constructor(kernel: Clock, body: Proc<T>, name: string) {
     this.kernel = kernel;
     this.body = body;
     this.name = name;
-    this.resumeFn = (value: unknown) => this.step(value);
     kernel.after(0, this.resumeFn, undefined);
   }
 

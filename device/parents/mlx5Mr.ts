@@ -108,7 +108,6 @@ export function setDirectFirmwareSchedules(on: boolean): void {
   directSchedules = on;
 }
 
-
 /** The commands of one parallel batch that its submitters share. */
 interface SubmitterBatch {
   /** The firmware's command slots. */
@@ -138,6 +137,7 @@ function* submitter(b: SubmitterBatch): Proc<void> {
     }
   }
 }
+
 /** Outcome of one MR rebuild. */
 export interface MrRebuild {
   /** MKEYs created for the new MR (direct + indirect). */

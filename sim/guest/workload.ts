@@ -156,6 +156,7 @@ export class Workload {
   private readonly answered = new Set<number>();
   /** Bulk frames dropped: RX at the device, TX in the guest (no buffer or ring slot). */
   droppedFrames = 0;
+  /** The burst, probe and sleep-retry timers' callbacks, bound once (class fields: see eslint.config.js). */
   private readonly burstFn = (): void => this.burst();
   private readonly probeFn = (): void => this.probe();
   private readonly trySleepFn = (): void => this.trySleep();

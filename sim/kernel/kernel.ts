@@ -92,9 +92,15 @@ export class Kernel implements Clock {
   /** Schedules fn(arg) after `delay` ns (a non-negative integer). */
   after(delay: number, fn: EventFn, arg?: unknown, priority = 0): QueuedEvent {
     if (!(delay >= 0 && Number.isSafeInteger(delay))) badDelay(delay);
-    // The common case of tieKey (priority 0) in line: this is the hot path of every timer.
+    // tieKey's common case (priority 0) in line: this is the hot path of every timer.
     const seq = this.nextSeq;
-    const key = priority === 0 && seq < SEQ_SPAN ? (this.nextSeq = seq + 1, seq) : this.tieKey(priority);
+    let key: number;
+    if (priority === 0 && seq < SEQ_SPAN) {
+      this.nextSeq = seq + 1;
+      key = seq;
+    } else {
+      key = this.tieKey(priority);
+    }
     const ev = new QueuedEvent(this.clock + delay, key, fn, arg);
     this.queue.push(ev);
     return ev;

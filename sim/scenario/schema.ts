@@ -63,6 +63,7 @@ const deviceSchema = z
     queueSize: z
       .number()
       .int()
+      .min(1)
       .superRefine((v, ctx) => {
         if (!isPowerOfTwo(v)) ctx.addIssue({ code: 'custom', message: `expected a power of two, found ${v}` });
       })

@@ -101,6 +101,15 @@ describe('published JSON Schemas', () => {
     doc.workload.hotset = '1GiB';
     expect(scenario(doc)).toBe(false);
   });
+
+  it('reject a queue size below 1, as the loader does', () => {
+    const doc = readYaml('scenarios/default.yaml') as { devices: Json[] };
+    for (const [size, ok] of [[0, false], [-4, false], [1, true], [256, true]] as const) {
+      doc.devices[0]!.queueSize = size;
+      expect(scenario(doc), `queueSize ${size}`).toBe(ok);
+      expect(accepts(scenarioSchema, doc), `loader, queueSize ${size}`).toBe(ok);
+    }
+  });
 });
 
 describe('required fields', () => {

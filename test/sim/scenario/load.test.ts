@@ -93,6 +93,8 @@ describe('loadScenarioFile', () => {
       'name: t\nvm:\n  memory: 1GiB\ndevices:\n  - name: n\n    profile: vdpa_sim\n    queueSize: 100\nmigration:\n  bandwidth: 1Gbps\n',
     );
     expect(await errorOf('s.yaml', dir3)).toBe('s.yaml:7:16: devices[0].queueSize: expected a power of two, found 100');
+    const dir5 = tmpFile('s.yaml', 'name: t\nvm:\n  memory: 1GiB\ndevices:\n  - name: n\n    profile: vdpa_sim\n    queueSize: 0\nmigration:\n  bandwidth: 1Gbps\n');
+    expect(await errorOf('s.yaml', dir5)).toBe('s.yaml:7:16: devices[0].queueSize: expected a number >= 1, found 0');
     const dir4 = tmpFile('s.yaml', 'name: t\nvm:\n  memory: 1GiB\ndevices: {}\nmigration:\n  bandwidth: 1Gbps\n');
     expect(await errorOf('s.yaml', dir4)).toBe('s.yaml:4:10: devices: expected a sequence, found a mapping');
   });

@@ -12,8 +12,6 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],
-      // Generator processes (function* expressions) reach their object through an alias.
-      '@typescript-eslint/no-this-alias': 'off',
     },
   },
   {
@@ -30,16 +28,12 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: ':function :not(MethodDefinition) > FunctionExpression[generator=true]',
+          selector: ':function :matches(:not(MethodDefinition) > FunctionExpression, FunctionDeclaration)[generator=true]',
           message: 'a generator function created per call keeps its closure alive through every scavenge: make it a class method or a module-level function* taking what it needs',
         },
         {
           selector: 'AssignmentExpression[left.type="MemberExpression"] > :matches(ArrowFunctionExpression, FunctionExpression).right',
           message: 'V8 allocates a function written straight into a property (`this.f = () => …`) in the old generation, where it keeps its closure (a run) alive through every scavenge: make it a class field (`f = () => …`), or build it first (`const f = …; this.f = f`)',
-        },
-        {
-          selector: ':function FunctionDeclaration[generator=true]',
-          message: 'a generator function created per call keeps its closure alive through every scavenge: make it a class method or a module-level function* taking what it needs',
         },
       ],
     },

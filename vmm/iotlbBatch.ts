@@ -8,11 +8,8 @@ import type { Result } from '../device/uapi/errno.js';
 /**
  * Runs `body` inside one batch on `asid` when `batch` is true; the batch is closed even on error.
  * Without a batch it is `body` itself, one level fewer on the stack. `body` is a generator not
- * yet started (it does nothing until it runs, here after BATCH_BEGIN). Callers make it with a
- * generator method or a module-level generator function, not a generator closure per call: a
- * generator function's first call gives it a hidden class of its own, which keeps the function
- * and all it closes over (the run's devices) alive through every young-generation GC until the
- * next full one.
+ * yet started (it does nothing until it runs, here after BATCH_BEGIN), made by a generator method
+ * or a module-level generator function (see eslint.config.js on generators made per call).
  */
 export function iotlbBatch(fd: IotlbWriter, asid: number, batch: boolean, body: Proc<Result>): Proc<Result> {
   return batch ? batched(fd, asid, body) : body;

@@ -5,7 +5,7 @@
 // writable), each with one IOTLB UPDATE and one INVALIDATE to unmap.
 
 import type { Proc } from '../sim/kernel/index.js';
-import { Access, type IotlbWriter, type VringAddr } from '../device/uapi/uapi.js';
+import { Access, type AccessMode, type IotlbWriter, type VringAddr } from '../device/uapi/uapi.js';
 import type { Result } from '../device/uapi/errno.js';
 import type { QemuHeap } from './qemuHeap.js';
 import type { IovaAllocator } from './iovaAllocator.js';
@@ -60,7 +60,7 @@ export class SvqRings {
 
   /** vhost_vdpa_svq_map_rings: allocate IOVAs and send one UPDATE per area (batched only on request). */
   *map(fd: IotlbWriter, iova: IovaAllocator, asid: number, batch: boolean): Proc<Result> {
-    const areas: [MappedArea, 1 | 3][] = [
+    const areas: [MappedArea, AccessMode][] = [
       [this.driverArea as MappedArea, Access.RO],
       [this.deviceArea as MappedArea, Access.RW],
     ];
@@ -81,7 +81,7 @@ export class SvqRings {
 }
 
 /** vhost_vdpa_svq_map_rings' body: an IOVA and one UPDATE per area, undone on a failure. */
-function* mapAreas(fd: IotlbWriter, iova: IovaAllocator, asid: number, areas: readonly [MappedArea, 1 | 3][]): Proc<Result> {
+function* mapAreas(fd: IotlbWriter, iova: IovaAllocator, asid: number, areas: readonly [MappedArea, AccessMode][]): Proc<Result> {
   for (let i = 0; i < areas.length; i++) {
     const [area, perm] = areas[i]!;
     const a = iova.alloc(area.size, area.hva);
